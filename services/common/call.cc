@@ -1,0 +1,91 @@
+#include "common/call.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "aftercare/v1/common.pb.h"
+
+namespace aftercare::kit {
+namespace {
+
+std::string metadata(const grpc::ServerContext& context, const char* key) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(key);
+  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+// ROLE_AGENT <-> "agent", the vocabulary of JWT claims.
+std::string role_name(aftercare::v1::Role role) {
+  if (role == aftercare::v1::ROLE_UNSPECIFIED) return {};
+  std::string name = aftercare::v1::Role_Name(role).substr(5);
+  for (auto& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+aftercare::v1::Role role_value(const std::string& name) {
+  std::string upper = "ROLE_";
+  for (char c : name) upper += static_cast<char>(std::toupper(c));
+  aftercare::v1::Role role = aftercare::v1::ROLE_UNSPECIFIED;
+  aftercare::v1::Role_Parse(upper, &role);
+  return role;
+}
+
+}  // namespace
+
+std::vector<std::string> split_list(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool Caller::sees_project(const std::string& project_id) const {
+  return std::any_of(projects.begin(), projects.end(),
+                     [&](const std::string& p) { return p == "*" || p == project_id; });
+}
+
+bool Caller::owns_unit(const std::string& unit_id) const {
+  return std::find(units.begin(), units.end(), unit_id) != units.end();
+}
+
+ServerCall begin_call(const grpc::ServerContext& context) {
+  ServerCall call{TraceScope::from_header(metadata(context, kTraceparent)), {}};
+  aftercare::v1::Caller wire;
+  // An absent or unreadable caller stays anonymous (no role), which every check refuses.
+  if (wire.ParseFromString(metadata(context, kCallerMetadata))) {
+    call.caller.sub = wire.sub();
+    call.caller.role = role_name(wire.role());
+    call.caller.projects.assign(wire.projects().begin(), wire.projects().end());
+    call.caller.units.assign(wire.units().begin(), wire.units().end());
+    call.caller.party_id = wire.party_id();
+  }
+  return call;
+}
+
+std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,
+                                                    std::chrono::milliseconds deadline) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + deadline);
+  const TraceContext& trace = current_trace();
+  context->AddMetadata(kTraceparent,
+                       (trace.trace_id.empty() ? TraceContext::fresh() : trace.child()).traceparent());
+  aftercare::v1::Caller wire;
+  wire.set_sub(caller.sub);
+  wire.set_role(role_value(caller.role));
+  for (const auto& p : caller.projects) wire.add_projects(p);
+  for (const auto& u : caller.units) wire.add_units(u);
+  wire.set_party_id(caller.party_id);
+  context->AddMetadata(kCallerMetadata, wire.SerializeAsString());
+  return context;
+}
+
+grpc::Status invalid_field(const std::string& field, const std::string& why) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, field + ": " + why};
+}
+
+}  // namespace aftercare::kit

@@ -1,0 +1,49 @@
+// Who is calling and under which trace. The gateway verifies the JWT and forwards the caller as
+// gRPC metadata; services read it back with begin_call and check scope again, so a bypassed
+// gateway still cannot leak another project's data.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/trace.h"
+
+namespace aftercare::kit {
+
+struct Caller {
+  std::string sub;                    // subject (user or party id)
+  std::string role;                   // owner agent verifier dispatcher crew contractor builder supervisor finance admin, or "service"
+  std::vector<std::string> projects;  // "*" = every project
+  std::vector<std::string> units;     // owners' units
+  std::string party_id;               // builders, crews, contractors
+
+  bool is(std::string_view r) const { return role == r; }
+  bool sees_project(const std::string& project_id) const;
+  bool owns_unit(const std::string& unit_id) const;
+};
+
+// Metadata keys (see common.proto): the caller travels as a serialized aftercare.v1.Caller.
+inline constexpr const char* kCallerMetadata = "aftercare-caller-bin";
+inline constexpr const char* kTraceparent = "traceparent";
+
+// The start of every handler: continues the caller's trace and reads its identity.
+struct ServerCall {
+  TraceScope trace;
+  Caller caller;
+};
+ServerCall begin_call(const grpc::ServerContext& context);
+
+// A client context for calling another service: deadline, current trace, the caller forwarded.
+std::unique_ptr<grpc::ClientContext> client_context(
+    const Caller& caller, std::chrono::milliseconds deadline = std::chrono::seconds(5));
+
+// INVALID_ARGUMENT naming the field, the convention for bad input.
+grpc::Status invalid_field(const std::string& field, const std::string& why);
+
+std::vector<std::string> split_list(std::string_view text, char sep = ',');
+
+}  // namespace aftercare::kit

@@ -1,0 +1,194 @@
+#include "common/consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <thread>
+
+#include "common/trace.h"
+
+namespace aftercare::kit {
+namespace {
+
+constexpr const char* kRecordInInbox = R"(
+  INSERT INTO kit_inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+  ON CONFLICT DO NOTHING)";
+constexpr const char* kRecordDeadLetter = R"(
+  INSERT INTO kit_dead_letters
+    (consumer, source_topic, source_partition, source_offset, event_id, error, attempts, payload)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT DO NOTHING)";
+
+std::string header_value(RdKafka::Message& message, const std::string& name) {
+  const RdKafka::Headers* headers = message.headers();
+  if (!headers) return {};
+  RdKafka::Headers::Header h = headers->get_last(name);
+  if (h.err() != RdKafka::ERR_NO_ERROR || !h.value()) return {};
+  return std::string(static_cast<const char*>(h.value()), h.value_size());
+}
+
+std::string message_key(RdKafka::Message& m) {
+  return m.topic_name() + "/" + std::to_string(m.partition()) + "/" + std::to_string(m.offset());
+}
+
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics,
+                             Options options, EventHandler handler)
+    : pool_(pool),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      bootstrap_(bootstrap),
+      applied_(metrics.counter("aftercare_consumer_applied_total", "Events applied", {{"consumer", options_.name}})),
+      duplicates_(metrics.counter("aftercare_consumer_duplicates_total", "Redelivered events skipped by the inbox", {{"consumer", options_.name}})),
+      dead_lettered_(metrics.counter("aftercare_consumer_dead_letters_total", "Events sent to the DLQ", {{"consumer", options_.name}})),
+      failures_(metrics.counter("aftercare_consumer_failures_total", "Handler failures (retried)", {{"consumer", options_.name}})) {
+  KafkaSettings settings = {
+      {"bootstrap.servers", bootstrap},
+      {"group.id", options_.name},
+      // Offsets are stored by hand after the DB commit, and auto-committed from the store.
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset", "earliest"},
+  };
+  for (const auto& [k, v] : options_.settings) settings[k] = v;
+  auto conf = make_kafka_conf(settings);
+  std::string err;
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) throw std::runtime_error("kafka consumer " + options_.name + ": " + err);
+  if (auto e = consumer_->subscribe(options_.topics); e != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("subscribe " + options_.name + ": " + RdKafka::err2str(e));
+}
+
+EventConsumer::~EventConsumer() {
+  if (consumer_) consumer_->close();
+}
+
+Delivery EventConsumer::poll_once(std::chrono::milliseconds wait) {
+  std::unique_ptr<RdKafka::Message> message(consumer_->consume(static_cast<int>(wait.count())));
+  switch (message->err()) {
+    case RdKafka::ERR_NO_ERROR:
+      return handle(*message);
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__PARTITION_EOF:
+      return Delivery::kNone;
+    default:
+      spdlog::warn("consumer {}: {}", options_.name, message->errstr());
+      return Delivery::kNone;
+  }
+}
+
+Delivery EventConsumer::handle(RdKafka::Message& message) {
+  TraceScope trace = TraceScope::from_header(header_value(message, "traceparent"));
+  aftercare::v1::Event event;
+  if (!event.ParseFromArray(message.payload(), static_cast<int>(message.len())) ||
+      !is_uuid(event.event_id())) {
+    // A message that can never be parsed is poison: retrying cannot help.
+    return dead_letter(message, event.event_id(), "not an aftercare.v1.Event with a UUID event_id", 1)
+               ? Delivery::kDeadLettered
+               : Delivery::kRetrying;
+  }
+  std::string key = message_key(message);
+  if (key != failing_key_) {
+    failing_key_ = key;
+    failing_attempts_ = 0;
+  }
+  try {
+    bool applied = pool_.in_transaction([&](pqxx::work& tx) {
+      auto inserted = tx.exec_params(kRecordInInbox, options_.name, event.event_id(), event.type());
+      if (inserted.affected_rows() == 0) return false;
+      handler_(tx, event);
+      return true;
+    });
+    if (after_commit_before_offset_store) after_commit_before_offset_store();
+    store_offset(message);
+    failing_key_.clear();
+    (applied ? applied_ : duplicates_).inc();
+    return applied ? Delivery::kApplied : Delivery::kDuplicate;
+  } catch (const pqxx::broken_connection& e) {
+    // The database is down: not the message's fault, so no attempt is counted.
+    spdlog::warn("consumer {}: database unavailable ({}), retrying", options_.name, e.what());
+  } catch (const std::exception& e) {
+    failures_.inc();
+    ++failing_attempts_;
+    spdlog::warn("consumer {}: event {} ({}) failed, attempt {}/{}: {}", options_.name,
+                 event.event_id(), event.type(), failing_attempts_, options_.max_attempts, e.what());
+    if (failing_attempts_ >= options_.max_attempts &&
+        dead_letter(message, event.event_id(), e.what(), failing_attempts_))
+      return Delivery::kDeadLettered;
+  }
+  // Retry the same message: rewind the partition to it so later messages wait their turn.
+  std::this_thread::sleep_for(options_.retry_backoff);
+  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+      message.topic_name(), message.partition(), message.offset()));
+  if (auto err = consumer_->seek(*tp, 1000); err != RdKafka::ERR_NO_ERROR)
+    spdlog::warn("consumer {}: seek failed: {}", options_.name, RdKafka::err2str(err));
+  return Delivery::kRetrying;
+}
+
+bool EventConsumer::dead_letter(RdKafka::Message& message, const std::string& event_id,
+                                const std::string& error, int attempts) {
+  try {
+    if (!dlq_producer_) dlq_producer_ = std::make_unique<BatchProducer>(bootstrap_);
+    OutgoingMessage m{message.topic_name() + ".dlq",
+                      message.key() ? *message.key() : std::string(),
+                      std::string(static_cast<const char*>(message.payload()), message.len()),
+                      {{"x-consumer", options_.name},
+                       {"x-error", error},
+                       {"x-source", message_key(message)},
+                       {"x-attempts", std::to_string(attempts)}}};
+    auto results = dlq_producer_->publish({m}, std::chrono::seconds(10));
+    if (!results[0].delivered()) {
+      if (!dlq_producer_->fatal_error().empty()) dlq_producer_.reset();
+      throw std::runtime_error("DLQ publish failed: " + RdKafka::err2str(results[0].error));
+    }
+    pool_.in_transaction([&](pqxx::work& tx) {
+      tx.exec_params(kRecordDeadLetter, options_.name, message.topic_name(), message.partition(),
+                     message.offset(), nullable(event_id), error, attempts,
+                     pqxx::binarystring(message.payload(), message.len()));
+    });
+  } catch (const std::exception& e) {
+    // Not yet safely parked: keep the offset where it is and try again.
+    spdlog::error("consumer {}: could not dead-letter {}: {}", options_.name, message_key(message),
+                  e.what());
+    return false;
+  }
+  spdlog::error("consumer {}: dead-lettered {} after {} attempts: {}", options_.name,
+                message_key(message), attempts, error);
+  dead_lettered_.inc();
+  store_offset(message);
+  failing_key_.clear();
+  return true;
+}
+
+void EventConsumer::store_offset(RdKafka::Message& message) {
+  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+      message.topic_name(), message.partition(), message.offset() + 1));
+  std::vector<RdKafka::TopicPartition*> parts{tp.get()};
+  if (auto err = consumer_->offsets_store(parts); err != RdKafka::ERR_NO_ERROR)
+    spdlog::warn("consumer {}: offsets_store: {}", options_.name, RdKafka::err2str(err));
+}
+
+void EventConsumer::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    try {
+      poll_once(std::chrono::milliseconds(200));
+    } catch (const std::exception& e) {
+      spdlog::error("consumer {}: {}", options_.name, e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  consumer_->commitSync();
+}
+
+}  // namespace aftercare::kit

@@ -1,0 +1,72 @@
+// Kafka consumer with an inbox. Each event is applied inside a database transaction that also
+// records its event_id in kit_inbox (a duplicate is skipped), and the Kafka offset is stored
+// only after that transaction committed. Delivery is at-least-once; effects are exactly-once.
+// A message whose handler keeps failing goes to <topic>.dlq after max_attempts tries and is
+// recorded in kit_dead_letters; a database outage is waited out, never dead-lettered.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "aftercare/v1/events.pb.h"
+#include "common/kafka.h"
+#include "common/metrics.h"
+#include "common/pg.h"
+
+namespace aftercare::kit {
+
+// Applies one event inside the consumer's transaction. Throwing rolls the transaction back.
+using EventHandler = std::function<void(pqxx::work& tx, const aftercare::v1::Event& event)>;
+
+// The outcome of a poll, for tests and metrics.
+enum class Delivery { kNone, kApplied, kDuplicate, kDeadLettered, kRetrying };
+
+class EventConsumer {
+ public:
+  struct Options {
+    std::string name;  // the consumer group and the inbox key, e.g. "dispatch.tickets"
+    std::vector<std::string> topics;
+    int max_attempts = 5;
+    std::chrono::milliseconds retry_backoff{200};
+    KafkaSettings settings;  // extra librdkafka settings
+  };
+  EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics, Options options,
+                EventHandler handler);
+  ~EventConsumer();
+
+  // Waits up to `wait` for one message and handles it.
+  Delivery poll_once(std::chrono::milliseconds wait);
+  // Consumes until stopped, then commits stored offsets and leaves the group.
+  void run(std::stop_token stop);
+
+  // Fault point for tests: called after the inbox transaction committed, before the offset is
+  // stored — a crash here must not apply the event twice on redelivery.
+  std::function<void()> after_commit_before_offset_store;
+
+ private:
+  Delivery handle(RdKafka::Message& message);
+  bool dead_letter(RdKafka::Message& message, const std::string& event_id, const std::string& error,
+                   int attempts);
+  void store_offset(RdKafka::Message& message);
+
+  PgPool& pool_;
+  Options options_;
+  EventHandler handler_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<BatchProducer> dlq_producer_;
+  std::string bootstrap_;
+  // Failures of the message at the head of each partition (it blocks its partition while
+  // retried, so order within an aggregate holds).
+  std::string failing_key_;
+  int failing_attempts_ = 0;
+  Counter& applied_;
+  Counter& duplicates_;
+  Counter& dead_lettered_;
+  Counter& failures_;
+};
+
+}  // namespace aftercare::kit

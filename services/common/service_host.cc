@@ -1,0 +1,176 @@
+#include "common/service_host.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "common/log.h"
+
+namespace aftercare::kit {
+namespace {
+
+std::mutex stop_mu;
+std::condition_variable stop_cv;
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+std::pair<std::string, int> split_host_port(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("expected host:port, got " + addr);
+  return {addr.substr(0, colon), std::stoi(addr.substr(colon + 1))};
+}
+
+ServiceHost::ServiceHost(Config config) : config_(std::move(config)), outbox_(config_.topic()) {
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  init_logging(config_.service, config_.log_level);
+  std::string settings;
+  for (const auto& [k, v] : config_.describe()) settings += " " + k + "=" + v;
+  spdlog::info("starting aftercare-{} with{}", config_.service, settings);
+}
+
+ServiceHost::~ServiceHost() = default;
+
+PgPool& ServiceHost::db() {
+  if (!db_) db_ = std::make_unique<PgPool>(config_.db_url, config_.db_pool_size);
+  return *db_;
+}
+
+void ServiceHost::migrate(const std::vector<Migration>& service_migrations) {
+  // The database may still be starting (deploy/local, Kubernetes): wait for it up to a minute.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    try {
+      apply_migrations(db(), "kit", kit_migrations());
+      apply_migrations(db(), config_.service, service_migrations);
+      return;
+    } catch (const pqxx::broken_connection& e) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      spdlog::warn("database not reachable yet: {}", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+void ServiceHost::add_worker(std::string name, std::function<void(std::stop_token)> work) {
+  workers_.emplace_back(std::move(name), std::move(work));
+}
+
+void ServiceHost::add_outbox_relay() {
+  add_worker("outbox-relay", [this](std::stop_token stop) {
+    OutboxRelay::Options options;
+    options.idle_poll = config_.relay_idle_poll;
+    OutboxRelay relay(db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options);
+    relay.run(stop);
+  });
+}
+
+void ServiceHost::add_consumer(EventConsumer::Options options, EventHandler handler) {
+  options.max_attempts = config_.consumer_max_attempts;
+  add_worker("consumer " + options.name, [this, options, handler](std::stop_token stop) {
+    // The broker may not be up yet: keep trying to join until stopped.
+    while (!stop.stop_requested()) {
+      try {
+        EventConsumer consumer(db(), resolve_kafka_bootstrap(config_), metrics_, options, handler);
+        consumer.run(stop);
+        return;
+      } catch (const std::exception& e) {
+        spdlog::warn("consumer {}: {}", options.name, e.what());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
+  });
+}
+
+void ServiceHost::serve_http() {
+  http_ = std::make_unique<httplib::Server>();
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(), "text/plain; version=0.0.4");
+  });
+  http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    bool ok = started_ && !stop_requested_ && (!db_ || db_->healthy());
+    res.status = ok ? 200 : 503;
+    res.set_content(ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})", "application/json");
+  });
+  auto [host, port] = split_host_port(config_.metrics_addr);
+  metrics_port_ = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
+  if (metrics_port_ <= 0) throw std::runtime_error("cannot listen on " + config_.metrics_addr);
+}
+
+int ServiceHost::run() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port_);
+  for (auto* s : services_) builder.RegisterService(s);
+  server_ = builder.BuildAndStart();
+  if (!server_) {
+    spdlog::error("cannot listen on {}", config_.grpc_addr);
+    return 1;
+  }
+  serve_http();
+  std::thread http_thread([this] { http_->listen_after_bind(); });
+
+  std::vector<std::jthread> workers;
+  for (auto& [name, work] : workers_) {
+    workers.emplace_back([name = name, work = work](std::stop_token stop) {
+      try {
+        work(stop);
+      } catch (const std::exception& e) {
+        spdlog::critical("worker {} stopped: {}", name, e.what());
+      }
+    });
+  }
+
+  // SIGTERM/SIGINT are blocked everywhere; this thread alone receives them.
+  std::thread signal_thread([this] {
+    sigset_t set = stop_signals();
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (!stop_requested_) spdlog::info("signal {} received, stopping", sig);
+    request_stop();
+  });
+
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  started_ = true;
+  spdlog::info("aftercare-{} serving gRPC on port {}, metrics on port {}", config_.service,
+               grpc_port_, metrics_port_);
+  {
+    std::unique_lock lock(stop_mu);
+    stop_cv.wait(lock, [this] { return stop_requested_.load(); });
+  }
+
+  // Graceful stop: report NOT_SERVING, finish in-flight RPCs within the grace, stop workers.
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
+  for (auto& w : workers) w.request_stop();
+  workers.clear();  // joins
+  http_->stop();
+  http_thread.join();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes sigwait if no signal came
+  signal_thread.join();
+  spdlog::info("aftercare-{} stopped", config_.service);
+  return 0;
+}
+
+void ServiceHost::request_stop() {
+  std::lock_guard lock(stop_mu);
+  stop_requested_ = true;
+  stop_cv.notify_all();
+}
+
+}  // namespace aftercare::kit

@@ -1,0 +1,77 @@
+// The process around a service: config and logs, database pool and migrations, the gRPC server
+// (health service, reflection), /metrics and /healthz over HTTP, background workers (outbox
+// relay, consumers, sweepers), and a graceful stop on SIGTERM/SIGINT: health turns NOT_SERVING,
+// in-flight RPCs get the grace period, workers stop, then the process exits 0.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/config.h"
+#include "common/consumer.h"
+#include "common/metrics.h"
+#include "common/migrations.h"
+#include "common/outbox.h"
+#include "common/pg.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace aftercare::kit {
+
+class ServiceHost {
+ public:
+  // Blocks SIGTERM/SIGINT in the calling thread (and so in every thread started later) and
+  // installs logging. Call first thing in main.
+  explicit ServiceHost(Config config);
+  ~ServiceHost();
+
+  const Config& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  PgPool& db();  // opened and migrated by migrate()
+  const Outbox& outbox() const { return outbox_; }
+
+  // Applies the kit's and the service's migrations (retrying while the database starts).
+  void migrate(const std::vector<Migration>& service_migrations);
+  void add_service(grpc::Service* service) { services_.push_back(service); }
+  void add_worker(std::string name, std::function<void(std::stop_token)> work);
+  // The outbox relay for this service's database.
+  void add_outbox_relay();
+  // A consumer whose handler runs inside the inbox transaction.
+  void add_consumer(EventConsumer::Options options, EventHandler handler);
+
+  // Starts everything, waits for a stop signal (or request_stop), shuts down; returns the exit
+  // code. grpc_port() is valid once started() is true.
+  int run();
+  void request_stop();
+  bool started() const { return started_.load(); }
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const { return metrics_port_; }
+
+ private:
+  void serve_http();
+  Config config_;
+  Metrics metrics_;
+  Outbox outbox_;
+  std::unique_ptr<PgPool> db_;
+  std::vector<grpc::Service*> services_;
+  std::vector<std::pair<std::string, std::function<void(std::stop_token)>>> workers_;
+  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<grpc::Server> server_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stop_requested_{false};
+  int grpc_port_ = 0;
+  int metrics_port_ = 0;
+};
+
+// host:port -> (host, port); throws std::invalid_argument.
+std::pair<std::string, int> split_host_port(const std::string& addr);
+
+}  // namespace aftercare::kit

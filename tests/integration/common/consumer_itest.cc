@@ -1,0 +1,169 @@
+// The inbox consumer against real PostgreSQL and devbroker: a redelivered event has no second
+// effect, a crash after the DB commit and before the offset commit is harmless, a handler that
+// keeps failing sends its message to the DLQ after N tries (and the partition moves on), and a
+// poison message is dead-lettered at once.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/consumer.h"
+#include "common/migrations.h"
+#include "common/kafka.h"
+#include "common/outbox.h"
+#include "common/trace.h"
+#include "support/test_env.h"
+
+namespace aftercare::kit {
+namespace {
+
+using aftercare::v1::Event;
+
+class ConsumerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_url_ = testing::fresh_database("t_consumer");
+    pool_ = std::make_unique<PgPool>(db_url_, 4);
+    apply_migrations(*pool_, "kit", kit_migrations());
+    pool_->in_transaction([](pqxx::work& tx) {
+      tx.exec("CREATE TABLE effects (event_id text, aggregate text, trace_id text)");
+    });
+    topic_ = testing::create_topic("test.consumer", 1);
+    ASSERT_EQ(testing::devbroker_post("/topics", R"({"name":")" + topic_ + R"(.dlq","partitions":1})"), 200);
+    group_ = "test-group-" + std::to_string(::getpid()) + "-" + topic_;
+  }
+
+  Event event(const std::string& aggregate) {
+    Event e;
+    e.set_event_id(new_uuid());
+    e.set_type("test.Happened");
+    e.set_aggregate_id(aggregate);
+    return e;
+  }
+
+  // Publishes raw messages the way the relay does.
+  void publish(const std::vector<std::pair<std::string, std::string>>& key_values,
+               const std::string& traceparent = "") {
+    BatchProducer producer(testing::kafka_bootstrap());
+    std::vector<OutgoingMessage> batch;
+    for (auto& [k, v] : key_values) {
+      OutgoingMessage m{topic_, k, v, {}};
+      if (!traceparent.empty()) m.headers.emplace_back("traceparent", traceparent);
+      batch.push_back(m);
+    }
+    for (auto& r : producer.publish(batch, std::chrono::seconds(10))) ASSERT_TRUE(r.delivered());
+  }
+
+  EventConsumer::Options options(int max_attempts = 3) {
+    // A short session so the group notices a killed member quickly.
+    return {group_, {topic_}, max_attempts, std::chrono::milliseconds(20),
+            {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}};
+  }
+
+  static void record_effect(pqxx::work& tx, const Event& e) {
+    tx.exec_params("INSERT INTO effects VALUES ($1, $2, $3)", e.event_id(), e.aggregate_id(),
+                   current_trace().trace_id);
+  }
+
+  // Polls until `n` messages were handled one way or another.
+  std::vector<Delivery> drain(EventConsumer& consumer, size_t n) {
+    std::vector<Delivery> seen;
+    testing::eventually([&] {
+      Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
+      if (d == Delivery::kApplied || d == Delivery::kDuplicate || d == Delivery::kDeadLettered) seen.push_back(d);
+      return seen.size() >= n;
+    }, std::chrono::seconds(60));
+    return seen;
+  }
+
+  int count(const std::string& sql) {
+    return pool_->in_transaction([&](pqxx::work& tx) { return tx.exec(sql)[0][0].as<int>(); });
+  }
+
+  std::string db_url_, topic_, group_;
+  Metrics metrics_;
+  std::unique_ptr<PgPool> pool_;
+};
+
+TEST_F(ConsumerTest, RedeliveredEventHasNoSecondEffect) {
+  Event e = event("T-1");
+  std::string trace = TraceContext::fresh().traceparent();
+  publish({{"T-1", e.SerializeAsString()}, {"T-1", e.SerializeAsString()}}, trace);
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(), &record_effect);
+  auto seen = drain(consumer, 2);
+  EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kApplied, Delivery::kDuplicate}));
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 1);
+  // The handler ran under the producer's trace.
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE trace_id = '" + TraceContext::parse(trace)->trace_id + "'"), 1);
+}
+
+TEST_F(ConsumerTest, CrashAfterCommitBeforeOffsetCommitIsHarmless) {
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (int i = 0; i < 3; ++i) messages.emplace_back("T-" + std::to_string(i), event("T-" + std::to_string(i)).SerializeAsString());
+  publish(messages);
+
+  // The child applies the first event, then is killed before it stores the offset.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    PgPool pool(db_url_, 1);
+    Metrics metrics;
+    EventConsumer consumer(pool, testing::kafka_bootstrap(), metrics, options(), &record_effect);
+    consumer.after_commit_before_offset_store = [] { raise(SIGKILL); };
+    for (;;) consumer.poll_once(std::chrono::milliseconds(100));
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 1);
+
+  // The group's offset never moved, so the first event comes again and the inbox skips it.
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(), &record_effect);
+  auto seen = drain(consumer, 3);
+  EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kDuplicate, Delivery::kApplied, Delivery::kApplied}));
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 3);
+  EXPECT_EQ(count("SELECT count(DISTINCT event_id) FROM effects"), 3);
+}
+
+TEST_F(ConsumerTest, HandlerThatKeepsFailingGoesToTheDlqAndThePartitionMovesOn) {
+  Event bad = event("T-bad"), good = event("T-good");
+  publish({{"T-bad", bad.SerializeAsString()}, {"T-good", good.SerializeAsString()}});
+  int calls_for_bad = 0;
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(3),
+                         [&](pqxx::work& tx, const Event& e) {
+                           if (e.aggregate_id() == "T-bad") {
+                             ++calls_for_bad;
+                             tx.exec("INSERT INTO effects VALUES ('partial', 'T-bad', '')");
+                             throw std::runtime_error("cannot apply");
+                           }
+                           record_effect(tx, e);
+                         });
+  auto seen = drain(consumer, 2);
+  EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kDeadLettered, Delivery::kApplied}));
+  EXPECT_EQ(calls_for_bad, 3);
+  // The failed attempts' writes were rolled back; the good event was applied after it.
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE aggregate = 'T-bad'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE aggregate = 'T-good'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters WHERE event_id = '" + bad.event_id() + "' AND attempts = 3"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_inbox WHERE event_id = '" + bad.event_id() + "'"), 0);
+  auto dlq = testing::read_topic(topic_ + ".dlq", 1);
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].value, bad.SerializeAsString());
+  EXPECT_EQ(dlq[0].headers["x-error"], "cannot apply");
+  EXPECT_EQ(dlq[0].headers["x-consumer"], group_);
+}
+
+TEST_F(ConsumerTest, PoisonMessageIsDeadLetteredAtOnce) {
+  publish({{"junk", "this is not protobuf \xff\xff"}, {"T-1", event("T-1").SerializeAsString()}});
+  int calls = 0;
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(5),
+                         [&](pqxx::work& tx, const Event& e) { ++calls; record_effect(tx, e); });
+  auto seen = drain(consumer, 2);
+  EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kDeadLettered, Delivery::kApplied}));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters"), 1);
+  EXPECT_EQ(testing::read_topic(topic_ + ".dlq", 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace aftercare::kit

@@ -1,0 +1,127 @@
+// Pure tests of the service kit: configuration, trace context, metrics text, log escaping.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "common/call.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/trace.h"
+
+namespace aftercare::kit {
+namespace {
+
+TEST(Config, DefaultsPointAtTheLocalStack) {
+  char name[] = "aftercare-intake";
+  char* argv[] = {name};
+  Config c = load_config("intake", 1, argv);
+  EXPECT_EQ(c.grpc_addr, "127.0.0.1:50051");
+  EXPECT_EQ(c.metrics_addr, "127.0.0.1:9101");
+  EXPECT_EQ(c.topic(), "aftercare.intake.v1");
+  EXPECT_NE(c.db_url.find("aftercare_intake"), std::string::npos);
+  EXPECT_EQ(load_config("billing", 1, argv).grpc_addr, "127.0.0.1:50055");
+}
+
+TEST(Config, FlagsOverrideEnvironment) {
+  setenv("AFTERCARE_DB_POOL_SIZE", "3", 1);
+  setenv("AFTERCARE_GRPC_ADDR", "127.0.0.1:7000", 1);
+  char a0[] = "x", a1[] = "--grpc-addr=127.0.0.1:7001", a2[] = "--log-level", a3[] = "debug";
+  char* argv[] = {a0, a1, a2, a3};
+  Config c = load_config("dispatch", 4, argv);
+  unsetenv("AFTERCARE_DB_POOL_SIZE");
+  unsetenv("AFTERCARE_GRPC_ADDR");
+  EXPECT_EQ(c.db_pool_size, 3);
+  EXPECT_EQ(c.grpc_addr, "127.0.0.1:7001");
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(Config, RejectsUnknownFlagsAndBadNumbers) {
+  char a0[] = "x", a1[] = "--no-such-setting=1";
+  char* argv[] = {a0, a1};
+  EXPECT_THROW(load_config("intake", 2, argv), std::invalid_argument);
+  char b1[] = "--db-pool-size=many";
+  char* argv2[] = {a0, b1};
+  EXPECT_THROW(load_config("intake", 2, argv2), std::invalid_argument);
+  char c1[] = "--db-pool-size=0";
+  char* argv3[] = {a0, c1};
+  EXPECT_THROW(load_config("intake", 2, argv3), std::invalid_argument);
+}
+
+TEST(Config, BootstrapFallsBackToTheFileAndExplainsWhenMissing) {
+  Config c;
+  EXPECT_THROW(resolve_kafka_bootstrap(c), std::runtime_error);
+  c.kafka_bootstrap_file = "/nonexistent/bootstrap";
+  EXPECT_THROW(resolve_kafka_bootstrap(c), std::runtime_error);
+  c.kafka_bootstrap = "127.0.0.1:9092";
+  EXPECT_EQ(resolve_kafka_bootstrap(c), "127.0.0.1:9092");
+}
+
+TEST(Trace, RoundTripsTraceparent) {
+  TraceContext t = TraceContext::fresh();
+  EXPECT_EQ(t.trace_id.size(), 32u);
+  EXPECT_EQ(t.span_id.size(), 16u);
+  auto parsed = TraceContext::parse(t.traceparent());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->trace_id, t.trace_id);
+  EXPECT_EQ(parsed->span_id, t.span_id);
+}
+
+TEST(Trace, RejectsMalformedHeaders) {
+  EXPECT_FALSE(TraceContext::parse(""));
+  EXPECT_FALSE(TraceContext::parse("00-abc-def-01"));
+  EXPECT_FALSE(TraceContext::parse("00-00000000000000000000000000000000-0000000000000001-01"));
+  EXPECT_FALSE(TraceContext::parse("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+  EXPECT_TRUE(TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+}
+
+TEST(Trace, ScopeContinuesTheTraceAndRestoresThePreviousOne) {
+  EXPECT_TRUE(current_trace().trace_id.empty());
+  {
+    auto scope = TraceScope::from_header("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    EXPECT_EQ(current_trace().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_NE(current_trace().span_id, "00f067aa0ba902b7");  // a child span
+    {
+      auto inner = TraceScope::from_header("garbage");
+      EXPECT_EQ(current_trace().trace_id.size(), 32u);
+      EXPECT_NE(current_trace().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+    EXPECT_EQ(current_trace().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  }
+  EXPECT_TRUE(current_trace().trace_id.empty());
+}
+
+TEST(Metrics, RendersPrometheusText) {
+  Metrics m;
+  m.counter("aftercare_things_total", "Things", {{"kind", "a\"b"}}).inc(3);
+  m.counter("aftercare_things_total", "Things", {{"kind", "a\"b"}}).inc();
+  m.gauge("aftercare_backlog", "Backlog").set(-2);
+  m.histogram("aftercare_latency_seconds", "Latency").observe(0.003);
+  std::string text = m.render();
+  EXPECT_NE(text.find("# TYPE aftercare_things_total counter"), std::string::npos);
+  EXPECT_NE(text.find("aftercare_things_total{kind=\"a\\\"b\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("aftercare_backlog -2\n"), std::string::npos);
+  EXPECT_NE(text.find("aftercare_latency_seconds_bucket{le=\"0.0025\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("aftercare_latency_seconds_bucket{le=\"0.005\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("aftercare_latency_seconds_count 1\n"), std::string::npos);
+  EXPECT_THROW(m.gauge("aftercare_things_total", "x"), std::logic_error);
+}
+
+TEST(Log, EscapesJsonButKeepsChineseText) {
+  EXPECT_EQ(json_escape("卫生间漏水 \"急\"\n"), "卫生间漏水 \\\"急\\\"\\n");
+  EXPECT_EQ(json_escape(std::string("a\x01", 2)), "a\\u0001");
+}
+
+TEST(Caller, ScopeByProjectAndUnit) {
+  Caller admin{"a", "admin", {"*"}, {}, ""};
+  Caller agent{"b", "agent", {"P01", "P02"}, {}, ""};
+  Caller owner{"c", "owner", {"P01"}, {"U1"}, ""};
+  EXPECT_TRUE(admin.sees_project("P99"));
+  EXPECT_TRUE(agent.sees_project("P02"));
+  EXPECT_FALSE(agent.sees_project("P03"));
+  EXPECT_TRUE(owner.owns_unit("U1"));
+  EXPECT_FALSE(owner.owns_unit("U2"));
+  EXPECT_EQ(split_list("a,,b,"), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace aftercare::kit
