@@ -143,10 +143,10 @@ bool EventConsumer::dead_letter(RdKafka::Message& message, const std::string& ev
     OutgoingMessage m{message.topic_name() + ".dlq",
                       message.key() ? *message.key() : std::string(),
                       std::string(static_cast<const char*>(message.payload()), message.len()),
-                      {{"x-consumer", options_.name},
-                       {"x-error", error},
-                       {"x-source", message_key(message)},
-                       {"x-attempts", std::to_string(attempts)}}};
+                      {{"consumer", options_.name},
+                       {"error", error},
+                       {"source", message_key(message)},
+                       {"attempts", std::to_string(attempts)}}};
     auto results = dlq_producer_->publish({m}, std::chrono::seconds(10));
     if (!results[0].delivered()) {
       if (!dlq_producer_->fatal_error().empty()) dlq_producer_.reset();

@@ -51,6 +51,7 @@ std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) 
     *event.mutable_occurred_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   const TraceContext& trace = current_trace();
   if (event.trace_id().empty()) event.set_trace_id(trace.trace_id);
+  if (event.producer().empty()) event.set_producer(producer_);
   std::string payload = event.SerializeAsString();
   std::string traceparent = trace.trace_id.empty() ? "" : trace.traceparent();
   tx.exec_params(kInsertOutbox, event.event_id(), topic_, event.aggregate_id(), event.type(),
@@ -91,7 +92,7 @@ int OutboxRelay::relay_once() {
     pqxx::binarystring payload(row[6]);
     OutgoingMessage m{row[2].as<std::string>(), row[3].as<std::string>(), payload.str(), {}};
     m.headers.emplace_back("event_id", row[1].as<std::string>());
-    m.headers.emplace_back("event_type", row[4].as<std::string>());
+    m.headers.emplace_back("type", row[4].as<std::string>());
     if (!row[5].is_null()) m.headers.emplace_back("traceparent", row[5].as<std::string>());
     batch.push_back(std::move(m));
   }

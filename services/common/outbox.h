@@ -23,10 +23,11 @@ namespace aftercare::kit {
 
 class Outbox {
  public:
-  explicit Outbox(std::string topic) : topic_(std::move(topic)) {}
+  Outbox(std::string topic, std::string producer)
+      : topic_(std::move(topic)), producer_(std::move(producer)) {}
 
   // Stores the event in `tx`. Fills event_id (a new UUID), occurred_at (now) and trace_id (the
-  // current trace) when they are empty. The partition key is the aggregate id. Returns the
+  // current trace) and producer when they are empty. The partition key is the aggregate id. Returns the
   // event id.
   std::string add(pqxx::transaction_base& tx, aftercare::v1::Event event) const;
 
@@ -34,6 +35,7 @@ class Outbox {
 
  private:
   std::string topic_;
+  std::string producer_;
 };
 
 class OutboxRelay {

@@ -34,7 +34,7 @@ std::pair<std::string, int> split_host_port(const std::string& addr) {
   return {addr.substr(0, colon), std::stoi(addr.substr(colon + 1))};
 }
 
-ServiceHost::ServiceHost(Config config) : config_(std::move(config)), outbox_(config_.topic()) {
+ServiceHost::ServiceHost(Config config) : config_(std::move(config)), outbox_(config_.topic(), config_.service) {
   sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   init_logging(config_.service, config_.log_level);

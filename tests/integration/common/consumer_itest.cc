@@ -149,8 +149,8 @@ TEST_F(ConsumerTest, HandlerThatKeepsFailingGoesToTheDlqAndThePartitionMovesOn) 
   auto dlq = testing::read_topic(topic_ + ".dlq", 1);
   ASSERT_EQ(dlq.size(), 1u);
   EXPECT_EQ(dlq[0].value, bad.SerializeAsString());
-  EXPECT_EQ(dlq[0].headers["x-error"], "cannot apply");
-  EXPECT_EQ(dlq[0].headers["x-consumer"], group_);
+  EXPECT_EQ(dlq[0].headers["error"], "cannot apply");
+  EXPECT_EQ(dlq[0].headers["consumer"], group_);
 }
 
 TEST_F(ConsumerTest, PoisonMessageIsDeadLetteredAtOnce) {

@@ -35,7 +35,7 @@ class OutboxTest : public ::testing::Test {
     pool_ = std::make_unique<PgPool>(db_url_, 4);
     apply_migrations(*pool_, "kit", kit_migrations());
     topic_ = testing::create_topic("test.outbox");
-    outbox_ = std::make_unique<Outbox>(topic_);
+    outbox_ = std::make_unique<Outbox>(topic_, "test");
   }
   OutboxRelay make_relay(PgPool& pool) {
     OutboxRelay::Options options;
@@ -73,6 +73,8 @@ TEST_F(OutboxTest, CommittedEventsArePublishedOnceAndRolledBackOnesNever) {
   ASSERT_TRUE(got.ParseFromString(records[0].value));
   EXPECT_EQ(got.event_id(), committed);
   EXPECT_EQ(got.aggregate_id(), "T-1");
+  EXPECT_EQ(got.producer(), "test");
+  EXPECT_EQ(records[0].headers["type"], "test.Happened");
   EXPECT_EQ(records[0].key, "T-1");  // partition key = aggregate id
   EXPECT_EQ(records[0].headers["event_id"], committed);
   EXPECT_EQ(got.trace_id(), current_trace().trace_id);
