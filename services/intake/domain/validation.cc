@@ -1,0 +1,174 @@
+#include "intake/domain/validation.h"
+
+#include "absl/time/time.h"
+
+namespace aftercare::intake::domain {
+namespace {
+
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxDescriptionChars = 2000;
+constexpr size_t kMaxZoneNameLength = 64;
+constexpr int64_t kMaxAreaCentiM2 = 100'000'000;
+constexpr int kFirstYear = 1000;
+constexpr int kLastYear = 9999;
+constexpr size_t kMinPhoneLength = 5;
+constexpr size_t kMaxPhoneLength = 20;
+constexpr int kMinPhoneDigits = 5;
+
+std::string named(std::string_view field, std::string_view problem) {
+  std::string message(field);
+  message += ' ';
+  message += problem;
+  return message;
+}
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
+std::string check_id(std::string_view value, std::string_view field) {
+  if (value.empty()) return named(field, "is required");
+  if (value.size() > kMaxIdLength) {
+    return named(field, "must be at most " + std::to_string(kMaxIdLength) + " characters");
+  }
+  for (char c : value) {
+    if (!is_ascii_alnum(c) && c != '_' && c != '-') {
+      return named(field, "may contain only letters, digits, '_' and '-'");
+    }
+  }
+  return "";
+}
+
+std::optional<size_t> utf8_length(std::string_view text) {
+  size_t count = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    size_t extra;
+    char32_t code_point;
+    if (lead < 0x80) {
+      extra = 0;
+      code_point = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {  // 0xC0/0xC1 would only start overlong forms
+      extra = 1;
+      code_point = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      extra = 2;
+      code_point = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      extra = 3;
+      code_point = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (extra > text.size() - i - 1) return std::nullopt;  // truncated sequence
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char next = byte(i + k);
+      if ((next & 0xC0) != 0x80) return std::nullopt;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    static constexpr char32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code_point < kMinForLength[extra]) return std::nullopt;             // overlong
+    if (code_point >= 0xD800 && code_point <= 0xDFFF) return std::nullopt;  // surrogate
+    if (code_point > 0x10FFFF) return std::nullopt;
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+std::string check_text(std::string_view value, std::string_view field, size_t max_chars) {
+  std::optional<size_t> length = utf8_length(value);
+  if (!length) return named(field, "is not valid UTF-8");
+  if (*length == 0) return named(field, "is required");
+  if (*length > max_chars) {
+    return named(field, "must be at most " + std::to_string(max_chars) + " characters");
+  }
+  if (value.find('\0') != std::string_view::npos) {
+    return named(field, "must not contain NUL characters");
+  }
+  return "";
+}
+
+std::string check_description(std::string_view value, std::string_view field) {
+  return check_text(value, field, kMaxDescriptionChars);
+}
+
+std::string check_time_zone(std::string_view name, std::string_view field) {
+  if (name.empty()) return named(field, "is required");
+  bool spelled_like_iana = name.size() <= kMaxZoneNameLength && name.front() != '/' &&
+                           name.back() != '/' && name.find("..") == std::string_view::npos &&
+                           name.find("//") == std::string_view::npos && name != "localtime";
+  for (char c : name) {
+    if (!is_ascii_alnum(c) && c != '/' && c != '_' && c != '-' && c != '+' && c != '.') {
+      spelled_like_iana = false;
+    }
+  }
+  absl::TimeZone zone;
+  if (!spelled_like_iana || !absl::LoadTimeZone(std::string(name), &zone)) {
+    return named(field, "must be an IANA time zone name such as Asia/Shanghai");
+  }
+  return "";
+}
+
+std::string check_area_centi_m2(int64_t area_centi_m2, std::string_view field) {
+  if (area_centi_m2 <= 0 || area_centi_m2 > kMaxAreaCentiM2) {
+    return named(field, "must be greater than 0 and at most " + std::to_string(kMaxAreaCentiM2));
+  }
+  return "";
+}
+
+std::string check_date(const aftercare::v1::Date& date, std::string_view field) {
+  if (date.year() < kFirstYear || date.year() > kLastYear) {
+    return named(field, "must have a 4-digit year");
+  }
+  if (date.month() < 1 || date.month() > 12 || date.day() < 1 ||
+      date.day() > days_in_month(date.year(), date.month())) {
+    return named(field, "is not a valid date");
+  }
+  return "";
+}
+
+std::string check_phone(std::string_view value, std::string_view field) {
+  if (value.size() < kMinPhoneLength || value.size() > kMaxPhoneLength) {
+    return named(field, "must be " + std::to_string(kMinPhoneLength) + " to " +
+                            std::to_string(kMaxPhoneLength) + " characters");
+  }
+  int digits = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (!(c == ' ' || c == '-' || (c == '+' && i == 0))) {
+      return named(field, "may contain only digits, spaces, '-' and a leading '+'");
+    }
+  }
+  if (digits < kMinPhoneDigits) {
+    return named(field, "must contain at least " + std::to_string(kMinPhoneDigits) + " digits");
+  }
+  return "";
+}
+
+std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor, int value,
+                             std::string_view field) {
+  if (value != 0 && descriptor.FindValueByNumber(value) != nullptr) return "";
+  std::string choices;
+  for (int i = 0; i < descriptor.value_count(); ++i) {
+    int number = descriptor.value(i)->number();
+    if (number == 0) continue;
+    if (!choices.empty()) choices += ", ";
+    choices += internal::public_name(descriptor, number);
+  }
+  return named(field, "must be one of " + choices);
+}
+
+}  // namespace aftercare::intake::domain

@@ -1,0 +1,53 @@
+// Input checks shared by the intake handlers. Each returns "" when the value is acceptable, else
+// a message that starts with the field name, ready for INVALID_ARGUMENT. `field` is the name
+// the caller used (e.g. "unit_id", "owner_phone"), so one check serves several fields.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aftercare/v1/common.pb.h"
+#include "intake/domain/names.h"
+
+namespace aftercare::intake::domain {
+
+// Ids are typed by people and end up in URLs, logs and Kafka keys: [A-Za-z0-9_-]{1,64}.
+std::string check_id(std::string_view value, std::string_view field);
+
+// Number of Unicode code points, or nullopt if `text` is not valid UTF-8 (overlong forms,
+// surrogates and values beyond U+10FFFF are invalid too).
+std::optional<size_t> utf8_length(std::string_view text);
+
+// Free text of 1..max_chars characters. Characters, not bytes: a Chinese character takes three
+// bytes but is one character to the owner. NUL is refused because PostgreSQL text cannot store
+// it.
+std::string check_text(std::string_view value, std::string_view field, size_t max_chars);
+
+// A ticket description: 1-2000 characters.
+std::string check_description(std::string_view value, std::string_view field = "description");
+
+// An IANA zone name that can be loaded ("Asia/Shanghai"). Names are restricted to the IANA
+// spelling before loading because the loader would otherwise open any file path it is given.
+std::string check_time_zone(std::string_view name, std::string_view field = "timezone");
+
+// Area in hundredths of m2: positive and at most 10^8 (1 000 000 m2, far beyond any unit).
+std::string check_area_centi_m2(int64_t area_centi_m2, std::string_view field = "area_centi_m2");
+
+// A real calendar date with a 4-digit year (2026-02-30 and month 13 are refused).
+std::string check_date(const aftercare::v1::Date& date, std::string_view field);
+
+// Digits, spaces and hyphens with an optional leading '+', 5-20 characters, at least 5 digits.
+std::string check_phone(std::string_view value, std::string_view field = "owner_phone");
+
+// A known, specified enum value ("kind must be one of repair, complaint, ...").
+std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor, int value,
+                             std::string_view field);
+template <typename Enum>
+std::string check_enum(Enum value, std::string_view field) {
+  return check_enum_value(*google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value),
+                          field);
+}
+
+}  // namespace aftercare::intake::domain
