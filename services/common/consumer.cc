@@ -60,6 +60,9 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
       {"enable.auto.commit", "true"},
       {"auto.commit.interval.ms", "1000"},
       {"auto.offset.reset", "earliest"},
+      // A restarted service rejoins after the old member's session expires: keep that short.
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
   };
   for (const auto& [k, v] : options_.settings) settings[k] = v;
   auto conf = make_kafka_conf(settings);
