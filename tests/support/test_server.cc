@@ -1,0 +1,29 @@
+#include "support/test_server.h"
+
+#include <stdexcept>
+
+#include "support/test_env.h"
+
+namespace aftercare::testing {
+
+TestServer::TestServer(grpc::Service* service) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (!server_) throw std::runtime_error("test gRPC server did not start");
+  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+}
+
+TestServer::~TestServer() { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2)); }
+
+std::unique_ptr<kit::PgPool> migrated_database(const std::string& name,
+                                               const std::vector<kit::Migration>& service_migrations,
+                                               int pool_size) {
+  auto pool = std::make_unique<kit::PgPool>(fresh_database(name), pool_size);
+  kit::apply_migrations(*pool, "kit", kit::kit_migrations());
+  kit::apply_migrations(*pool, "service", service_migrations);
+  return pool;
+}
+
+}  // namespace aftercare::testing
