@@ -24,11 +24,13 @@ std::string mint_token(const std::string& secret, const Claims& c) {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
   JwtPtr token(raw);
-  nlohmann::json grants = {{"sub", c.sub}, {"role", c.role}, {"projects", c.projects}, {"exp", c.exp}};
+  nlohmann::json grants = {
+      {"sub", c.sub}, {"role", c.role}, {"projects", c.projects}, {"exp", c.exp}};
   if (!c.units.empty()) grants["units"] = c.units;
   if (!c.party_id.empty()) grants["party_id"] = c.party_id;
   if (jwt_add_grants_json(token.get(), grants.dump().c_str()) != 0 ||
-      jwt_set_alg(token.get(), JWT_ALG_HS256, key_bytes(secret), static_cast<int>(secret.size())) != 0)
+      jwt_set_alg(token.get(), JWT_ALG_HS256, key_bytes(secret), static_cast<int>(secret.size())) !=
+          0)
     throw std::runtime_error("cannot build token");
   char* encoded = jwt_encode_str(token.get());
   if (!encoded) throw std::runtime_error("cannot encode token");
@@ -44,7 +46,8 @@ std::optional<Claims> verify_token(const std::string& secret, const std::string&
     return std::nullopt;
   };
   jwt_t* raw = nullptr;
-  if (jwt_decode(&raw, text.c_str(), key_bytes(secret), static_cast<int>(secret.size())) != 0 || !raw)
+  if (jwt_decode(&raw, text.c_str(), key_bytes(secret), static_cast<int>(secret.size())) != 0 ||
+      !raw)
     return fail("invalid token signature or format");
   JwtPtr token(raw);
   if (jwt_get_alg(token.get()) != JWT_ALG_HS256) return fail("token must be HS256");
@@ -58,7 +61,8 @@ std::optional<Claims> verify_token(const std::string& secret, const std::string&
     c.sub = grants.at("sub").get<std::string>();
     c.role = grants.at("role").get<std::string>();
     c.exp = grants.at("exp").get<int64_t>();
-    if (grants.contains("projects")) c.projects = grants["projects"].get<std::vector<std::string>>();
+    if (grants.contains("projects"))
+      c.projects = grants["projects"].get<std::vector<std::string>>();
     if (grants.contains("units")) c.units = grants["units"].get<std::vector<std::string>>();
     if (grants.contains("party_id")) c.party_id = grants["party_id"].get<std::string>();
   } catch (const nlohmann::json::exception&) {

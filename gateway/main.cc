@@ -7,8 +7,8 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/call.h"
 #include "common/config.h"
@@ -31,20 +31,30 @@ int mint(int argc, char** argv) {
   int64_t ttl = 86400;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--role") claims.role = value;
-    else if (flag == "--sub") claims.sub = value;
-    else if (flag == "--projects") claims.projects = aftercare::kit::split_list(value);
-    else if (flag == "--units") claims.units = aftercare::kit::split_list(value);
-    else if (flag == "--party-id") claims.party_id = value;
-    else if (flag == "--ttl") ttl = std::stoll(value);
+    if (flag == "--role")
+      claims.role = value;
+    else if (flag == "--sub")
+      claims.sub = value;
+    else if (flag == "--projects")
+      claims.projects = aftercare::kit::split_list(value);
+    else if (flag == "--units")
+      claims.units = aftercare::kit::split_list(value);
+    else if (flag == "--party-id")
+      claims.party_id = value;
+    else if (flag == "--ttl")
+      ttl = std::stoll(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
   claims.exp = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count() + ttl;
-  std::printf("%s\n", aftercare::gateway::mint_token(env_or("AFTERCARE_JWT_SECRET", "aftercare-dev-secret"), claims).c_str());
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count() +
+               ttl;
+  std::printf("%s\n", aftercare::gateway::mint_token(
+                          env_or("AFTERCARE_JWT_SECRET", "aftercare-dev-secret"), claims)
+                          .c_str());
   return 0;
 }
 
@@ -65,7 +75,8 @@ int main(int argc, char** argv) {
   for (const char* svc : kServices) {
     std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
     for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
-    std::string addr = env_or(env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
+    std::string addr = env_or(
+        env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
     backends.push_back({svc, addr, grpc::CreateChannel(addr, grpc::InsecureChannelCredentials())});
   }
 
@@ -74,13 +85,15 @@ int main(int argc, char** argv) {
     nlohmann::json services = nlohmann::json::object();
     bool all_up = true;
     for (auto& b : backends) {
-      bool up = b.channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+      bool up = b.channel->WaitForConnected(std::chrono::system_clock::now() +
+                                            std::chrono::milliseconds(300));
       services[b.name] = up ? "up" : "down";
       all_up = all_up && up;
     }
     res.status = all_up ? 200 : 503;
-    res.set_content(nlohmann::json{{"status", all_up ? "ok" : "degraded"}, {"services", services}}.dump(),
-                    "application/json");
+    res.set_content(
+        nlohmann::json{{"status", all_up ? "ok" : "degraded"}, {"services", services}}.dump(),
+        "application/json");
   });
   http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.render(), "text/plain; version=0.0.4");

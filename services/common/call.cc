@@ -72,8 +72,8 @@ std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + deadline);
   const TraceContext& trace = current_trace();
-  context->AddMetadata(kTraceparent,
-                       (trace.trace_id.empty() ? TraceContext::fresh() : trace.child()).traceparent());
+  context->AddMetadata(
+      kTraceparent, (trace.trace_id.empty() ? TraceContext::fresh() : trace.child()).traceparent());
   aftercare::v1::Caller wire;
   wire.set_sub(caller.sub);
   wire.set_role(role_value(caller.role));

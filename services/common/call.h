@@ -15,8 +15,9 @@
 namespace aftercare::kit {
 
 struct Caller {
-  std::string sub;                    // subject (user or party id)
-  std::string role;                   // owner agent verifier dispatcher crew contractor builder supervisor finance admin, or "service"
+  std::string sub;   // subject (user or party id)
+  std::string role;  // owner agent verifier dispatcher crew contractor builder supervisor finance
+                     // admin, or "service"
   std::vector<std::string> projects;  // "*" = every project
   std::vector<std::string> units;     // owners' units
   std::string party_id;               // builders, crews, contractors

@@ -21,28 +21,45 @@ int parse_int(const std::string& name, const std::string& value) {
 
 // Applies one setting by its environment name; returns false for a name we don't know.
 bool apply(Config& c, const std::string& name, const std::string& value) {
-  if (name == "AFTERCARE_DB_URL") c.db_url = value;
-  else if (name == "AFTERCARE_DB_POOL_SIZE") c.db_pool_size = parse_int(name, value);
-  else if (name == "AFTERCARE_KAFKA_BOOTSTRAP") c.kafka_bootstrap = value;
-  else if (name == "AFTERCARE_KAFKA_BOOTSTRAP_FILE") c.kafka_bootstrap_file = value;
-  else if (name == "AFTERCARE_REDIS_ADDR") c.redis_addr = value;
-  else if (name == "AFTERCARE_GRPC_ADDR") c.grpc_addr = value;
-  else if (name == "AFTERCARE_METRICS_ADDR") c.metrics_addr = value;
-  else if (name == "AFTERCARE_LOG_LEVEL") c.log_level = value;
-  else if (name == "AFTERCARE_CONSUMER_MAX_ATTEMPTS") c.consumer_max_attempts = parse_int(name, value);
+  if (name == "AFTERCARE_DB_URL")
+    c.db_url = value;
+  else if (name == "AFTERCARE_DB_POOL_SIZE")
+    c.db_pool_size = parse_int(name, value);
+  else if (name == "AFTERCARE_KAFKA_BOOTSTRAP")
+    c.kafka_bootstrap = value;
+  else if (name == "AFTERCARE_KAFKA_BOOTSTRAP_FILE")
+    c.kafka_bootstrap_file = value;
+  else if (name == "AFTERCARE_REDIS_ADDR")
+    c.redis_addr = value;
+  else if (name == "AFTERCARE_GRPC_ADDR")
+    c.grpc_addr = value;
+  else if (name == "AFTERCARE_METRICS_ADDR")
+    c.metrics_addr = value;
+  else if (name == "AFTERCARE_LOG_LEVEL")
+    c.log_level = value;
+  else if (name == "AFTERCARE_CONSUMER_MAX_ATTEMPTS")
+    c.consumer_max_attempts = parse_int(name, value);
   else if (name == "AFTERCARE_RELAY_IDLE_POLL_MS")
     c.relay_idle_poll = std::chrono::milliseconds(parse_int(name, value));
   else if (name == "AFTERCARE_SHUTDOWN_GRACE_S")
     c.shutdown_grace = std::chrono::seconds(parse_int(name, value));
-  else return false;
+  else
+    return false;
   return true;
 }
 
 const char* const kSettingNames[] = {
-    "AFTERCARE_DB_URL",        "AFTERCARE_DB_POOL_SIZE",          "AFTERCARE_KAFKA_BOOTSTRAP",
-    "AFTERCARE_KAFKA_BOOTSTRAP_FILE", "AFTERCARE_REDIS_ADDR",     "AFTERCARE_GRPC_ADDR",
-    "AFTERCARE_METRICS_ADDR",  "AFTERCARE_LOG_LEVEL",             "AFTERCARE_CONSUMER_MAX_ATTEMPTS",
-    "AFTERCARE_RELAY_IDLE_POLL_MS", "AFTERCARE_SHUTDOWN_GRACE_S",
+    "AFTERCARE_DB_URL",
+    "AFTERCARE_DB_POOL_SIZE",
+    "AFTERCARE_KAFKA_BOOTSTRAP",
+    "AFTERCARE_KAFKA_BOOTSTRAP_FILE",
+    "AFTERCARE_REDIS_ADDR",
+    "AFTERCARE_GRPC_ADDR",
+    "AFTERCARE_METRICS_ADDR",
+    "AFTERCARE_LOG_LEVEL",
+    "AFTERCARE_CONSUMER_MAX_ATTEMPTS",
+    "AFTERCARE_RELAY_IDLE_POLL_MS",
+    "AFTERCARE_SHUTDOWN_GRACE_S",
 };
 
 // "--grpc-addr" -> "AFTERCARE_GRPC_ADDR"
@@ -78,15 +95,20 @@ Config load_config(const std::string& service, int argc, char** argv) {
     if (const char* value = std::getenv(name)) apply(c, name, value);
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (!arg.starts_with("--")) throw std::invalid_argument("unexpected argument " + std::string(arg));
+    if (!arg.starts_with("--"))
+      throw std::invalid_argument("unexpected argument " + std::string(arg));
     arg.remove_prefix(2);
     auto eq = arg.find('=');
     std::string name = flag_to_env(arg.substr(0, eq));
     std::string value;
-    if (eq != std::string_view::npos) value = std::string(arg.substr(eq + 1));
-    else if (i + 1 < argc) value = argv[++i];
-    else throw std::invalid_argument("flag --" + std::string(arg) + " needs a value");
-    if (!apply(c, name, value)) throw std::invalid_argument("unknown flag --" + std::string(arg.substr(0, eq)));
+    if (eq != std::string_view::npos)
+      value = std::string(arg.substr(eq + 1));
+    else if (i + 1 < argc)
+      value = argv[++i];
+    else
+      throw std::invalid_argument("flag --" + std::string(arg) + " needs a value");
+    if (!apply(c, name, value))
+      throw std::invalid_argument("unknown flag --" + std::string(arg.substr(0, eq)));
   }
   if (c.db_pool_size < 1) throw std::invalid_argument("AFTERCARE_DB_POOL_SIZE must be at least 1");
   if (c.consumer_max_attempts < 1)

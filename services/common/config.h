@@ -9,16 +9,17 @@
 namespace aftercare::kit {
 
 struct Config {
-  std::string service;          // "intake", "dispatch", ... (names the DB, topic, logs)
-  std::string db_url;           // AFTERCARE_DB_URL, libpq URI of the service's own database
-  int db_pool_size = 8;         // AFTERCARE_DB_POOL_SIZE
-  std::string kafka_bootstrap;  // AFTERCARE_KAFKA_BOOTSTRAP, comma-separated host:port list
+  std::string service;               // "intake", "dispatch", ... (names the DB, topic, logs)
+  std::string db_url;                // AFTERCARE_DB_URL, libpq URI of the service's own database
+  int db_pool_size = 8;              // AFTERCARE_DB_POOL_SIZE
+  std::string kafka_bootstrap;       // AFTERCARE_KAFKA_BOOTSTRAP, comma-separated host:port list
   std::string kafka_bootstrap_file;  // AFTERCARE_KAFKA_BOOTSTRAP_FILE, read when the list is empty
   std::string redis_addr;            // AFTERCARE_REDIS_ADDR, host:port
   std::string grpc_addr;             // AFTERCARE_GRPC_ADDR, host:port the gRPC server binds
   std::string metrics_addr;          // AFTERCARE_METRICS_ADDR, host:port of /metrics and /healthz
   std::string log_level = "info";    // AFTERCARE_LOG_LEVEL: trace debug info warn error
-  int consumer_max_attempts = 5;     // AFTERCARE_CONSUMER_MAX_ATTEMPTS before a message is dead-lettered
+  int consumer_max_attempts =
+      5;  // AFTERCARE_CONSUMER_MAX_ATTEMPTS before a message is dead-lettered
   std::chrono::milliseconds relay_idle_poll{50};  // AFTERCARE_RELAY_IDLE_POLL_MS
   std::chrono::seconds shutdown_grace{10};        // AFTERCARE_SHUTDOWN_GRACE_S for in-flight RPCs
 

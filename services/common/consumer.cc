@@ -48,10 +48,15 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
       options_(std::move(options)),
       handler_(std::move(handler)),
       bootstrap_(bootstrap),
-      applied_(metrics.counter("aftercare_consumer_applied_total", "Events applied", {{"consumer", options_.name}})),
-      duplicates_(metrics.counter("aftercare_consumer_duplicates_total", "Redelivered events skipped by the inbox", {{"consumer", options_.name}})),
-      dead_lettered_(metrics.counter("aftercare_consumer_dead_letters_total", "Events sent to the DLQ", {{"consumer", options_.name}})),
-      failures_(metrics.counter("aftercare_consumer_failures_total", "Handler failures (retried)", {{"consumer", options_.name}})) {
+      applied_(metrics.counter("aftercare_consumer_applied_total", "Events applied",
+                               {{"consumer", options_.name}})),
+      duplicates_(metrics.counter("aftercare_consumer_duplicates_total",
+                                  "Redelivered events skipped by the inbox",
+                                  {{"consumer", options_.name}})),
+      dead_lettered_(metrics.counter("aftercare_consumer_dead_letters_total",
+                                     "Events sent to the DLQ", {{"consumer", options_.name}})),
+      failures_(metrics.counter("aftercare_consumer_failures_total", "Handler failures (retried)",
+                                {{"consumer", options_.name}})) {
   KafkaSettings settings = {
       {"bootstrap.servers", bootstrap},
       {"group.id", options_.name},
@@ -97,7 +102,8 @@ Delivery EventConsumer::handle(RdKafka::Message& message) {
   if (!event.ParseFromArray(message.payload(), static_cast<int>(message.len())) ||
       !is_uuid(event.event_id())) {
     // A message that can never be parsed is poison: retrying cannot help.
-    return dead_letter(message, event.event_id(), "not an aftercare.v1.Event with a UUID event_id", 1)
+    return dead_letter(message, event.event_id(), "not an aftercare.v1.Event with a UUID event_id",
+                       1)
                ? Delivery::kDeadLettered
                : Delivery::kRetrying;
   }
@@ -125,15 +131,16 @@ Delivery EventConsumer::handle(RdKafka::Message& message) {
     failures_.inc();
     ++failing_attempts_;
     spdlog::warn("consumer {}: event {} ({}) failed, attempt {}/{}: {}", options_.name,
-                 event.event_id(), event.type(), failing_attempts_, options_.max_attempts, e.what());
+                 event.event_id(), event.type(), failing_attempts_, options_.max_attempts,
+                 e.what());
     if (failing_attempts_ >= options_.max_attempts &&
         dead_letter(message, event.event_id(), e.what(), failing_attempts_))
       return Delivery::kDeadLettered;
   }
   // Retry the same message: rewind the partition to it so later messages wait their turn.
   std::this_thread::sleep_for(options_.retry_backoff);
-  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
-      message.topic_name(), message.partition(), message.offset()));
+  std::unique_ptr<RdKafka::TopicPartition> tp(
+      RdKafka::TopicPartition::create(message.topic_name(), message.partition(), message.offset()));
   if (auto err = consumer_->seek(*tp, 1000); err != RdKafka::ERR_NO_ERROR)
     spdlog::warn("consumer {}: seek failed: {}", options_.name, RdKafka::err2str(err));
   return Delivery::kRetrying;

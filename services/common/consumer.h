@@ -32,7 +32,7 @@ class EventConsumer {
     std::vector<std::string> topics;
     int max_attempts = 5;
     std::chrono::milliseconds retry_backoff{200};
-    KafkaSettings settings;  // extra librdkafka settings
+    KafkaSettings settings = {};  // extra librdkafka settings
   };
   EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics, Options options,
                 EventHandler handler);

@@ -70,9 +70,10 @@ std::vector<DeliveryResult> BatchProducer::publish(const std::vector<OutgoingMes
     uintptr_t seq = c.next_seq++;
     RdKafka::ErrorCode err;
     do {
-      err = producer_->produce(m.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                               const_cast<char*>(m.value.data()), m.value.size(), m.key.data(),
-                               m.key.size(), 0, headers, reinterpret_cast<void*>(seq));
+      err =
+          producer_->produce(m.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(m.value.data()), m.value.size(), m.key.data(),
+                             m.key.size(), 0, headers, reinterpret_cast<void*>(seq));
       if (err == RdKafka::ERR__QUEUE_FULL) producer_->poll(50);
     } while (err == RdKafka::ERR__QUEUE_FULL);
     if (err == RdKafka::ERR_NO_ERROR) {

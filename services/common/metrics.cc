@@ -108,7 +108,8 @@ std::string Metrics::render() const {
       for (size_t i = 0; i < s.bounds.size(); ++i)
         out += name + "_bucket" + label_text(labels, "le", format_bound(s.bounds[i])) + " " +
                std::to_string(s.cumulative[i]) + "\n";
-      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) + "\n";
+      out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) +
+             "\n";
       out += name + "_sum" + label_text(labels) + " " + format_bound(s.sum) + "\n";
       out += name + "_count" + label_text(labels) + " " + std::to_string(s.count) + "\n";
     }

@@ -64,15 +64,19 @@ OutboxRelay::OutboxRelay(PgPool& pool, std::function<std::string()> bootstrap, M
     : pool_(pool),
       bootstrap_(std::move(bootstrap)),
       options_(std::move(options)),
-      published_(metrics.counter("aftercare_outbox_published_total", "Outbox events published and marked sent")),
-      failed_(metrics.counter("aftercare_outbox_publish_failures_total", "Outbox events the broker did not acknowledge (retried)")),
-      producer_resets_(metrics.counter("aftercare_outbox_producer_resets_total", "Producers recreated after a fatal error")),
+      published_(metrics.counter("aftercare_outbox_published_total",
+                                 "Outbox events published and marked sent")),
+      failed_(metrics.counter("aftercare_outbox_publish_failures_total",
+                              "Outbox events the broker did not acknowledge (retried)")),
+      producer_resets_(metrics.counter("aftercare_outbox_producer_resets_total",
+                                       "Producers recreated after a fatal error")),
       backlog_(metrics.gauge("aftercare_outbox_backlog", "Committed events not yet published")) {}
 
 OutboxRelay::~OutboxRelay() = default;
 
 BatchProducer& OutboxRelay::producer() {
-  if (!producer_) producer_ = std::make_unique<BatchProducer>(bootstrap_(), options_.producer_settings);
+  if (!producer_)
+    producer_ = std::make_unique<BatchProducer>(bootstrap_(), options_.producer_settings);
   return *producer_;
 }
 
@@ -100,7 +104,8 @@ int OutboxRelay::relay_once() {
   if (after_publish_before_mark) after_publish_before_mark();
 
   std::vector<int64_t> sent, unsent;
-  for (size_t i = 0; i < results.size(); ++i) (results[i].delivered() ? sent : unsent).push_back(ids[i]);
+  for (size_t i = 0; i < results.size(); ++i)
+    (results[i].delivered() ? sent : unsent).push_back(ids[i]);
   if (!sent.empty()) tx.exec_params(kMarkSent, id_array(sent));
   if (!unsent.empty()) tx.exec_params(kCountFailedAttempt, id_array(unsent));
   tx.commit();

@@ -27,8 +27,8 @@ class Outbox {
       : topic_(std::move(topic)), producer_(std::move(producer)) {}
 
   // Stores the event in `tx`. Fills event_id (a new UUID), occurred_at (now) and trace_id (the
-  // current trace) and producer when they are empty. The partition key is the aggregate id. Returns the
-  // event id.
+  // current trace) and producer when they are empty. The partition key is the aggregate id. Returns
+  // the event id.
   std::string add(pqxx::transaction_base& tx, aftercare::v1::Event event) const;
 
   const std::string& topic() const { return topic_; }
@@ -47,7 +47,8 @@ class OutboxRelay {
     KafkaSettings producer_settings;  // extra librdkafka settings (tests shorten timeouts)
   };
   // `bootstrap` is asked again whenever the producer is (re)created.
-  OutboxRelay(PgPool& pool, std::function<std::string()> bootstrap, Metrics& metrics, Options options);
+  OutboxRelay(PgPool& pool, std::function<std::string()> bootstrap, Metrics& metrics,
+              Options options);
   ~OutboxRelay();
 
   // Claims up to batch_size unsent rows, publishes them, marks the acknowledged ones sent and

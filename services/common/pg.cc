@@ -12,7 +12,9 @@ const std::vector<aftercare::kit::Migration>& kit_migrations();
 
 namespace aftercare::kit {
 
-const std::vector<Migration>& kit_migrations() { return generated::kit_migrations(); }
+const std::vector<Migration>& kit_migrations() {
+  return generated::kit_migrations();
+}
 
 PgPool::PgPool(std::string url, int size) : url_(std::move(url)), size_(size) {}
 
@@ -75,11 +77,13 @@ constexpr const char* kCreateMigrationsTable = R"(
     PRIMARY KEY (component, version))
 )";
 // Serialises migration runs across replicas of a service starting at once.
-constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(hashtext('aftercare.migrations'))";
+constexpr const char* kLockMigrations =
+    "SELECT pg_advisory_xact_lock(hashtext('aftercare.migrations'))";
 constexpr const char* kAppliedSql =
     "SELECT sql_text FROM kit_schema_migrations WHERE component = $1 AND version = $2";
 constexpr const char* kRecordApplied =
-    "INSERT INTO kit_schema_migrations (component, version, name, sql_text) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO kit_schema_migrations (component, version, name, sql_text) VALUES ($1, $2, $3, "
+    "$4)";
 
 }  // namespace
 
@@ -87,8 +91,8 @@ int apply_migrations(PgPool& pool, const std::string& component,
                      const std::vector<Migration>& migrations) {
   for (size_t i = 1; i < migrations.size(); ++i)
     if (migrations[i].version <= migrations[i - 1].version)
-      throw std::runtime_error(component + ": migration versions must increase: " +
-                               migrations[i].name);
+      throw std::runtime_error(component +
+                               ": migration versions must increase: " + migrations[i].name);
   auto lease = pool.acquire();
   {
     pqxx::work tx(*lease);

@@ -21,7 +21,8 @@ class PgPool {
 
   class Lease {
    public:
-    Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
     Lease(Lease&&) = default;
     ~Lease();
     pqxx::connection& operator*() { return *conn_; }
@@ -66,6 +67,8 @@ class PgPool {
 };
 
 // libpqxx 6 has no std::optional parameters: bind NULL when the value is empty.
-inline const char* nullable(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+inline const char* nullable(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
 
 }  // namespace aftercare::kit

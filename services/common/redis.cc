@@ -16,21 +16,35 @@ namespace {
 RedisReply convert(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
-    case REDIS_REPLY_STRING: out.type = RedisReply::Type::kString; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_STATUS: out.type = RedisReply::Type::kStatus; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_ERROR: out.type = RedisReply::Type::kError; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_INTEGER: out.type = RedisReply::Type::kInteger; out.integer = r->integer; break;
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r->integer;
+      break;
     case REDIS_REPLY_ARRAY:
       out.type = RedisReply::Type::kArray;
       for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
       break;
-    default: out.type = RedisReply::Type::kNil;
+    default:
+      out.type = RedisReply::Type::kNil;
   }
   return out;
 }
 
 timeval to_timeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+  return {static_cast<time_t>(ms.count() / 1000),
+          static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
 }  // namespace
@@ -38,7 +52,8 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 RedisClient::RedisClient(std::string addr, int pool_size, std::chrono::milliseconds timeout)
     : timeout_(timeout), pool_size_(pool_size) {
   auto colon = addr.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("redis address must be host:port: " + addr);
+  if (colon == std::string::npos)
+    throw std::invalid_argument("redis address must be host:port: " + addr);
   host_ = addr.substr(0, colon);
   port_ = std::stoi(addr.substr(colon + 1));
 }

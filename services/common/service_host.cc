@@ -34,7 +34,8 @@ std::pair<std::string, int> split_host_port(const std::string& addr) {
   return {addr.substr(0, colon), std::stoi(addr.substr(colon + 1))};
 }
 
-ServiceHost::ServiceHost(Config config) : config_(std::move(config)), outbox_(config_.topic(), config_.service) {
+ServiceHost::ServiceHost(Config config)
+    : config_(std::move(config)), outbox_(config_.topic(), config_.service) {
   sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   init_logging(config_.service, config_.log_level);
@@ -74,7 +75,8 @@ void ServiceHost::add_outbox_relay() {
   add_worker("outbox-relay", [this](std::stop_token stop) {
     OutboxRelay::Options options;
     options.idle_poll = config_.relay_idle_poll;
-    OutboxRelay relay(db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options);
+    OutboxRelay relay(
+        db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options);
     relay.run(stop);
   });
 }
@@ -107,7 +109,8 @@ void ServiceHost::serve_http() {
     res.set_content(ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})", "application/json");
   });
   auto [host, port] = split_host_port(config_.metrics_addr);
-  metrics_port_ = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
+  metrics_port_ =
+      port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
   if (metrics_port_ <= 0) throw std::runtime_error("cannot listen on " + config_.metrics_addr);
 }
 

@@ -28,14 +28,18 @@ bool is_lower_hex(std::string_view s) {
 
 }  // namespace
 
-std::string TraceContext::traceparent() const { return "00-" + trace_id + "-" + span_id + "-01"; }
+std::string TraceContext::traceparent() const {
+  return "00-" + trace_id + "-" + span_id + "-01";
+}
 
 TraceContext TraceContext::child() const {
   if (trace_id.empty()) return fresh();
   return {trace_id, random_hex(16)};
 }
 
-TraceContext TraceContext::fresh() { return {random_hex(32), random_hex(16)}; }
+TraceContext TraceContext::fresh() {
+  return {random_hex(32), random_hex(16)};
+}
 
 std::optional<TraceContext> TraceContext::parse(std::string_view h) {
   // version(2) - trace(32) - span(16) - flags(2)
@@ -46,7 +50,9 @@ std::optional<TraceContext> TraceContext::parse(std::string_view h) {
   return TraceContext{std::string(trace), std::string(span)};
 }
 
-const TraceContext& current_trace() { return tls_trace; }
+const TraceContext& current_trace() {
+  return tls_trace;
+}
 
 TraceScope::TraceScope(TraceContext context) : previous_(std::move(tls_trace)) {
   tls_trace = std::move(context);
@@ -57,6 +63,8 @@ TraceScope TraceScope::from_header(std::string_view traceparent) {
   return TraceScope(parsed ? parsed->child() : TraceContext::fresh());
 }
 
-TraceScope::~TraceScope() { tls_trace = std::move(previous_); }
+TraceScope::~TraceScope() {
+  tls_trace = std::move(previous_);
+}
 
 }  // namespace aftercare::kit

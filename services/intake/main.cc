@@ -1,4 +1,6 @@
 // aftercare-intake: config, wire, run.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 
 #include "common/service_host.h"
@@ -12,6 +14,22 @@ int main(int argc, char** argv) {
     intake::IntakeServiceImpl service(host.db(), host.outbox());
     host.add_service(&service);
     host.add_outbox_relay();
+    // Work orders move tickets along; callbacks close or reopen them.
+    host.add_consumer({"intake.progress", {"aftercare.dispatch.v1", "aftercare.callback.v1"}},
+                      [&](pqxx::work& tx, const v1::Event& e) { service.apply_event(tx, e); });
+    host.add_worker("sla-sweeper", [&](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        try {
+          service.sweep_sla(absl::Now());
+        } catch (const std::exception& e) {
+          spdlog::warn("sla sweeper: {}", e.what());
+        }
+        std::mutex mu;
+        std::unique_lock lock(mu);
+        std::condition_variable_any().wait_for(lock, stop, std::chrono::seconds(30),
+                                               [] { return false; });
+      }
+    });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-intake: %s\n", e.what());

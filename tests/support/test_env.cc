@@ -47,9 +47,13 @@ std::string fresh_database(const std::string& name) {
   return admin.substr(0, slash + 1) + name;
 }
 
-std::string kafka_bootstrap() { return first_line(require_env("AFTERCARE_TEST_KAFKA_BOOTSTRAP_FILE")); }
+std::string kafka_bootstrap() {
+  return first_line(require_env("AFTERCARE_TEST_KAFKA_BOOTSTRAP_FILE"));
+}
 
-std::string redis_addr() { return require_env("AFTERCARE_TEST_REDIS"); }
+std::string redis_addr() {
+  return require_env("AFTERCARE_TEST_REDIS");
+}
 
 int devbroker_post(const std::string& path, const std::string& json_body) {
   std::string control = first_line(require_env("AFTERCARE_TEST_DEVBROKER_CONTROL_FILE"));
@@ -62,8 +66,8 @@ int devbroker_post(const std::string& path, const std::string& json_body) {
 
 std::string create_topic(const std::string& prefix, int partitions) {
   std::string name = prefix + "." + random_suffix();
-  int status = devbroker_post("/topics", R"({"name":")" + name + R"(","partitions":)" +
-                                             std::to_string(partitions) + "}");
+  int status = devbroker_post(
+      "/topics", R"({"name":")" + name + R"(","partitions":)" + std::to_string(partitions) + "}");
   if (status != 200) throw std::runtime_error("devbroker refused topic " + name);
   return name;
 }
@@ -97,10 +101,13 @@ std::vector<Record> read_topic(const std::string& topic, size_t min_count,
     if (m->err() != RdKafka::ERR_NO_ERROR) continue;
     Record r{m->key() ? *m->key() : "",
              std::string(static_cast<const char*>(m->payload()), m->len()),
-             {}, m->partition(), m->offset()};
+             {},
+             m->partition(),
+             m->offset()};
     if (const RdKafka::Headers* h = m->headers())
       for (const auto& header : h->get_all())
-        r.headers[header.key()] = std::string(static_cast<const char*>(header.value()), header.value_size());
+        r.headers[header.key()] =
+            std::string(static_cast<const char*>(header.value()), header.value_size());
     records.push_back(std::move(r));
     last_new = std::chrono::steady_clock::now();
   }

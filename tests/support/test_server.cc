@@ -12,14 +12,16 @@ TestServer::TestServer(grpc::Service* service) {
   builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("test gRPC server did not start");
-  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  channel_ =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
 }
 
-TestServer::~TestServer() { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2)); }
+TestServer::~TestServer() {
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
 
-std::unique_ptr<kit::PgPool> migrated_database(const std::string& name,
-                                               const std::vector<kit::Migration>& service_migrations,
-                                               int pool_size) {
+std::unique_ptr<kit::PgPool> migrated_database(
+    const std::string& name, const std::vector<kit::Migration>& service_migrations, int pool_size) {
   auto pool = std::make_unique<kit::PgPool>(fresh_database(name), pool_size);
   kit::apply_migrations(*pool, "kit", kit::kit_migrations());
   kit::apply_migrations(*pool, "service", service_migrations);

@@ -28,8 +28,8 @@ class TestServer {
 };
 
 // A fresh database `name` with the kit's migrations and `service_migrations` applied.
-std::unique_ptr<kit::PgPool> migrated_database(const std::string& name,
-                                               const std::vector<kit::Migration>& service_migrations,
-                                               int pool_size = 8);
+std::unique_ptr<kit::PgPool> migrated_database(
+    const std::string& name, const std::vector<kit::Migration>& service_migrations,
+    int pool_size = 8);
 
 }  // namespace aftercare::testing

@@ -15,6 +15,8 @@ namespace aftercare::intake::domain {
 
 // Ids are typed by people and end up in URLs, logs and Kafka keys: [A-Za-z0-9_-]{1,64}.
 std::string check_id(std::string_view value, std::string_view field);
+// A canonical lower-case UUID (ticket ids).
+std::string check_uuid(std::string_view value, std::string_view field);
 
 // Number of Unicode code points, or nullopt if `text` is not valid UTF-8 (overlong forms,
 // surrogates and values beyond U+10FFFF are invalid too).

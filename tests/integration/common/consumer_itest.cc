@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "common/consumer.h"
-#include "common/migrations.h"
 #include "common/kafka.h"
+#include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/trace.h"
 #include "support/test_env.h"
@@ -29,7 +29,9 @@ class ConsumerTest : public ::testing::Test {
       tx.exec("CREATE TABLE effects (event_id text, aggregate text, trace_id text)");
     });
     topic_ = testing::create_topic("test.consumer", 1);
-    ASSERT_EQ(testing::devbroker_post("/topics", R"({"name":")" + topic_ + R"(.dlq","partitions":1})"), 200);
+    ASSERT_EQ(
+        testing::devbroker_post("/topics", R"({"name":")" + topic_ + R"(.dlq","partitions":1})"),
+        200);
     group_ = "test-group-" + std::to_string(::getpid()) + "-" + topic_;
   }
 
@@ -56,7 +58,10 @@ class ConsumerTest : public ::testing::Test {
 
   EventConsumer::Options options(int max_attempts = 3) {
     // A short session so the group notices a killed member quickly.
-    return {group_, {topic_}, max_attempts, std::chrono::milliseconds(20),
+    return {group_,
+            {topic_},
+            max_attempts,
+            std::chrono::milliseconds(20),
             {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}};
   }
 
@@ -68,11 +73,14 @@ class ConsumerTest : public ::testing::Test {
   // Polls until `n` messages were handled one way or another.
   std::vector<Delivery> drain(EventConsumer& consumer, size_t n) {
     std::vector<Delivery> seen;
-    testing::eventually([&] {
-      Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
-      if (d == Delivery::kApplied || d == Delivery::kDuplicate || d == Delivery::kDeadLettered) seen.push_back(d);
-      return seen.size() >= n;
-    }, std::chrono::seconds(60));
+    testing::eventually(
+        [&] {
+          Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
+          if (d == Delivery::kApplied || d == Delivery::kDuplicate || d == Delivery::kDeadLettered)
+            seen.push_back(d);
+          return seen.size() >= n;
+        },
+        std::chrono::seconds(60));
     return seen;
   }
 
@@ -94,12 +102,16 @@ TEST_F(ConsumerTest, RedeliveredEventHasNoSecondEffect) {
   EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kApplied, Delivery::kDuplicate}));
   EXPECT_EQ(count("SELECT count(*) FROM effects"), 1);
   // The handler ran under the producer's trace.
-  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE trace_id = '" + TraceContext::parse(trace)->trace_id + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE trace_id = '" +
+                  TraceContext::parse(trace)->trace_id + "'"),
+            1);
 }
 
 TEST_F(ConsumerTest, CrashAfterCommitBeforeOffsetCommitIsHarmless) {
   std::vector<std::pair<std::string, std::string>> messages;
-  for (int i = 0; i < 3; ++i) messages.emplace_back("T-" + std::to_string(i), event("T-" + std::to_string(i)).SerializeAsString());
+  for (int i = 0; i < 3; ++i)
+    messages.emplace_back("T-" + std::to_string(i),
+                          event("T-" + std::to_string(i)).SerializeAsString());
   publish(messages);
 
   // The child applies the first event, then is killed before it stores the offset.
@@ -120,7 +132,8 @@ TEST_F(ConsumerTest, CrashAfterCommitBeforeOffsetCommitIsHarmless) {
   // The group's offset never moved, so the first event comes again and the inbox skips it.
   EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(), &record_effect);
   auto seen = drain(consumer, 3);
-  EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kDuplicate, Delivery::kApplied, Delivery::kApplied}));
+  EXPECT_EQ(seen,
+            (std::vector<Delivery>{Delivery::kDuplicate, Delivery::kApplied, Delivery::kApplied}));
   EXPECT_EQ(count("SELECT count(*) FROM effects"), 3);
   EXPECT_EQ(count("SELECT count(DISTINCT event_id) FROM effects"), 3);
 }
@@ -144,7 +157,9 @@ TEST_F(ConsumerTest, HandlerThatKeepsFailingGoesToTheDlqAndThePartitionMovesOn) 
   // The failed attempts' writes were rolled back; the good event was applied after it.
   EXPECT_EQ(count("SELECT count(*) FROM effects WHERE aggregate = 'T-bad'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM effects WHERE aggregate = 'T-good'"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters WHERE event_id = '" + bad.event_id() + "' AND attempts = 3"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters WHERE event_id = '" + bad.event_id() +
+                  "' AND attempts = 3"),
+            1);
   EXPECT_EQ(count("SELECT count(*) FROM kit_inbox WHERE event_id = '" + bad.event_id() + "'"), 0);
   auto dlq = testing::read_topic(topic_ + ".dlq", 1);
   ASSERT_EQ(dlq.size(), 1u);
@@ -157,7 +172,10 @@ TEST_F(ConsumerTest, PoisonMessageIsDeadLetteredAtOnce) {
   publish({{"junk", "this is not protobuf \xff\xff"}, {"T-1", event("T-1").SerializeAsString()}});
   int calls = 0;
   EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(5),
-                         [&](pqxx::work& tx, const Event& e) { ++calls; record_effect(tx, e); });
+                         [&](pqxx::work& tx, const Event& e) {
+                           ++calls;
+                           record_effect(tx, e);
+                         });
   auto seen = drain(consumer, 2);
   EXPECT_EQ(seen, (std::vector<Delivery>{Delivery::kDeadLettered, Delivery::kApplied}));
   EXPECT_EQ(calls, 1);

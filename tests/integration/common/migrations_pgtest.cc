@@ -13,7 +13,8 @@ namespace {
 
 TEST(Migrations, KitTablesAreCreatedOnceAndReapplyingIsANoOp) {
   PgPool pool(testing::fresh_database("t_migrations_once"), 2);
-  EXPECT_EQ(apply_migrations(pool, "kit", kit_migrations()), static_cast<int>(kit_migrations().size()));
+  EXPECT_EQ(apply_migrations(pool, "kit", kit_migrations()),
+            static_cast<int>(kit_migrations().size()));
   EXPECT_EQ(apply_migrations(pool, "kit", kit_migrations()), 0);
   pool.in_transaction([](pqxx::work& tx) {
     EXPECT_EQ(tx.exec("SELECT count(*) FROM kit_outbox")[0][0].as<int>(), 0);
@@ -35,7 +36,8 @@ TEST(Migrations, ConcurrentStartsApplyEachMigrationExactlyOnce) {
   for (auto& t : starters) t.join();
   EXPECT_EQ(total.load(), 2);
   PgPool pool(url, 1);
-  pool.in_transaction([](pqxx::work& tx) { EXPECT_EQ(tx.exec("SELECT count(*) FROM a")[0][0].as<int>(), 1); });
+  pool.in_transaction(
+      [](pqxx::work& tx) { EXPECT_EQ(tx.exec("SELECT count(*) FROM a")[0][0].as<int>(), 1); });
 }
 
 TEST(Migrations, EditedOrUnorderedMigrationsAreRefused) {
@@ -43,13 +45,16 @@ TEST(Migrations, EditedOrUnorderedMigrationsAreRefused) {
   apply_migrations(pool, "svc", {{1, "001_a.sql", "CREATE TABLE a (id int)"}});
   EXPECT_THROW(apply_migrations(pool, "svc", {{1, "001_a.sql", "CREATE TABLE a (id bigint)"}}),
                std::runtime_error);
-  EXPECT_THROW(apply_migrations(pool, "svc", {{2, "002.sql", "SELECT 1"}, {2, "002b.sql", "SELECT 1"}}),
-               std::runtime_error);
+  EXPECT_THROW(
+      apply_migrations(pool, "svc", {{2, "002.sql", "SELECT 1"}, {2, "002b.sql", "SELECT 1"}}),
+      std::runtime_error);
 }
 
 TEST(Migrations, AFailingMigrationLeavesNothingBehind) {
   PgPool pool(testing::fresh_database("t_migrations_fail"), 1);
-  EXPECT_ANY_THROW(apply_migrations(pool, "svc", {{1, "001_bad.sql", "CREATE TABLE ok (id int); SELECT no_such_column FROM ok"}}));
+  EXPECT_ANY_THROW(apply_migrations(
+      pool, "svc",
+      {{1, "001_bad.sql", "CREATE TABLE ok (id int); SELECT no_such_column FROM ok"}}));
   pool.in_transaction([](pqxx::work& tx) {
     EXPECT_EQ(tx.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'ok'")[0][0].as<int>(), 0);
     EXPECT_EQ(tx.exec("SELECT count(*) FROM kit_schema_migrations")[0][0].as<int>(), 0);
@@ -58,7 +63,8 @@ TEST(Migrations, AFailingMigrationLeavesNothingBehind) {
 
 TEST(PgPool, ReconnectsAfterTheServerDroppedTheConnection) {
   PgPool pool(testing::fresh_database("t_pool_reconnect"), 1);
-  int pid = pool.in_transaction([](pqxx::work& tx) { return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>(); });
+  int pid = pool.in_transaction(
+      [](pqxx::work& tx) { return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>(); });
   {
     pqxx::connection admin(testing::require_env("AFTERCARE_TEST_PG_URL"));
     pqxx::nontransaction q(admin);

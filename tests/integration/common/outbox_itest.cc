@@ -40,7 +40,8 @@ class OutboxTest : public ::testing::Test {
   OutboxRelay make_relay(PgPool& pool) {
     OutboxRelay::Options options;
     options.delivery_timeout = std::chrono::seconds(10);
-    return OutboxRelay(pool, [] { return testing::kafka_bootstrap(); }, metrics_, options);
+    return OutboxRelay(
+        pool, [] { return testing::kafka_bootstrap(); }, metrics_, options);
   }
   int unsent() {
     return pool_->in_transaction([](pqxx::work& tx) {
@@ -55,7 +56,8 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, CommittedEventsArePublishedOnceAndRolledBackOnesNever) {
   TraceScope trace(TraceContext::fresh());
-  std::string committed = pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-1")); });
+  std::string committed =
+      pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-1")); });
   try {
     pool_->in_transaction([&](pqxx::work& tx) {
       outbox_->add(tx, make_event("T-2"));
@@ -64,7 +66,10 @@ TEST_F(OutboxTest, CommittedEventsArePublishedOnceAndRolledBackOnesNever) {
   } catch (const std::runtime_error&) {
   }
   auto relay = make_relay(*pool_);
-  EXPECT_TRUE(testing::eventually([&] { relay.relay_once(); return unsent() == 0; }));
+  EXPECT_TRUE(testing::eventually([&] {
+    relay.relay_once();
+    return unsent() == 0;
+  }));
   EXPECT_EQ(relay.relay_once(), 0);  // nothing left to send twice
 
   auto records = testing::read_topic(topic_, 1);
@@ -78,7 +83,8 @@ TEST_F(OutboxTest, CommittedEventsArePublishedOnceAndRolledBackOnesNever) {
   EXPECT_EQ(records[0].key, "T-1");  // partition key = aggregate id
   EXPECT_EQ(records[0].headers["event_id"], committed);
   EXPECT_EQ(got.trace_id(), current_trace().trace_id);
-  EXPECT_EQ(TraceContext::parse(records[0].headers["traceparent"])->trace_id, current_trace().trace_id);
+  EXPECT_EQ(TraceContext::parse(records[0].headers["traceparent"])->trace_id,
+            current_trace().trace_id);
 }
 
 TEST_F(OutboxTest, OneAggregatesEventsKeepTheirOrder) {
@@ -89,7 +95,10 @@ TEST_F(OutboxTest, OneAggregatesEventsKeepTheirOrder) {
       outbox_->add(tx, e);
     });
   auto relay = make_relay(*pool_);
-  EXPECT_TRUE(testing::eventually([&] { relay.relay_once(); return unsent() == 0; }));
+  EXPECT_TRUE(testing::eventually([&] {
+    relay.relay_once();
+    return unsent() == 0;
+  }));
   auto records = testing::read_topic(topic_, 50);
   ASSERT_EQ(records.size(), 50u);
   for (int i = 0; i < 50; ++i) {
@@ -105,10 +114,14 @@ TEST_F(OutboxTest, RowsCommittedOutOfIdOrderAreNotSkipped) {
   auto slow_lease = pool_->acquire();
   pqxx::work slow(*slow_lease);
   std::string slow_id = outbox_->add(slow, make_event("T-slow"));
-  std::string fast_id = pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-fast")); });
+  std::string fast_id =
+      pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-fast")); });
   EXPECT_TRUE(testing::eventually([&] { return relay.relay_once() == 1; }));
   slow.commit();
-  EXPECT_TRUE(testing::eventually([&] { relay.relay_once(); return unsent() == 0; }));
+  EXPECT_TRUE(testing::eventually([&] {
+    relay.relay_once();
+    return unsent() == 0;
+  }));
   std::set<std::string> ids;
   for (auto& r : testing::read_topic(topic_, 2)) ids.insert(r.headers["event_id"]);
   EXPECT_EQ(ids, (std::set<std::string>{slow_id, fast_id}));
@@ -117,7 +130,8 @@ TEST_F(OutboxTest, RowsCommittedOutOfIdOrderAreNotSkipped) {
 TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApplyOnce) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i)
-    ids.push_back(pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-" + std::to_string(i))); }));
+    ids.push_back(pool_->in_transaction(
+        [&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-" + std::to_string(i))); }));
 
   // The child relays one batch and is SIGKILLed after the broker acknowledged it, before the
   // rows are marked sent. librdkafka threads exist only in the child.
@@ -133,11 +147,15 @@ TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApply
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child did not die at the fault point";
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "child did not die at the fault point";
   EXPECT_EQ(unsent(), 5);  // the kill rolled the marking back
 
   auto relay = make_relay(*pool_);
-  EXPECT_TRUE(testing::eventually([&] { relay.relay_once(); return unsent() == 0; }));
+  EXPECT_TRUE(testing::eventually([&] {
+    relay.relay_once();
+    return unsent() == 0;
+  }));
 
   // Each event is on the topic twice (published by both relays) with the same event_id...
   auto records = testing::read_topic(topic_, 10);
@@ -148,17 +166,20 @@ TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApply
 
   // ...and a consumer with an inbox applies each exactly once.
   pool_->in_transaction([](pqxx::work& tx) { tx.exec("CREATE TABLE effects (event_id text)"); });
-  EventConsumer::Options options{"test-outbox-consumer", {topic_}, 3, std::chrono::milliseconds(50), {}};
+  EventConsumer::Options options{
+      "test-outbox-consumer", {topic_}, 3, std::chrono::milliseconds(50), {}};
   EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options,
                          [](pqxx::work& tx, const Event& e) {
                            tx.exec_params("INSERT INTO effects VALUES ($1)", e.event_id());
                          });
   int handled = 0;
-  EXPECT_TRUE(testing::eventually([&] {
-    Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
-    handled += d == Delivery::kApplied || d == Delivery::kDuplicate;
-    return handled == 10;
-  }, std::chrono::seconds(30)));
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
+        handled += d == Delivery::kApplied || d == Delivery::kDuplicate;
+        return handled == 10;
+      },
+      std::chrono::seconds(30)));
   pool_->in_transaction([](pqxx::work& tx) {
     EXPECT_EQ(tx.exec("SELECT count(*), count(DISTINCT event_id) FROM effects")[0][0].as<int>(), 5);
     EXPECT_EQ(tx.exec("SELECT count(DISTINCT event_id) FROM effects")[0][0].as<int>(), 5);
@@ -169,13 +190,22 @@ TEST_F(OutboxTest, BrokerOutageDelaysEventsWithoutLosingThem) {
   OutboxRelay::Options options;
   options.delivery_timeout = std::chrono::seconds(2);
   options.producer_settings = {{"message.timeout.ms", "1500"}};
-  OutboxRelay relay(*pool_, [] { return testing::kafka_bootstrap(); }, metrics_, options);
-  for (int b = 1; b <= 3; ++b) ASSERT_EQ(testing::devbroker_post("/brokers/" + std::to_string(b) + "/down"), 200);
-  std::string id = pool_->in_transaction([&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-outage")); });
+  OutboxRelay relay(
+      *pool_, [] { return testing::kafka_bootstrap(); }, metrics_, options);
+  for (int b = 1; b <= 3; ++b)
+    ASSERT_EQ(testing::devbroker_post("/brokers/" + std::to_string(b) + "/down"), 200);
+  std::string id = pool_->in_transaction(
+      [&](pqxx::work& tx) { return outbox_->add(tx, make_event("T-outage")); });
   EXPECT_EQ(relay.relay_once(), 0);
   EXPECT_EQ(unsent(), 1);  // not acknowledged, so still waiting
-  for (int b = 1; b <= 3; ++b) ASSERT_EQ(testing::devbroker_post("/brokers/" + std::to_string(b) + "/up"), 200);
-  EXPECT_TRUE(testing::eventually([&] { relay.relay_once(); return unsent() == 0; }, std::chrono::seconds(30)));
+  for (int b = 1; b <= 3; ++b)
+    ASSERT_EQ(testing::devbroker_post("/brokers/" + std::to_string(b) + "/up"), 200);
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        relay.relay_once();
+        return unsent() == 0;
+      },
+      std::chrono::seconds(30)));
   auto records = testing::read_topic(topic_, 1);
   ASSERT_GE(records.size(), 1u);
   for (auto& r : records) EXPECT_EQ(r.headers["event_id"], id);

@@ -108,11 +108,14 @@ TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
   // The service's migration ran after the kit's.
   PgPool pool(config.db_url, 1);
   pool.in_transaction([](pqxx::work& tx) {
-    EXPECT_EQ(tx.exec("SELECT count(*) FROM kit_schema_migrations WHERE component = 'echo'")[0][0].as<int>(), 1);
+    EXPECT_EQ(tx.exec("SELECT count(*) FROM kit_schema_migrations WHERE component = 'echo'")[0][0]
+                  .as<int>(),
+              1);
   });
 
   ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
-  ASSERT_TRUE(testing::eventually([&] { return exit_code.load() != -1; }, std::chrono::seconds(15)));
+  ASSERT_TRUE(
+      testing::eventually([&] { return exit_code.load() != -1; }, std::chrono::seconds(15)));
   runner.join();
   EXPECT_EQ(exit_code.load(), 0);
   EXPECT_TRUE(worker_stopped.load());

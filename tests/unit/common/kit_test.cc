@@ -125,3 +125,19 @@ TEST(Caller, ScopeByProjectAndUnit) {
 
 }  // namespace
 }  // namespace aftercare::kit
+
+#include "common/privacy.h"
+
+namespace aftercare::kit {
+namespace {
+
+TEST(Privacy, MasksPhonesAndLongDigitRunsOnly) {
+  EXPECT_EQ(mask_phone("13812345678"), "138****5678");
+  EXPECT_EQ(mask_phone("+86 138-1234-5678"), "861****5678");
+  EXPECT_EQ(mask_phone("12345"), "***45");
+  EXPECT_EQ(mask_digit_runs("请拨13812345678联系, 3楼 1201室"), "请拨*******5678联系, 3楼 1201室");
+  EXPECT_EQ(mask_digit_runs("123456 and 1234567"), "123456 and ***4567");
+}
+
+}  // namespace
+}  // namespace aftercare::kit

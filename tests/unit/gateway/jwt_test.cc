@@ -9,7 +9,9 @@ using namespace std::chrono;
 
 TEST(Jwt, MintedTokenVerifiesWithItsClaims) {
   auto now = system_clock::now();
-  Claims c{"owner-7", "owner", {"P01"}, {"U-101", "U-102"}, "", duration_cast<seconds>(now.time_since_epoch()).count() + 60};
+  Claims c{"owner-7", "owner",
+           {"P01"},   {"U-101", "U-102"},
+           "",        duration_cast<seconds>(now.time_since_epoch()).count() + 60};
   std::string token = mint_token("s3cret", c);
   std::string why;
   auto v = verify_token("s3cret", token, now, &why);
@@ -22,7 +24,8 @@ TEST(Jwt, MintedTokenVerifiesWithItsClaims) {
 
 TEST(Jwt, RejectsWrongSecretExpiryAndGarbage) {
   auto now = system_clock::now();
-  Claims c{"a", "admin", {"*"}, {}, "", duration_cast<seconds>(now.time_since_epoch()).count() + 60};
+  Claims c{"a", "admin", {"*"},
+           {},  "",      duration_cast<seconds>(now.time_since_epoch()).count() + 60};
   std::string token = mint_token("s3cret", c);
   std::string why;
   EXPECT_FALSE(verify_token("other", token, now, &why));

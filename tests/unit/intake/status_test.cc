@@ -93,3 +93,44 @@ TEST(TicketNumber, ProjectDateAndZeroPaddedSequence) {
 
 }  // namespace
 }  // namespace aftercare::intake::domain
+
+#include "intake/domain/report_period.h"
+
+namespace aftercare::intake::domain {
+namespace {
+
+aftercare::v1::ReportPeriod period(aftercare::v1::ReportGranularity g, int year, int index) {
+  aftercare::v1::ReportPeriod p;
+  p.set_granularity(g);
+  p.set_year(year);
+  p.set_index(index);
+  return p;
+}
+
+TEST(ReportPeriod, MonthsQuartersAndIsoWeeks) {
+  std::string error;
+  auto m = period_days(period(aftercare::v1::REPORT_GRANULARITY_MONTH, 2026, 12), &error);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->first, absl::CivilDay(2026, 12, 1));
+  EXPECT_EQ(m->second, absl::CivilDay(2027, 1, 1));
+  auto q = period_days(period(aftercare::v1::REPORT_GRANULARITY_QUARTER, 2026, 2), &error);
+  EXPECT_EQ(q->first, absl::CivilDay(2026, 4, 1));
+  EXPECT_EQ(q->second, absl::CivilDay(2026, 7, 1));
+  // ISO week 1 of 2026 starts Monday 29 Dec 2025; 2026 has 53 weeks.
+  auto w1 = period_days(period(aftercare::v1::REPORT_GRANULARITY_WEEK, 2026, 1), &error);
+  EXPECT_EQ(w1->first, absl::CivilDay(2025, 12, 29));
+  EXPECT_TRUE(period_days(period(aftercare::v1::REPORT_GRANULARITY_WEEK, 2026, 53), &error));
+  EXPECT_FALSE(period_days(period(aftercare::v1::REPORT_GRANULARITY_WEEK, 2027, 53), &error));
+  EXPECT_FALSE(period_days(period(aftercare::v1::REPORT_GRANULARITY_MONTH, 2026, 13), &error));
+  EXPECT_NE(error.find("period.index"), std::string::npos);
+}
+
+TEST(ReportPeriod, RatiosRoundHalfUpWithoutFloats) {
+  EXPECT_EQ(ratio(2, 3).basis_points(), 6667);
+  EXPECT_EQ(ratio(1, 8).basis_points(), 1250);
+  EXPECT_EQ(ratio(1, 20000).basis_points(), 1);  // 0.5 bp rounds up
+  EXPECT_EQ(ratio(0, 0).basis_points(), 0);
+}
+
+}  // namespace
+}  // namespace aftercare::intake::domain

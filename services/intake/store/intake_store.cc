@@ -1,0 +1,536 @@
+#include "intake/store/intake_store.h"
+
+#include "common/pg.h"
+#include "common/time.h"
+#include "intake/domain/dates.h"
+
+namespace aftercare::intake::store {
+namespace {
+
+using kit::from_micros;
+using kit::to_timestamp;
+
+constexpr const char* kProjectColumns =
+    "project_id, name, timezone, kit_us(created_at), kit_us(updated_at)";
+constexpr const char* kUnitColumns =
+    "project_id, unit_id, building, room, area_centi_m2, owner_id, owner_name, owner_phone, "
+    "handover_date::text, kit_us(updated_at)";
+// Order matters: ticket_from_row reads by position.
+constexpr const char* kTicketColumns =
+    "ticket_id::text, ticket_no, project_id, unit_id, kind, category, component, urgency, "
+    "channel, description, status, in_warranty, warranty_ends::text, kit_us(reported_at), "
+    "kit_us(response_due), kit_us(resolve_due), escalation_level, recurrence, owner_agent, "
+    "kit_us(created_at), owner_id, reported_by, repair_area, coalesce(duplicate_of::text, ''), "
+    "kit_us(responded_at), kit_us(resolved_at), kit_us(closed_at), extension_count, fault_party, "
+    "fault_party_id, fine_fen, kit_us(updated_at), version";
+
+constexpr const char* kUpsertProject = R"(
+  INSERT INTO projects (project_id, name, timezone) VALUES ($1, $2, $3)
+  ON CONFLICT (project_id) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone,
+                                         updated_at = now())";
+constexpr const char* kPreviousOwner = "SELECT owner_id FROM units WHERE unit_id = $1 FOR UPDATE";
+constexpr const char* kUpsertUnit = R"(
+  INSERT INTO units (unit_id, project_id, building, room, area_centi_m2, owner_id, owner_name,
+                     owner_phone, handover_date)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date)
+  ON CONFLICT (unit_id) DO UPDATE SET project_id = EXCLUDED.project_id,
+    building = EXCLUDED.building, room = EXCLUDED.room, area_centi_m2 = EXCLUDED.area_centi_m2,
+    owner_id = EXCLUDED.owner_id, owner_name = EXCLUDED.owner_name,
+    owner_phone = EXCLUDED.owner_phone, handover_date = EXCLUDED.handover_date, updated_at = now())";
+constexpr const char* kPutCalendar = R"(
+  INSERT INTO calendars (project_id, year, holidays, workdays) VALUES ($1, $2, $3::date[], $4::date[])
+  ON CONFLICT (project_id, year) DO UPDATE SET holidays = EXCLUDED.holidays,
+    workdays = EXCLUDED.workdays, updated_at = now())";
+constexpr const char* kFindCalendar = R"(
+  SELECT year, array_to_string(holidays, ','), array_to_string(workdays, ','), kit_us(updated_at)
+  FROM calendars WHERE project_id = $1 AND year BETWEEN $2 AND $3 ORDER BY year)";
+constexpr const char* kFindPolicy =
+    "SELECT policy, version, kit_us(updated_at) FROM policies WHERE project_id = $1";
+constexpr const char* kSavePolicy = R"(
+  INSERT INTO policies (project_id, policy, version) VALUES ($1, $2, 1)
+  ON CONFLICT (project_id) DO UPDATE SET policy = EXCLUDED.policy,
+    version = policies.version + 1, updated_at = now()
+  RETURNING version, kit_us(updated_at))";
+
+constexpr const char* kInsertTicket = R"(
+  INSERT INTO tickets (ticket_id, ticket_no, project_id, unit_id, owner_id, kind, category,
+    component, urgency, channel, repair_area, description, status, in_warranty, warranty_ends,
+    reported_at, response_due, resolve_due, escalation_level, recurrence, owner_agent, reported_by,
+    duplicate_of, fault_party, fault_party_id, fine_fen, created_at, updated_at,
+    idempotency_key, request_hash)
+  VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::date,
+    kit_ts($16), kit_ts($17), kit_ts($18), $19, $20, $21, $22, $23::uuid, $24, $25, $26,
+    kit_ts($27), kit_ts($27), $28, $29))";
+constexpr const char* kUpdateTicket = R"(
+  UPDATE tickets SET kind = $2, status = $3, escalation_level = $4, recurrence = $5,
+    owner_agent = $6, duplicate_of = $7::uuid, responded_at = kit_ts($8), resolved_at = kit_ts($9),
+    closed_at = kit_ts($10), response_due = kit_ts($11), resolve_due = kit_ts($12),
+    extension_count = $13, fault_party = $14, fault_party_id = $15, fine_fen = $16,
+    updated_at = now(), version = version + 1
+  WHERE ticket_id = $1::uuid)";
+constexpr const char* kSetAssignee =
+    "UPDATE tickets SET assignee_party_id = $2 WHERE ticket_id = $1::uuid";
+constexpr const char* kNextSequence = R"(
+  INSERT INTO ticket_counters (project_id, local_day, last) VALUES ($1, $2::date, 1)
+  ON CONFLICT (project_id, local_day) DO UPDATE SET last = ticket_counters.last + 1
+  RETURNING last)";
+constexpr const char* kEnsureIssue = R"(
+  INSERT INTO issue_reports (unit_id, category, component, reports) VALUES ($1, $2, $3, 0)
+  ON CONFLICT DO NOTHING)";
+constexpr const char* kLockIssue = R"(
+  SELECT reports FROM issue_reports WHERE unit_id = $1 AND category = $2 AND component = $3
+  FOR UPDATE)";
+constexpr const char* kSetIssueReports = R"(
+  UPDATE issue_reports SET reports = $4 WHERE unit_id = $1 AND category = $2 AND component = $3)";
+constexpr const char* kLatestAssignee = R"(
+  SELECT assignee_party_id FROM tickets
+  WHERE unit_id = $1 AND category = $2 AND component = $3 AND assignee_party_id <> ''
+  ORDER BY created_at DESC LIMIT 1)";
+constexpr const char* kAppendHistory = R"(
+  INSERT INTO ticket_history (ticket_id, seq, at, actor, action, detail)
+  SELECT $1::uuid, coalesce(max(seq), 0) + 1, kit_ts($2), $3, $4, $5
+  FROM ticket_history WHERE ticket_id = $1::uuid)";
+constexpr const char* kHistory = R"(
+  SELECT kit_us(at), actor, action, detail, seq FROM ticket_history
+  WHERE ticket_id = $1::uuid ORDER BY seq)";
+constexpr const char* kRecordBreach = R"(
+  INSERT INTO sla_breaches (ticket_id, deadline, due_at, detected_at)
+  VALUES ($1::uuid, $2, kit_ts($3), kit_ts($4)) ON CONFLICT DO NOTHING)";
+
+// Active = open, dispatched, in_progress, reopened.
+constexpr const char* kActive = "status IN (1, 2, 3, 6)";
+
+void set_time(google::protobuf::Timestamp* out, const pqxx::field& f) {
+  if (!f.is_null()) *out = to_timestamp(from_micros(f.as<int64_t>()));
+}
+
+v1::Date parse_date(const std::string& text) {
+  v1::Date d;
+  d.set_year(std::stoi(text.substr(0, 4)));
+  d.set_month(std::stoi(text.substr(5, 2)));
+  d.set_day(std::stoi(text.substr(8, 2)));
+  return d;
+}
+
+v1::Project project_from_row(const pqxx::row& r) {
+  v1::Project p;
+  p.set_project_id(r[0].as<std::string>());
+  p.set_name(r[1].as<std::string>());
+  p.set_timezone(r[2].as<std::string>());
+  set_time(p.mutable_created_at(), r[3]);
+  set_time(p.mutable_updated_at(), r[4]);
+  return p;
+}
+
+v1::Unit unit_from_row(const pqxx::row& r) {
+  v1::Unit u;
+  u.set_project_id(r[0].as<std::string>());
+  u.set_unit_id(r[1].as<std::string>());
+  u.set_building(r[2].as<std::string>());
+  u.set_room(r[3].as<std::string>());
+  u.set_area_centi_m2(r[4].as<int64_t>());
+  u.set_owner_id(r[5].as<std::string>());
+  u.set_owner_name(r[6].as<std::string>());
+  u.set_owner_phone(r[7].as<std::string>());
+  *u.mutable_handover_date() = parse_date(r[8].as<std::string>());
+  set_time(u.mutable_updated_at(), r[9]);
+  return u;
+}
+
+v1::Ticket ticket_from_row(const pqxx::row& r) {
+  v1::Ticket t;
+  t.set_ticket_id(r[0].as<std::string>());
+  t.set_ticket_no(r[1].as<std::string>());
+  t.set_project_id(r[2].as<std::string>());
+  t.set_unit_id(r[3].as<std::string>());
+  t.set_kind(static_cast<v1::TicketKind>(r[4].as<int>()));
+  t.set_category(static_cast<v1::TicketCategory>(r[5].as<int>()));
+  t.set_component(static_cast<v1::Component>(r[6].as<int>()));
+  t.set_urgency(static_cast<v1::Urgency>(r[7].as<int>()));
+  t.set_channel(static_cast<v1::Channel>(r[8].as<int>()));
+  t.set_description(r[9].as<std::string>());
+  t.set_status(static_cast<v1::TicketStatus>(r[10].as<int>()));
+  t.set_in_warranty(r[11].as<bool>());
+  *t.mutable_warranty_ends() = parse_date(r[12].as<std::string>());
+  set_time(t.mutable_reported_at(), r[13]);
+  set_time(t.mutable_response_due(), r[14]);
+  set_time(t.mutable_resolve_due(), r[15]);
+  t.set_escalation_level(r[16].as<int>());
+  t.set_recurrence(r[17].as<int>());
+  t.set_owner_agent(r[18].as<std::string>());
+  set_time(t.mutable_created_at(), r[19]);
+  t.set_owner_id(r[20].as<std::string>());
+  t.set_reported_by(r[21].as<std::string>());
+  t.set_repair_area(static_cast<v1::RepairArea>(r[22].as<int>()));
+  t.set_duplicate_of(r[23].as<std::string>());
+  set_time(t.mutable_responded_at(), r[24]);
+  set_time(t.mutable_resolved_at(), r[25]);
+  set_time(t.mutable_closed_at(), r[26]);
+  t.set_extension_count(r[27].as<int>());
+  t.set_fault_party(static_cast<v1::FaultParty>(r[28].as<int>()));
+  t.set_fault_party_id(r[29].as<std::string>());
+  t.set_fine_fen(r[30].as<int64_t>());
+  set_time(t.mutable_updated_at(), r[31]);
+  t.set_version(r[32].as<int64_t>());
+  return t;
+}
+
+// NULL for an unset timestamp, else its microseconds.
+std::optional<int64_t> micros_or_null(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return std::nullopt;
+  return kit::to_micros(kit::from_timestamp(ts));
+}
+
+int64_t micros(const google::protobuf::Timestamp& ts) {
+  return kit::to_micros(kit::from_timestamp(ts));
+}
+
+// libpqxx 6 binds std::optional poorly: bind NULL through a pointer.
+const char* opt_text(const std::optional<int64_t>& v, std::string& storage) {
+  if (!v) return nullptr;
+  storage = std::to_string(*v);
+  return storage.c_str();
+}
+
+std::string date_array(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
+  std::string out = "{";
+  for (int i = 0; i < dates.size(); ++i)
+    out += (i ? "," : "") + domain::format_day(domain::to_civil_day(dates[i]));
+  return out + "}";
+}
+
+std::vector<absl::CivilDay> parse_days(const std::string& joined) {
+  std::vector<absl::CivilDay> days;
+  size_t start = 0;
+  while (start < joined.size()) {
+    size_t comma = joined.find(',', start);
+    if (comma == std::string::npos) comma = joined.size();
+    days.push_back(domain::to_civil_day(parse_date(joined.substr(start, comma - start))));
+    start = comma + 1;
+  }
+  return days;
+}
+
+std::string select_tickets(const std::string& where) {
+  return std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE " + where;
+}
+
+}  // namespace
+
+std::optional<v1::Project> find_project(pqxx::transaction_base& tx, const std::string& project_id) {
+  auto r = tx.exec_params(
+      std::string("SELECT ") + kProjectColumns + " FROM projects WHERE project_id = $1",
+      project_id);
+  if (r.empty()) return std::nullopt;
+  return project_from_row(r[0]);
+}
+
+v1::Project upsert_project(pqxx::transaction_base& tx, const std::string& project_id,
+                           const std::string& name, const std::string& timezone) {
+  tx.exec_params(kUpsertProject, project_id, name, timezone);
+  return *find_project(tx, project_id);
+}
+
+std::optional<v1::Unit> find_unit(pqxx::transaction_base& tx, const std::string& unit_id) {
+  auto r = tx.exec_params(std::string("SELECT ") + kUnitColumns + " FROM units WHERE unit_id = $1",
+                          unit_id);
+  if (r.empty()) return std::nullopt;
+  return unit_from_row(r[0]);
+}
+
+v1::Unit upsert_unit(pqxx::transaction_base& tx, const v1::UpsertUnitRequest& u,
+                     std::string* previous_owner_id) {
+  auto prev = tx.exec_params(kPreviousOwner, u.unit_id());
+  if (previous_owner_id) *previous_owner_id = prev.empty() ? "" : prev[0][0].as<std::string>();
+  tx.exec_params(kUpsertUnit, u.unit_id(), u.project_id(), u.building(), u.room(),
+                 u.area_centi_m2(), u.owner_id(), u.owner_name(), u.owner_phone(),
+                 domain::format_day(domain::to_civil_day(u.handover_date())));
+  return *find_unit(tx, u.unit_id());
+}
+
+std::vector<v1::Unit> list_units(pqxx::transaction_base& tx, const std::string& project_id,
+                                 const std::string& building, const std::string& owner_id,
+                                 const std::string& after_unit_id, int limit) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kUnitColumns + R"( FROM units
+      WHERE project_id = $1 AND ($2 = '' OR building = $2) AND ($3 = '' OR owner_id = $3)
+        AND unit_id > $4 ORDER BY unit_id LIMIT $5)",
+                             project_id, building, owner_id, after_unit_id, limit);
+  std::vector<v1::Unit> out;
+  for (const auto& r : rows) out.push_back(unit_from_row(r));
+  return out;
+}
+
+void put_calendar(pqxx::transaction_base& tx, const v1::PutCalendarRequest& c) {
+  tx.exec_params(kPutCalendar, c.project_id(), c.year(), date_array(c.holidays()),
+                 date_array(c.workdays()));
+}
+
+std::optional<v1::Calendar> find_calendar(pqxx::transaction_base& tx, const std::string& project_id,
+                                          int year) {
+  auto rows = tx.exec_params(kFindCalendar, project_id, year, year);
+  if (rows.empty()) return std::nullopt;
+  v1::Calendar c;
+  c.set_project_id(project_id);
+  c.set_year(year);
+  for (auto d : parse_days(rows[0][1].as<std::string>())) *c.add_holidays() = domain::to_date(d);
+  for (auto d : parse_days(rows[0][2].as<std::string>())) *c.add_workdays() = domain::to_date(d);
+  set_time(c.mutable_updated_at(), rows[0][3]);
+  return c;
+}
+
+domain::WorkingDayCalendar load_calendar(pqxx::transaction_base& tx, const std::string& project_id,
+                                         int first_year, int last_year) {
+  domain::WorkingDayCalendar calendar;
+  for (const auto& r : tx.exec_params(kFindCalendar, project_id, first_year, last_year))
+    calendar.set_year(r[0].as<int>(), parse_days(r[1].as<std::string>()),
+                      parse_days(r[2].as<std::string>()));
+  return calendar;
+}
+
+std::optional<v1::Policy> find_policy(pqxx::transaction_base& tx, const std::string& project_id) {
+  auto rows = tx.exec_params(kFindPolicy, project_id);
+  if (rows.empty()) return std::nullopt;
+  v1::Policy p;
+  pqxx::binarystring bytes(rows[0][0]);
+  p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  p.set_version(rows[0][1].as<int64_t>());
+  set_time(p.mutable_updated_at(), rows[0][2]);
+  return p;
+}
+
+v1::Policy save_policy(pqxx::transaction_base& tx, const std::string& project_id,
+                       v1::Policy policy) {
+  policy.set_project_id(project_id);
+  policy.clear_version();
+  policy.clear_updated_at();
+  std::string bytes = policy.SerializeAsString();
+  auto r = tx.exec_params(kSavePolicy, project_id, pqxx::binarystring(bytes.data(), bytes.size()));
+  policy.set_version(r[0][0].as<int64_t>());
+  set_time(policy.mutable_updated_at(), r[0][1]);
+  return policy;
+}
+
+std::optional<v1::Ticket> find_ticket(pqxx::transaction_base& tx, const std::string& ticket_id,
+                                      bool for_update) {
+  auto rows = tx.exec_params(
+      select_tickets("ticket_id = $1::uuid") + (for_update ? " FOR UPDATE" : ""), ticket_id);
+  if (rows.empty()) return std::nullopt;
+  return ticket_from_row(rows[0]);
+}
+
+std::optional<v1::Ticket> find_by_idempotency_key(pqxx::transaction_base& tx,
+                                                  const std::string& reported_by,
+                                                  const std::string& key,
+                                                  std::string* request_hash) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kTicketColumns +
+                                 ", coalesce(request_hash, '') FROM tickets WHERE reported_by = $1 "
+                                 "AND idempotency_key = $2",
+                             reported_by, key);
+  if (rows.empty()) return std::nullopt;
+  if (request_hash) *request_hash = rows[0][33].as<std::string>();
+  return ticket_from_row(rows[0]);
+}
+
+void insert_ticket(pqxx::transaction_base& tx, const v1::Ticket& t,
+                   const std::string& idempotency_key, const std::string& request_hash) {
+  tx.exec_params(kInsertTicket, t.ticket_id(), t.ticket_no(), t.project_id(), t.unit_id(),
+                 t.owner_id(), static_cast<int>(t.kind()), static_cast<int>(t.category()),
+                 static_cast<int>(t.component()), static_cast<int>(t.urgency()),
+                 static_cast<int>(t.channel()), static_cast<int>(t.repair_area()), t.description(),
+                 static_cast<int>(t.status()), t.in_warranty(),
+                 domain::format_day(domain::to_civil_day(t.warranty_ends())),
+                 micros(t.reported_at()), micros(t.response_due()), micros(t.resolve_due()),
+                 t.escalation_level(), t.recurrence(), t.owner_agent(), t.reported_by(),
+                 kit::nullable(t.duplicate_of()), static_cast<int>(t.fault_party()),
+                 t.fault_party_id(), t.fine_fen(), micros(t.created_at()),
+                 kit::nullable(idempotency_key), kit::nullable(request_hash));
+}
+
+void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& t) {
+  std::string s1, s2, s3;
+  tx.exec_params(
+      kUpdateTicket, t.ticket_id(), static_cast<int>(t.kind()), static_cast<int>(t.status()),
+      t.escalation_level(), t.recurrence(), t.owner_agent(), kit::nullable(t.duplicate_of()),
+      opt_text(micros_or_null(t.responded_at()), s1), opt_text(micros_or_null(t.resolved_at()), s2),
+      opt_text(micros_or_null(t.closed_at()), s3), micros(t.response_due()),
+      micros(t.resolve_due()), t.extension_count(), static_cast<int>(t.fault_party()),
+      t.fault_party_id(), t.fine_fen());
+}
+
+void set_assignee(pqxx::transaction_base& tx, const std::string& ticket_id,
+                  const std::string& party_id) {
+  tx.exec_params(kSetAssignee, ticket_id, party_id);
+}
+
+int64_t next_ticket_sequence(pqxx::transaction_base& tx, const std::string& project_id,
+                             const std::string& local_day) {
+  return tx.exec_params(kNextSequence, project_id, local_day)[0][0].as<int64_t>();
+}
+
+int lock_issue(pqxx::transaction_base& tx, const std::string& unit_id, int category,
+               int component) {
+  tx.exec_params(kEnsureIssue, unit_id, category, component);
+  return tx.exec_params(kLockIssue, unit_id, category, component)[0][0].as<int>();
+}
+
+void set_issue_reports(pqxx::transaction_base& tx, const std::string& unit_id, int category,
+                       int component, int reports) {
+  tx.exec_params(kSetIssueReports, unit_id, category, component, reports);
+}
+
+std::optional<v1::Ticket> active_ticket_of_issue(pqxx::transaction_base& tx,
+                                                 const std::string& unit_id, int category,
+                                                 int component) {
+  auto rows = tx.exec_params(
+      select_tickets(std::string("unit_id = $1 AND category = $2 AND component = $3 AND ") +
+                     kActive + " AND duplicate_of IS NULL ORDER BY created_at DESC LIMIT 1"),
+      unit_id, category, component);
+  if (rows.empty()) return std::nullopt;
+  return ticket_from_row(rows[0]);
+}
+
+std::string latest_assignee_of_issue(pqxx::transaction_base& tx, const std::string& unit_id,
+                                     int category, int component) {
+  auto rows = tx.exec_params(kLatestAssignee, unit_id, category, component);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
+}
+
+void append_history(pqxx::transaction_base& tx, const std::string& ticket_id, int64_t at_us,
+                    const std::string& actor, const std::string& action,
+                    const std::string& detail) {
+  tx.exec_params(kAppendHistory, ticket_id, at_us, actor, action, detail);
+}
+
+std::vector<v1::HistoryEntry> history(pqxx::transaction_base& tx, const std::string& ticket_id) {
+  std::vector<v1::HistoryEntry> out;
+  for (const auto& r : tx.exec_params(kHistory, ticket_id)) {
+    v1::HistoryEntry e;
+    set_time(e.mutable_at(), r[0]);
+    e.set_actor(r[1].as<std::string>());
+    e.set_action(r[2].as<std::string>());
+    e.set_detail(r[3].as<std::string>());
+    e.set_seq(r[4].as<int64_t>());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<v1::Ticket> list_tickets(pqxx::transaction_base& tx, const TicketFilter& f,
+                                     const std::optional<PageCursor>& after, int limit) {
+  std::string units = "{";
+  for (size_t i = 0; i < f.unit_ids.size(); ++i) units += (i ? "," : "") + f.unit_ids[i];
+  units += "}";
+  auto rows = tx.exec_params(
+      select_tickets(R"(($1 = '' OR project_id = $1) AND ($2 = '{}' OR unit_id = ANY($2::text[]))
+        AND ($3 = '' OR unit_id = $3) AND ($4 = 0 OR status = $4) AND ($5 = 0 OR kind = $5)
+        AND ($6 = 0 OR category = $6) AND escalation_level >= $7 AND ($8 = '' OR owner_agent = $8)
+        AND ($9::bigint = 0 OR reported_at >= kit_ts($9)) AND ($10::bigint = 0 OR reported_at < kit_ts($10))
+        AND ($11::bigint = 0 OR (created_at, ticket_id) > (kit_ts($11), $12::uuid))
+        ORDER BY created_at, ticket_id LIMIT $13)"),
+      f.project_id, units, f.unit_id, f.status, f.kind, f.category, f.min_escalation_level,
+      f.owner_agent, f.reported_from_us, f.reported_to_us, after ? after->created_us : 0,
+      after ? after->ticket_id : "00000000-0000-0000-0000-000000000000", limit);
+  std::vector<v1::Ticket> out;
+  for (const auto& r : rows) out.push_back(ticket_from_row(r));
+  return out;
+}
+
+int64_t created_micros(pqxx::transaction_base& tx, const std::string& ticket_id) {
+  return tx
+      .exec_params("SELECT kit_us(created_at) FROM tickets WHERE ticket_id = $1::uuid",
+                   ticket_id)[0][0]
+      .as<int64_t>();
+}
+
+std::vector<Breach> breached(pqxx::transaction_base& tx, const std::string& project_id,
+                             int64_t as_of_us, int limit) {
+  auto rows =
+      tx.exec_params(std::string("SELECT ") + kTicketColumns + R"(, d.deadline, kit_us(d.due_at)
+      FROM tickets, LATERAL (VALUES (1, response_due, responded_at IS NULL),
+                                    (2, resolve_due, true)) AS d(deadline, due_at, pending)
+      WHERE ($1 = '' OR project_id = $1) AND status IN (1, 2, 3, 6) AND d.pending
+        AND d.due_at < kit_ts($2)
+      ORDER BY d.due_at, ticket_id LIMIT $3)",
+                     project_id, as_of_us, limit);
+  std::vector<Breach> out;
+  for (const auto& r : rows)
+    out.push_back({ticket_from_row(r), r[33].as<int>(), r[34].as<int64_t>()});
+  return out;
+}
+
+bool record_breach(pqxx::transaction_base& tx, const std::string& ticket_id, int deadline,
+                   int64_t due_us, int64_t detected_us) {
+  return tx.exec_params(kRecordBreach, ticket_id, deadline, due_us, detected_us).affected_rows() ==
+         1;
+}
+
+void record_escalation(pqxx::transaction_base& tx, const std::string& ticket_id, int level,
+                       int previous_level, int64_t fine_fen, const std::string& fault_party_id,
+                       int64_t at_us) {
+  tx.exec_params(
+      R"(INSERT INTO ticket_escalations (ticket_id, level, previous_level, fine_fen, fault_party_id, at)
+                    VALUES ($1::uuid, $2, $3, $4, $5, kit_ts($6)))",
+      ticket_id, level, previous_level, fine_fen, fault_party_id, at_us);
+}
+
+TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
+                         int64_t to_us, int64_t now_us) {
+  TicketStats s;
+  // Reports of the period (linked duplicates counted apart, they are reminders).
+  constexpr const char* kReported =
+      "project_id = $1 AND reported_at >= kit_ts($2) AND reported_at < kit_ts($3)";
+  auto totals = tx.exec_params(std::string(R"(SELECT count(*) FILTER (WHERE duplicate_of IS NULL),
+        count(*) FILTER (WHERE duplicate_of IS NOT NULL),
+        count(*) FILTER (WHERE duplicate_of IS NULL AND kind = 2) FROM tickets WHERE )") +
+                                   kReported,
+                               project_id, from_us, to_us);
+  s.total = totals[0][0].as<int64_t>();
+  s.duplicates = totals[0][1].as<int64_t>();
+  s.complaints = totals[0][2].as<int64_t>();
+  auto group = [&](const char* column, const char* extra) {
+    std::vector<std::pair<int, int64_t>> out;
+    for (const auto& r : tx.exec_params(
+             std::string("SELECT ") + column + ", count(*) FROM tickets WHERE " + kReported +
+                 " AND duplicate_of IS NULL" + extra + " GROUP BY 1 ORDER BY 1",
+             project_id, from_us, to_us))
+      out.emplace_back(r[0].as<int>(), r[1].as<int64_t>());
+    return out;
+  };
+  s.by_kind = group("kind", "");
+  s.by_category = group("category", "");
+  s.repairs_by_area = group("repair_area", " AND kind = 1");
+  // Response: tickets whose response fell due in the period (and is already due).
+  auto resp =
+      tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE responded_at <= response_due)
+      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND response_due >= kit_ts($2)
+        AND response_due < kit_ts($3) AND response_due < kit_ts($4))",
+                     project_id, from_us, to_us, now_us);
+  s.response_due = resp[0][0].as<int64_t>();
+  s.responded_on_time = resp[0][1].as<int64_t>();
+  // Resolution: tickets resolved in the period, plus those that fell due in it unresolved.
+  auto res = tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE resolved_at <= resolve_due)
+      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND (
+        (resolved_at >= kit_ts($2) AND resolved_at < kit_ts($3)) OR
+        (resolved_at IS NULL AND status <> 7 AND resolve_due >= kit_ts($2) AND resolve_due < kit_ts($3)
+         AND resolve_due < kit_ts($4))))",
+                            project_id, from_us, to_us, now_us);
+  s.resolve_measured = res[0][0].as<int64_t>();
+  s.resolved_on_time = res[0][1].as<int64_t>();
+  auto reopened =
+      tx.exec_params(R"(SELECT count(*) FROM ticket_history h JOIN tickets t USING (ticket_id)
+      WHERE t.project_id = $1 AND h.action = 'reopened' AND h.at >= kit_ts($2) AND h.at < kit_ts($3))",
+                     project_id, from_us, to_us);
+  s.reopened = reopened[0][0].as<int64_t>();
+  auto esc = tx.exec_params(
+      R"(SELECT count(*) FILTER (WHERE e.level = 1), count(*) FILTER (WHERE e.level = 2),
+        coalesce(sum(e.fine_fen), 0)
+      FROM ticket_escalations e JOIN tickets t USING (ticket_id)
+      WHERE t.project_id = $1 AND e.at >= kit_ts($2) AND e.at < kit_ts($3))",
+      project_id, from_us, to_us);
+  s.escalated_level1 = esc[0][0].as<int64_t>();
+  s.escalated_level2 = esc[0][1].as<int64_t>();
+  s.fines_fen = esc[0][2].as<int64_t>();
+  return s;
+}
+
+}  // namespace aftercare::intake::store

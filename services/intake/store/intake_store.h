@@ -1,0 +1,122 @@
+// Intake's SQL: the property registry and the tickets. Every function runs inside the caller's
+// transaction, so a handler's writes and its outbox events commit together.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aftercare/v1/intake.pb.h"
+#include "intake/domain/calendar.h"
+
+namespace aftercare::intake::store {
+
+// --- registry ---
+std::optional<v1::Project> find_project(pqxx::transaction_base& tx, const std::string& project_id);
+v1::Project upsert_project(pqxx::transaction_base& tx, const std::string& project_id,
+                           const std::string& name, const std::string& timezone);
+
+std::optional<v1::Unit> find_unit(pqxx::transaction_base& tx, const std::string& unit_id);
+// Returns the stored unit; `previous_owner_id` gets the owner before the change ("" if new).
+v1::Unit upsert_unit(pqxx::transaction_base& tx, const v1::UpsertUnitRequest& unit,
+                     std::string* previous_owner_id);
+std::vector<v1::Unit> list_units(pqxx::transaction_base& tx, const std::string& project_id,
+                                 const std::string& building, const std::string& owner_id,
+                                 const std::string& after_unit_id, int limit);
+
+void put_calendar(pqxx::transaction_base& tx, const v1::PutCalendarRequest& calendar);
+std::optional<v1::Calendar> find_calendar(pqxx::transaction_base& tx, const std::string& project_id,
+                                          int year);
+// The project's calendar for the years [first_year, last_year] (years without data follow
+// Monday-Friday).
+domain::WorkingDayCalendar load_calendar(pqxx::transaction_base& tx, const std::string& project_id,
+                                         int first_year, int last_year);
+
+std::optional<v1::Policy> find_policy(pqxx::transaction_base& tx, const std::string& project_id);
+// Stores the overrides and returns them with the new version.
+v1::Policy save_policy(pqxx::transaction_base& tx, const std::string& project_id,
+                       v1::Policy policy);
+
+// --- tickets ---
+std::optional<v1::Ticket> find_ticket(pqxx::transaction_base& tx, const std::string& ticket_id,
+                                      bool for_update = false);
+// The ticket an earlier request with this idempotency key created; `request_hash` gets the
+// hash stored with it.
+std::optional<v1::Ticket> find_by_idempotency_key(pqxx::transaction_base& tx,
+                                                  const std::string& reported_by,
+                                                  const std::string& key,
+                                                  std::string* request_hash);
+void insert_ticket(pqxx::transaction_base& tx, const v1::Ticket& ticket,
+                   const std::string& idempotency_key, const std::string& request_hash);
+// Writes the ticket's mutable fields and bumps its version.
+void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& ticket);
+void set_assignee(pqxx::transaction_base& tx, const std::string& ticket_id,
+                  const std::string& party_id);
+
+// Next number of the project's local day (1, 2, ...).
+int64_t next_ticket_sequence(pqxx::transaction_base& tx, const std::string& project_id,
+                             const std::string& local_day);
+
+// Locks the issue (unit + category + component) and returns how often it was reported so far.
+int lock_issue(pqxx::transaction_base& tx, const std::string& unit_id, int category, int component);
+void set_issue_reports(pqxx::transaction_base& tx, const std::string& unit_id, int category,
+                       int component, int reports);
+// The most recent still-active ticket of the issue, if any.
+std::optional<v1::Ticket> active_ticket_of_issue(pqxx::transaction_base& tx,
+                                                 const std::string& unit_id, int category,
+                                                 int component);
+// The party of the latest work order on any ticket of the issue ("" if none).
+std::string latest_assignee_of_issue(pqxx::transaction_base& tx, const std::string& unit_id,
+                                     int category, int component);
+
+void append_history(pqxx::transaction_base& tx, const std::string& ticket_id, int64_t at_us,
+                    const std::string& actor, const std::string& action, const std::string& detail);
+std::vector<v1::HistoryEntry> history(pqxx::transaction_base& tx, const std::string& ticket_id);
+
+struct TicketFilter {
+  std::string project_id;             // "" = any (admin only)
+  std::vector<std::string> unit_ids;  // owners: their units; empty = any
+  std::string unit_id;
+  int status = 0, kind = 0, category = 0, min_escalation_level = 0;
+  std::string owner_agent;
+  int64_t reported_from_us = 0, reported_to_us = 0;  // 0 = open-ended
+};
+struct PageCursor {
+  int64_t created_us = 0;
+  std::string ticket_id;
+};
+std::vector<v1::Ticket> list_tickets(pqxx::transaction_base& tx, const TicketFilter& filter,
+                                     const std::optional<PageCursor>& after, int limit);
+int64_t created_micros(pqxx::transaction_base& tx, const std::string& ticket_id);
+
+// Active tickets of the project (or all projects when "") whose response or resolve deadline
+// passed before `as_of_us`.
+struct Breach {
+  v1::Ticket ticket;
+  int deadline;  // v1::SlaDeadline
+  int64_t due_us;
+};
+std::vector<Breach> breached(pqxx::transaction_base& tx, const std::string& project_id,
+                             int64_t as_of_us, int limit);
+// Records a breach; false when it was announced before.
+bool record_breach(pqxx::transaction_base& tx, const std::string& ticket_id, int deadline,
+                   int64_t due_us, int64_t detected_us);
+
+void record_escalation(pqxx::transaction_base& tx, const std::string& ticket_id, int level,
+                       int previous_level, int64_t fine_fen, const std::string& fault_party_id,
+                       int64_t at_us);
+
+// Figures of one project over [from_us, to_us) for the KPI report (DOMAIN §6).
+struct TicketStats {
+  int64_t total = 0, duplicates = 0, complaints = 0;
+  std::vector<std::pair<int, int64_t>> by_kind, by_category, repairs_by_area;  // enum number, count
+  int64_t response_due = 0, responded_on_time = 0;
+  int64_t resolve_measured = 0, resolved_on_time = 0;
+  int64_t reopened = 0, escalated_level1 = 0, escalated_level2 = 0, fines_fen = 0;
+};
+TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
+                         int64_t to_us, int64_t now_us);
+
+}  // namespace aftercare::intake::store
