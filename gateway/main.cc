@@ -1,5 +1,5 @@
-// aftercare-gateway: the public HTTP/JSON front door. This first cut serves /healthz (the
-// services' gRPC health) and /metrics, and mints development tokens for deploy/local.
+// aftercare-gateway: config, wire, run. `--mint-token` prints a development token signed with
+// AFTERCARE_JWT_SECRET (deploy/local/up.sh uses it).
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -14,17 +14,12 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "gateway/gateway.h"
 #include "gateway/jwt.h"
 
 namespace {
 
 using aftercare::kit::env_or;
-
-struct Backend {
-  std::string name;
-  std::string addr;
-  std::shared_ptr<grpc::Channel> channel;
-};
 
 int mint(int argc, char** argv) {
   aftercare::gateway::Claims claims{"admin", "admin", {"*"}, {}, "", 0};
@@ -69,50 +64,39 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   aftercare::kit::init_logging("gateway", env_or("AFTERCARE_LOG_LEVEL", "info"));
-  aftercare::kit::Metrics metrics;
-  std::vector<Backend> backends;
-  const char* const kServices[] = {"intake", "dispatch", "callback", "loyalty", "billing"};
-  for (const char* svc : kServices) {
-    std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
-    for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
-    std::string addr = env_or(
-        env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
-    backends.push_back({svc, addr, grpc::CreateChannel(addr, grpc::InsecureChannelCredentials())});
-  }
-
-  httplib::Server http;
-  http.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json services = nlohmann::json::object();
-    bool all_up = true;
-    for (auto& b : backends) {
-      bool up = b.channel->WaitForConnected(std::chrono::system_clock::now() +
-                                            std::chrono::milliseconds(300));
-      services[b.name] = up ? "up" : "down";
-      all_up = all_up && up;
+  try {
+    aftercare::gateway::GatewayConfig config;
+    config.http_addr = env_or("AFTERCARE_HTTP_ADDR", config.http_addr);
+    config.http_port = std::stoi(env_or("AFTERCARE_HTTP_PORT", "8080"));
+    config.jwt_secret = env_or("AFTERCARE_JWT_SECRET", config.jwt_secret);
+    config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
+    config.rate_per_second = std::stoi(env_or("AFTERCARE_RATE_LIMIT_PER_SECOND", "50"));
+    config.rate_burst = std::stoi(env_or("AFTERCARE_RATE_LIMIT_BURST", "100"));
+    for (const char* svc : {"intake", "dispatch", "callback", "loyalty", "billing"}) {
+      std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
+      for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
+      config.service_addrs[svc] = env_or(
+          env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
     }
-    res.status = all_up ? 200 : 503;
-    res.set_content(
-        nlohmann::json{{"status", all_up ? "ok" : "degraded"}, {"services", services}}.dump(),
-        "application/json");
-  });
-  http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.render(), "text/plain; version=0.0.4");
-  });
-  std::string host = env_or("AFTERCARE_HTTP_ADDR", "127.0.0.1");
-  int port = std::stoi(env_or("AFTERCARE_HTTP_PORT", "8080"));
-  if (!http.bind_to_port(host, port)) {
-    spdlog::error("cannot listen on {}:{}", host, port);
+    aftercare::gateway::Gateway gateway(config);
+    int port = gateway.bind();
+    if (port <= 0) {
+      spdlog::error("cannot listen on {}:{}", config.http_addr, config.http_port);
+      return 1;
+    }
+    std::thread signal_thread([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      spdlog::info("signal {} received, stopping", sig);
+      gateway.stop();
+    });
+    signal_thread.detach();
+    spdlog::info("gateway listening on {}:{}", config.http_addr, port);
+    gateway.serve();
+    spdlog::info("gateway stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("gateway: {}", e.what());
     return 1;
   }
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    spdlog::info("signal {} received, stopping", sig);
-    http.stop();
-  });
-  signal_thread.detach();
-  spdlog::info("gateway listening on {}:{}", host, port);
-  http.listen_after_bind();
-  spdlog::info("gateway stopped");
-  return 0;
 }
