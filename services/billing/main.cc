@@ -1,8 +1,12 @@
 // aftercare-billing: config, wire, run.
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
-#include "common/service_host.h"
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
 #include "billing/billing_service.h"
+#include "common/service_host.h"
 
 int main(int argc, char** argv) {
   using namespace aftercare;
@@ -10,8 +14,34 @@ int main(int argc, char** argv) {
     kit::ServiceHost host(kit::load_config("billing", argc, argv));
     host.migrate(generated::billing_migrations());
     billing::BillingServiceImpl service(host.db(), host.outbox());
+    billing::BillingOps& ops = service.ops();
     host.add_service(&service);
     host.add_outbox_relay();
+    auto apply = [&ops](pqxx::work& tx, const v1::Event& e) { ops.apply_event(tx, e); };
+    // Unit areas and owners, time zones, reminder lead, escalation fines.
+    host.add_consumer({"billing.intake", {"aftercare.intake.v1"}}, apply);
+    // Confirmed paid-repair quotes and warranty costs advanced for builders.
+    host.add_consumer({"billing.dispatch", {"aftercare.dispatch.v1"}}, apply);
+    // Reminders before the due date and overdue notices, once per invoice.
+    const auto interval =
+        std::chrono::seconds(std::stoi(kit::env_or("AFTERCARE_BILLING_SWEEP_INTERVAL_S", "30")));
+    host.add_worker("billing-sweeper", [&ops, interval](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any wake;
+      while (!stop.stop_requested()) {
+        try {
+          auto done = ops.sweep_once(absl::Now());
+          if (done.reminders || done.overdue) {
+            spdlog::info("billing sweeper: {} reminders, {} overdue notices", done.reminders,
+                         done.overdue);
+          }
+        } catch (const std::exception& e) {
+          spdlog::warn("billing sweeper: {}", e.what());
+        }
+        std::unique_lock lock(mu);
+        wake.wait_for(lock, stop, interval, [] { return false; });
+      }
+    });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-billing: %s\n", e.what());

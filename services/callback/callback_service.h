@@ -1,7 +1,21 @@
-// gRPC handlers of the callback service: validate, call the domain, persist.
+// gRPC handlers of the callback service (DOMAIN §3): list and read callbacks, schedule manual
+// ones, record answers and unanswered calls, assign, review, agents' daily lists and KPIs.
+// Every handler validates, calls the domain and persists through store/; state changes and their
+// events are written in one transaction (outbox).
+//
+// Who may call (the caller travels as gRPC metadata, see common/call.h):
+// - agent, supervisor: ListCallbacks, GetCallback, ScheduleCallback, RecordCallback,
+//   RecordAttempt, AssignCallback (agents only take from the pool or give back their own),
+//   WorkList (agents only their own list);
+// - supervisor: ReviewCallback;
+// - supervisor, finance, admin: CallbackStats (the KPI report route).
+// Staff see only their projects; a callback of another project is NOT_FOUND.
 #pragma once
 
+#include "absl/time/time.h"
 #include "aftercare/v1/callback.grpc.pb.h"
+#include "callback/callback_events.h"
+#include "common/call.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
@@ -14,11 +28,46 @@ namespace aftercare::callback {
 
 class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Service {
  public:
-  CallbackServiceImpl(kit::PgPool& db, const kit::Outbox& outbox) : db_(db), outbox_(outbox) {}
+  CallbackServiceImpl(
+      kit::PgPool& db, const kit::Outbox& outbox, Clock clock = [] { return absl::Now(); })
+      : db_(db), outbox_(outbox), clock_(std::move(clock)) {}
+
+  grpc::Status ListCallbacks(grpc::ServerContext* context,
+                             const aftercare::v1::ListCallbacksRequest* request,
+                             aftercare::v1::ListCallbacksResponse* response) override;
+  grpc::Status GetCallback(grpc::ServerContext* context,
+                           const aftercare::v1::GetCallbackRequest* request,
+                           aftercare::v1::Callback* response) override;
+  grpc::Status ScheduleCallback(grpc::ServerContext* context,
+                                const aftercare::v1::ScheduleCallbackRequest* request,
+                                aftercare::v1::Callback* response) override;
+  grpc::Status RecordCallback(grpc::ServerContext* context,
+                              const aftercare::v1::RecordCallbackRequest* request,
+                              aftercare::v1::Callback* response) override;
+  grpc::Status RecordAttempt(grpc::ServerContext* context,
+                             const aftercare::v1::RecordAttemptRequest* request,
+                             aftercare::v1::Callback* response) override;
+  grpc::Status AssignCallback(grpc::ServerContext* context,
+                              const aftercare::v1::AssignCallbackRequest* request,
+                              aftercare::v1::Callback* response) override;
+  grpc::Status ReviewCallback(grpc::ServerContext* context,
+                              const aftercare::v1::ReviewCallbackRequest* request,
+                              aftercare::v1::Callback* response) override;
+  grpc::Status WorkList(grpc::ServerContext* context, const aftercare::v1::WorkListRequest* request,
+                        aftercare::v1::WorkListResponse* response) override;
+  grpc::Status CallbackStats(grpc::ServerContext* context,
+                             const aftercare::v1::CallbackStatsRequest* request,
+                             aftercare::v1::CallbackStatsResponse* response) override;
 
  private:
-  [[maybe_unused]] kit::PgPool& db_;
-  [[maybe_unused]] const kit::Outbox& outbox_;
+  // An unanswered call (RecordAttempt, or RecordCallback with reached = false).
+  grpc::Status attempt(const kit::Caller& caller, const std::string& callback_id,
+                       const std::string& note, std::optional<absl::Time> retry_at,
+                       aftercare::v1::Callback* response);
+
+  kit::PgPool& db_;
+  const kit::Outbox& outbox_;
+  Clock clock_;
 };
 
 }  // namespace aftercare::callback

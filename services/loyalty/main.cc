@@ -12,6 +12,17 @@ int main(int argc, char** argv) {
     loyalty::LoyaltyServiceImpl service(host.db(), host.outbox());
     host.add_service(&service);
     host.add_outbox_relay();
+    host.add_consumer(
+        {"loyalty.intake", {"aftercare.intake.v1"}},
+        [&](pqxx::work& tx, const v1::Event& e) { service.HandleIntakeEvent(tx, e); });
+    host.add_consumer(
+        {"loyalty.callback", {"aftercare.callback.v1"}},
+        [&](pqxx::work& tx, const v1::Event& e) { service.HandleCallbackEvent(tx, e); });
+    // Expired holds, points expiry and tier review; AFTERCARE_LOYALTY_SWEEP_S (default 60).
+    const int sweep_s = std::stoi(kit::env_or("AFTERCARE_LOYALTY_SWEEP_S", "60"));
+    host.add_worker("loyalty.sweeper", [&service, sweep_s](std::stop_token stop) {
+      service.RunSweeper(stop, absl::Seconds(sweep_s > 0 ? sweep_s : 60));
+    });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-loyalty: %s\n", e.what());

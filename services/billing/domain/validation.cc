@@ -1,0 +1,142 @@
+#include "billing/domain/validation.h"
+
+#include "billing/domain/period.h"
+#include "billing/domain/policy.h"
+
+namespace aftercare::billing::domain {
+namespace {
+
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxReferenceChars = 128;
+
+std::string named(std::string_view field, std::string_view problem) {
+  std::string message(field);
+  message += ' ';
+  message += problem;
+  return message;
+}
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+std::string check_id(std::string_view value, std::string_view field) {
+  if (value.empty()) return named(field, "is required");
+  if (value.size() > kMaxIdLength) {
+    return named(field, "must be at most " + std::to_string(kMaxIdLength) + " characters");
+  }
+  for (char c : value) {
+    if (!is_ascii_alnum(c) && c != '_' && c != '-') {
+      return named(field, "may contain only letters, digits, '_' and '-'");
+    }
+  }
+  return "";
+}
+
+bool is_uuid(std::string_view value) {
+  if (value.size() != 36) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? value[i] != '-' : !is_hex(value[i])) return false;
+  }
+  return true;
+}
+
+std::optional<size_t> utf8_length(std::string_view text) {
+  size_t count = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    size_t extra;
+    char32_t code_point;
+    if (lead < 0x80) {
+      extra = 0;
+      code_point = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      extra = 1;
+      code_point = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      extra = 2;
+      code_point = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      extra = 3;
+      code_point = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (extra > text.size() - i - 1) return std::nullopt;
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char next = byte(i + k);
+      if ((next & 0xC0) != 0x80) return std::nullopt;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    static constexpr char32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code_point < kMinForLength[extra]) return std::nullopt;
+    if (code_point >= 0xD800 && code_point <= 0xDFFF) return std::nullopt;
+    if (code_point > 0x10FFFF) return std::nullopt;
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+std::string check_text(std::string_view value, std::string_view field, size_t max_chars) {
+  std::optional<size_t> length = utf8_length(value);
+  if (!length) return named(field, "is not valid UTF-8");
+  if (*length == 0) return named(field, "is required");
+  if (*length > max_chars) {
+    return named(field, "must be at most " + std::to_string(max_chars) + " characters");
+  }
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return named(field, "must not contain control characters");
+    }
+  }
+  return "";
+}
+
+std::string check_reference(std::string_view value, std::string_view field) {
+  return check_text(value, field, kMaxReferenceChars);
+}
+
+std::string check_amount(int64_t amount_fen, std::string_view field) {
+  if (amount_fen <= 0) return named(field, "must be greater than 0");
+  if (amount_fen > Limits::kMaxAmountFen) {
+    return named(field, "must be at most " + std::to_string(Limits::kMaxAmountFen));
+  }
+  return "";
+}
+
+std::string check_rate(int64_t fen_per_m2_month, std::string_view field) {
+  if (fen_per_m2_month <= 0) return named(field, "must be greater than 0");
+  if (fen_per_m2_month > Limits::kMaxFenPerM2Month) {
+    return named(field, "must be at most " + std::to_string(Limits::kMaxFenPerM2Month));
+  }
+  return "";
+}
+
+std::string check_due_day(int due_day, std::string_view field) {
+  if (due_day < 1 || due_day > 31) return named(field, "must be between 1 and 31");
+  return "";
+}
+
+std::string check_period(const aftercare::v1::YearMonth& period, std::string_view field) {
+  if (!period_from_proto(period)) {
+    return named(field, "must be a month YYYY-MM with a 4-digit year and a month 01-12");
+  }
+  return "";
+}
+
+std::string check_date(const aftercare::v1::Date& date, std::string_view field) {
+  if (!day_from_proto(date)) return named(field, "must be a real date YYYY-MM-DD");
+  return "";
+}
+
+}  // namespace aftercare::billing::domain

@@ -1,0 +1,44 @@
+// Input checks of the billing handlers. Each returns "" when the value is acceptable, else a
+// message that starts with the field name, ready for INVALID_ARGUMENT.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aftercare/v1/common.pb.h"
+
+namespace aftercare::billing::domain {
+
+// Ids end up in URLs, logs, ledger account names and Kafka keys: [A-Za-z0-9_-]{1,64}.
+std::string check_id(std::string_view value, std::string_view field);
+
+// True for a canonical lower- or upper-case UUID (invoice, payment and settlement ids).
+bool is_uuid(std::string_view value);
+
+// Free text of 1..max_chars Unicode characters, valid UTF-8, no control characters.
+std::string check_text(std::string_view value, std::string_view field, size_t max_chars);
+
+// External payment references (bank, wallet): 1-128 characters, no control characters.
+std::string check_reference(std::string_view value, std::string_view field = "reference");
+
+// An amount of money: > 0 and at most Limits::kMaxAmountFen.
+std::string check_amount(int64_t amount_fen, std::string_view field = "amount_fen");
+
+// A rate in fen per m2 per month: > 0 and at most Limits::kMaxFenPerM2Month.
+std::string check_rate(int64_t fen_per_m2_month, std::string_view field = "fen_per_m2_month");
+
+// The day of the month an invoice falls due: 1-31 (clamped to the month's last day).
+std::string check_due_day(int due_day, std::string_view field = "due_day");
+
+// A billing period: month 1-12, 4-digit year ("2026-13" is refused).
+std::string check_period(const aftercare::v1::YearMonth& period, std::string_view field = "period");
+
+// A real calendar day.
+std::string check_date(const aftercare::v1::Date& date, std::string_view field);
+
+// Number of Unicode code points, or nullopt if `text` is not valid UTF-8.
+std::optional<size_t> utf8_length(std::string_view text);
+
+}  // namespace aftercare::billing::domain

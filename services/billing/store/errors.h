@@ -1,0 +1,36 @@
+// Business errors raised inside a transaction (which then rolls back, so nothing is written)
+// and turned into a grpc::Status by the handlers.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace aftercare::billing {
+
+class BillingError : public std::runtime_error {
+ public:
+  BillingError(grpc::StatusCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  grpc::StatusCode code() const { return code_; }
+  grpc::Status status() const { return {code_, what()}; }
+
+ private:
+  grpc::StatusCode code_;
+};
+
+inline BillingError not_found(const std::string& what) {
+  return {grpc::StatusCode::NOT_FOUND, what + " not found"};
+}
+inline BillingError failed_precondition(const std::string& why) {
+  return {grpc::StatusCode::FAILED_PRECONDITION, why};
+}
+inline BillingError already_exists(const std::string& why) {
+  return {grpc::StatusCode::ALREADY_EXISTS, why};
+}
+inline BillingError invalid(const std::string& field, const std::string& why) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, field + ": " + why};
+}
+
+}  // namespace aftercare::billing
