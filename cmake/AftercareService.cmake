@@ -6,6 +6,8 @@
 function(aftercare_embed_migrations TARGET DIR FUNCTION)
   file(GLOB sql_files CONFIGURE_DEPENDS ${DIR}/[0-9][0-9][0-9]_*.sql)
   list(SORT sql_files)
+  # Editing a migration must regenerate the embedded copy, not only adding or removing one.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql_files})
   set(body "")
   foreach(f ${sql_files})
     get_filename_component(name ${f} NAME)

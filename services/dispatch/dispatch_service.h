@@ -1,10 +1,14 @@
-// gRPC handlers of the dispatch service: validate, call the domain, persist.
+// gRPC handlers of the dispatch service: validate, check the caller, call the domain, persist
+// through store/ with the events in the same transaction.
 #pragma once
+
+#include <stop_token>
 
 #include "aftercare/v1/dispatch.grpc.pb.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "dispatch/store/workflows.h"
 
 namespace aftercare::generated {
 const std::vector<aftercare::kit::Migration>& dispatch_migrations();
@@ -14,11 +18,62 @@ namespace aftercare::dispatch {
 
 class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service {
  public:
-  DispatchServiceImpl(kit::PgPool& db, const kit::Outbox& outbox) : db_(db), outbox_(outbox) {}
+  DispatchServiceImpl(kit::PgPool& db, const kit::Outbox& outbox) : db_(db), workflows_(outbox) {}
+
+  // The consumer's handler (intake and callback topics), inside the inbox transaction.
+  void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
+  // Background work: reroutes late builders, sends appointment reminders; every `interval`
+  // until stopped. Errors are logged and retried on the next round.
+  void run_sweeper(std::stop_token stop, std::chrono::seconds interval);
+
+  using Status = grpc::Status;
+  using Ctx = grpc::ServerContext;
+  Status UpsertParty(Ctx*, const aftercare::v1::UpsertPartyRequest*,
+                     aftercare::v1::Party*) override;
+  Status ListParties(Ctx*, const aftercare::v1::ListPartiesRequest*,
+                     aftercare::v1::ListPartiesResponse*) override;
+  Status GetWorkOrder(Ctx*, const aftercare::v1::GetWorkOrderRequest*,
+                      aftercare::v1::WorkOrder*) override;
+  Status ListWorkOrders(Ctx*, const aftercare::v1::ListWorkOrdersRequest*,
+                        aftercare::v1::ListWorkOrdersResponse*) override;
+  Status CreateWorkOrder(Ctx*, const aftercare::v1::CreateWorkOrderRequest*,
+                         aftercare::v1::WorkOrder*) override;
+  Status AcceptWorkOrder(Ctx*, const aftercare::v1::AcceptWorkOrderRequest*,
+                         aftercare::v1::WorkOrder*) override;
+  Status DeclineWorkOrder(Ctx*, const aftercare::v1::DeclineWorkOrderRequest*,
+                          aftercare::v1::WorkOrder*) override;
+  Status ScheduleWorkOrder(Ctx*, const aftercare::v1::ScheduleWorkOrderRequest*,
+                           aftercare::v1::WorkOrder*) override;
+  Status StartWorkOrder(Ctx*, const aftercare::v1::StartWorkOrderRequest*,
+                        aftercare::v1::WorkOrder*) override;
+  Status CompleteWorkOrder(Ctx*, const aftercare::v1::CompleteWorkOrderRequest*,
+                           aftercare::v1::WorkOrder*) override;
+  Status SignOffWorkOrder(Ctx*, const aftercare::v1::SignOffWorkOrderRequest*,
+                          aftercare::v1::WorkOrder*) override;
+  Status ReassignWorkOrder(Ctx*, const aftercare::v1::ReassignWorkOrderRequest*,
+                           aftercare::v1::WorkOrder*) override;
+  Status CancelWorkOrder(Ctx*, const aftercare::v1::CancelWorkOrderRequest*,
+                         aftercare::v1::WorkOrder*) override;
+  Status ReportLate(Ctx*, const aftercare::v1::ReportLateRequest*,
+                    aftercare::v1::WorkOrder*) override;
+  Status RecordVerification(Ctx*, const aftercare::v1::RecordVerificationRequest*,
+                            aftercare::v1::WorkOrder*) override;
+  Status IssueQuote(Ctx*, const aftercare::v1::IssueQuoteRequest*,
+                    aftercare::v1::WorkOrder*) override;
+  Status ConfirmQuote(Ctx*, const aftercare::v1::ConfirmQuoteRequest*,
+                      aftercare::v1::WorkOrder*) override;
+  Status ListPartnerEvents(Ctx*, const aftercare::v1::ListPartnerEventsRequest*,
+                           aftercare::v1::ListPartnerEventsResponse*) override;
+  Status WatchPartnerEvents(Ctx*, const aftercare::v1::ListPartnerEventsRequest*,
+                            grpc::ServerWriter<aftercare::v1::PartnerEvent>*) override;
+  Status RerouteLateBuilders(Ctx*, const aftercare::v1::RerouteLateBuildersRequest*,
+                             aftercare::v1::RerouteLateBuildersResponse*) override;
+  Status RepairReport(Ctx*, const aftercare::v1::RepairReportRequest*,
+                      aftercare::v1::RepairReportResponse*) override;
 
  private:
-  [[maybe_unused]] kit::PgPool& db_;
-  [[maybe_unused]] const kit::Outbox& outbox_;
+  kit::PgPool& db_;
+  Workflows workflows_;
 };
 
 }  // namespace aftercare::dispatch

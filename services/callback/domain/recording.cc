@@ -57,7 +57,7 @@ std::string check_and_derive(const aftercare::v1::RecordCallbackRequest& in,
   out->set_score(in.score() != 0 ? in.score() : score_of_satisfaction(in.satisfaction()));
   out->set_attitude(in.attitude());
   out->set_timely(in.timely());
-  out->set_charge_ok(in.charge_ok());
+  out->set_charge_ok(!in.has_charge_ok() || in.charge_ok());
   out->set_comment(in.comment());
   out->set_owner_confirmed(in.owner_confirmed());
   return "";

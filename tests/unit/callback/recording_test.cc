@@ -152,3 +152,22 @@ TEST(Validation, Ids) {
 
 }  // namespace
 }  // namespace aftercare::callback::domain
+
+namespace aftercare::callback::domain {
+namespace {
+
+TEST(Record, AnOmittedChargeAnswerIsNoComplaintButAnExplicitFalseIsRework) {
+  aftercare::v1::RecordCallbackRequest r;
+  r.set_callback_id("00000000-0000-0000-0000-000000000001");
+  r.set_reached(true);
+  r.set_satisfaction(aftercare::v1::SATISFACTION_SATISFIED);
+  aftercare::v1::CallbackOutcome out;
+  ASSERT_EQ(check_and_derive(r, &out), "");
+  EXPECT_TRUE(out.charge_ok());
+  r.set_charge_ok(false);
+  ASSERT_EQ(check_and_derive(r, &out), "");
+  EXPECT_FALSE(out.charge_ok());
+}
+
+}  // namespace
+}  // namespace aftercare::callback::domain

@@ -1,0 +1,167 @@
+#include "dispatch/domain/report.h"
+
+#include <map>
+#include <tuple>
+
+#include "absl/time/civil_time.h"
+#include "dispatch/domain/work_order.h"
+
+namespace aftercare::dispatch::domain {
+namespace {
+
+using aftercare::v1::WorkOrder;
+
+constexpr int kFirstYear = 2000;
+constexpr int kLastYear = 9999;
+
+absl::Time at(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+bool within(const google::protobuf::Timestamp& ts, bool has, const PeriodBounds& b) {
+  if (!has) return false;
+  absl::Time t = at(ts);
+  return t >= b.start && t < b.end;
+}
+
+// Monday of ISO week 1: the week that holds 4 January.
+absl::CivilDay iso_week_one(int year) {
+  absl::CivilDay jan4(year, 1, 4);
+  int from_monday =
+      (static_cast<int>(absl::GetWeekday(jan4)) - static_cast<int>(absl::Weekday::monday) + 7) % 7;
+  return jan4 - from_monday;
+}
+
+int iso_weeks_in(int year) {
+  return static_cast<int>((iso_week_one(year + 1) - iso_week_one(year)) / 7);
+}
+
+}  // namespace
+
+std::string check_period(const aftercare::v1::ReportPeriod& p) {
+  if (p.year() < kFirstYear || p.year() > kLastYear) {
+    return "period.year must be between " + std::to_string(kFirstYear) + " and " +
+           std::to_string(kLastYear);
+  }
+  switch (p.granularity()) {
+    case aftercare::v1::REPORT_GRANULARITY_MONTH:
+      if (p.index() < 1 || p.index() > 12) return "period.index must be a month 1-12";
+      return "";
+    case aftercare::v1::REPORT_GRANULARITY_QUARTER:
+      if (p.index() < 1 || p.index() > 4) return "period.index must be a quarter 1-4";
+      return "";
+    case aftercare::v1::REPORT_GRANULARITY_WEEK: {
+      int weeks = iso_weeks_in(p.year());
+      if (p.index() < 1 || p.index() > weeks) {
+        return "period.index must be an ISO week 1-" + std::to_string(weeks) + " of " +
+               std::to_string(p.year());
+      }
+      return "";
+    }
+    default:
+      return "period.granularity must be one of week, month, quarter";
+  }
+}
+
+PeriodBounds period_bounds(const aftercare::v1::ReportPeriod& p, absl::TimeZone zone) {
+  absl::CivilDay first, next;
+  switch (p.granularity()) {
+    case aftercare::v1::REPORT_GRANULARITY_WEEK:
+      first = iso_week_one(p.year()) + 7 * (p.index() - 1);
+      next = first + 7;
+      break;
+    case aftercare::v1::REPORT_GRANULARITY_QUARTER:
+      first = absl::CivilDay(p.year(), 3 * (p.index() - 1) + 1, 1);
+      next = absl::CivilDay(absl::CivilMonth(first) + 3);
+      break;
+    default:
+      first = absl::CivilDay(p.year(), p.index(), 1);
+      next = absl::CivilDay(absl::CivilMonth(first) + 1);
+  }
+  return {absl::FromCivil(first, zone), absl::FromCivil(next, zone)};
+}
+
+aftercare::v1::Ratio ratio(int64_t numerator, int64_t denominator) {
+  aftercare::v1::Ratio r;
+  r.set_numerator(numerator);
+  r.set_denominator(denominator);
+  if (denominator > 0) {
+    r.set_basis_points(static_cast<int32_t>((numerator * 20000 + denominator) / (2 * denominator)));
+  }
+  return r;
+}
+
+aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& orders,
+                                                  const PeriodBounds& b, absl::Time as_of) {
+  aftercare::v1::RepairReportResponse out;
+  std::map<std::string, const WorkOrder*> by_id;
+  for (const WorkOrder& o : orders) by_id[o.work_order_id()] = &o;
+  // Per party, keyed (party_id, kind) so one id used for two kinds stays apart.
+  std::map<std::tuple<std::string, int>, aftercare::v1::PartyRepairSummary> parties;
+  auto party = [&](const std::string& id, aftercare::v1::PartyKind kind) -> auto& {
+    auto& s = parties[{id, static_cast<int>(kind)}];
+    s.set_party_id(id);
+    s.set_kind(kind);
+    return s;
+  };
+  int64_t created = 0, signed_off = 0, reworks = 0, reroutes = 0, paid = 0, warranty = 0;
+  int64_t onsite_total = 0, onsite_on_time = 0;
+  for (const WorkOrder& o : orders) {
+    bool builder = o.assignee_kind() == aftercare::v1::PARTY_KIND_BUILDER;
+    if (within(o.created_at(), o.has_created_at(), b)) {
+      ++created;
+      if (!o.party_id().empty()) {
+        auto& s = party(o.party_id(), o.assignee_kind());
+        s.set_assigned(s.assigned() + 1);
+        if (builder && !o.rerouted_to().empty()) s.set_rerouted_away(s.rerouted_away() + 1);
+      }
+      if (o.origin() == aftercare::v1::WORK_ORDER_ORIGIN_REROUTE) ++reroutes;
+      if (o.origin() == aftercare::v1::WORK_ORDER_ORIGIN_REWORK) {
+        ++reworks;
+        auto original = by_id.find(o.rework_of());
+        if (original != by_id.end() && !original->second->party_id().empty()) {
+          auto& s = party(original->second->party_id(), original->second->assignee_kind());
+          s.set_reworks(s.reworks() + 1);
+        }
+      }
+      if (builder && o.status() != aftercare::v1::WORK_ORDER_STATUS_CANCELLED) {
+        bool started = o.has_started_at();
+        bool decided = started || at(o.deadline()) < as_of;
+        if (decided) {
+          ++onsite_total;
+          if (started && at(o.started_at()) <= at(o.deadline())) ++onsite_on_time;
+        }
+      }
+    }
+    if (o.status() == aftercare::v1::WORK_ORDER_STATUS_SIGNED_OFF &&
+        within(o.signed_off_at(), o.has_signed_off_at(), b)) {
+      ++signed_off;
+      if (!o.party_id().empty()) {
+        auto& s = party(o.party_id(), o.assignee_kind());
+        s.set_signed_off(s.signed_off() + 1);
+        s.set_cost_fen(s.cost_fen() + o.cost_fen());
+      }
+      if (advances_warranty_cost(o)) {
+        warranty += o.cost_fen();
+        auto& s = party(o.builder_party_id(), aftercare::v1::PARTY_KIND_BUILDER);
+        s.set_chargeable_fen(s.chargeable_fen() + o.cost_fen());
+      }
+    }
+    if (o.quote().status() == aftercare::v1::QUOTE_STATUS_CONFIRMED &&
+        within(o.quote().decided_at(), o.quote().has_decided_at(), b)) {
+      paid += o.quote().amount_fen();
+    }
+  }
+  out.set_work_orders_created(created);
+  out.set_work_orders_signed_off(signed_off);
+  out.set_reworks(reworks);
+  *out.mutable_rework_rate() = ratio(reworks, signed_off);
+  out.set_reroutes(reroutes);
+  *out.mutable_builder_onsite_on_time() = ratio(onsite_on_time, onsite_total);
+  out.set_paid_repair_fen(paid);
+  out.set_warranty_cost_fen(warranty);
+  for (auto& [key, summary] : parties) *out.add_by_party() = summary;
+  return out;
+}
+
+}  // namespace aftercare::dispatch::domain

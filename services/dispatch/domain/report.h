@@ -1,0 +1,45 @@
+// Repair reports (DOMAIN §2 "monthly repair report and ledger", "quarterly measurement summary
+// per responsible builder", §6 KPIs): computed from the work orders themselves, so the report is
+// a pure function of the orders and the period.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "aftercare/v1/common.pb.h"
+#include "aftercare/v1/dispatch.pb.h"
+
+namespace aftercare::dispatch::domain {
+
+// [start, end) of a reporting period in the project's time zone (local midnights).
+struct PeriodBounds {
+  absl::Time start;
+  absl::Time end;
+};
+
+// "" or an error naming the field: granularity set, year 2000-9999, month 1-12, quarter 1-4,
+// ISO week 1-52 or 53 when the ISO year has 53 weeks.
+std::string check_period(const aftercare::v1::ReportPeriod& period);
+// Months and quarters start on the 1st; ISO weeks on the Monday of the week holding 4 January.
+PeriodBounds period_bounds(const aftercare::v1::ReportPeriod& period, absl::TimeZone zone);
+
+// n/d with basis points rounded half up; 0 when d is 0.
+aftercare::v1::Ratio ratio(int64_t numerator, int64_t denominator);
+
+// The KPIs of one project and period from every order that may count (orders created, changed
+// or signed off in the period and the originals of its reworks; others are ignored):
+// - by creation in the period: created, reworks, reroutes, per party `assigned` and
+//   `rerouted_away` (builder orders of the period replaced for lateness or a decline);
+// - by sign-off in the period: signed_off, cost, warranty cost advanced for builders
+//   (`chargeable_fen` of the builder), per party `signed_off` and `cost_fen`;
+// - rework_rate = reworks / signed-off orders; per party `reworks` = reworks of its orders;
+// - builder_onsite_on_time: builder orders created in the period and already decided at as_of
+//   (started, or deadline passed), on time when started by their deadline; cancelled ones
+//   do not count;
+// - paid_repair_fen: quotes the owner confirmed in the period.
+aftercare::v1::RepairReportResponse repair_report(
+    const std::vector<aftercare::v1::WorkOrder>& orders, const PeriodBounds& bounds,
+    absl::Time as_of);
+
+}  // namespace aftercare::dispatch::domain

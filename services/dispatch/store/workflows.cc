@@ -1,0 +1,433 @@
+#include "dispatch/store/workflows.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/time/clock.h"
+
+#include <set>
+
+#include "common/trace.h"
+#include "dispatch/domain/names.h"
+
+namespace aftercare::dispatch {
+namespace {
+
+using aftercare::v1::Event;
+using aftercare::v1::WorkOrder;
+using store::from_timestamp;
+using store::to_timestamp;
+
+constexpr int kSweepBatch = 50;
+constexpr int kReminderBatch = 100;
+
+// "dispatch.WorkOrderCreated" for an event whose payload is a WorkOrderCreated.
+std::string type_of(const Event& event) {
+  const google::protobuf::OneofDescriptor* oneof = Event::descriptor()->FindOneofByName("payload");
+  const google::protobuf::FieldDescriptor* field =
+      event.GetReflection()->GetOneofFieldDescriptor(event, oneof);
+  if (field == nullptr) throw std::logic_error("dispatch event without payload");
+  return "dispatch." + field->message_type()->name();
+}
+
+aftercare::v1::Event created_event(const WorkOrder& o, const std::string& description) {
+  Event e;
+  auto* c = e.mutable_work_order_created();
+  c->set_work_order_id(o.work_order_id());
+  c->set_ticket_id(o.ticket_id());
+  c->set_ticket_no(o.ticket_no());
+  c->set_unit_id(o.unit_id());
+  c->set_assignee_kind(o.assignee_kind());
+  c->set_party_id(o.party_id());
+  c->set_origin(o.origin());
+  c->set_ticket_kind(o.ticket_kind());
+  c->set_category(o.category());
+  c->set_component(o.component());
+  c->set_urgency(o.urgency());
+  c->set_in_warranty(o.in_warranty());
+  c->set_paid(o.paid());
+  if (o.has_estimate_fen()) c->set_estimate_fen(o.estimate_fen());
+  *c->mutable_deadline() = o.deadline();
+  *c->mutable_resolve_due() = o.resolve_due();
+  c->set_rework_of(o.rework_of());
+  c->set_rerouted_from(o.rerouted_from());
+  c->set_description(description);  // intake masked digit runs already
+  return e;
+}
+
+std::vector<std::string> assignee(const WorkOrder& o) {
+  if (o.party_id().empty()) return {};
+  return {o.party_id()};
+}
+
+}  // namespace
+
+absl::Time now_micros() {
+  return store::truncate_to_micros(absl::Now());
+}
+
+// ---- EventWriter ----
+
+std::string EventWriter::emit(pqxx::work& tx, const WorkOrder& order, Event event,
+                              const std::vector<std::string>& feed_parties, absl::Time now) const {
+  event.set_event_id(kit::new_uuid());
+  event.set_type(type_of(event));
+  *event.mutable_occurred_at() = to_timestamp(now);
+  event.set_project_id(order.project_id());
+  event.set_aggregate_id(order.work_order_id());
+  event.set_aggregate_version(order.version());
+  event.set_producer("dispatch");
+  if (event.trace_id().empty()) event.set_trace_id(kit::current_trace().trace_id);
+  std::string id = outbox_.add(tx, event);
+  // Each party once, in a fixed order so concurrent writers lock feed heads alike.
+  std::set<std::string> parties(feed_parties.begin(), feed_parties.end());
+  for (const std::string& party : parties) {
+    if (!party.empty()) store::append_partner_event(tx, party, order.work_order_id(), event);
+  }
+  return id;
+}
+
+std::string EventWriter::emit_party(pqxx::work& tx, const aftercare::v1::Party& party,
+                                    absl::Time now) const {
+  Event e;
+  auto* p = e.mutable_party_upserted();
+  p->set_party_id(party.party_id());
+  p->set_kind(party.kind());
+  p->set_name(party.name());
+  *p->mutable_trades() = party.trades();
+  p->set_active(party.active());
+  p->set_on_duty(party.on_duty());
+  e.set_event_id(kit::new_uuid());
+  e.set_type(type_of(e));
+  *e.mutable_occurred_at() = to_timestamp(now);
+  e.set_project_id(party.project_id());
+  e.set_aggregate_id(party.party_id());
+  e.set_producer("dispatch");
+  return outbox_.add(tx, e);
+}
+
+// ---- Workflows ----
+
+void Workflows::save(pqxx::work& tx, WorkOrder& order, absl::Time now) {
+  order.set_version(order.version() + 1);
+  *order.mutable_updated_at() = to_timestamp(now);
+  store::update_work_order(tx, order);
+}
+
+std::optional<WorkOrder> Workflows::create_order(pqxx::work& tx, const store::Ticket& ticket,
+                                                 const domain::Routing& routing,
+                                                 aftercare::v1::WorkOrderOrigin origin,
+                                                 const std::string& source_key, absl::Time now,
+                                                 const std::function<void(WorkOrder&)>& extra) {
+  const domain::TicketFacts& f = ticket.facts;
+  WorkOrder o;
+  o.set_work_order_id(kit::new_uuid());
+  o.set_ticket_id(f.ticket_id);
+  o.set_assignee_kind(routing.assignee_kind);
+  o.set_party_id(routing.party_id);
+  o.set_status(aftercare::v1::WORK_ORDER_STATUS_CREATED);
+  *o.mutable_deadline() = to_timestamp(routing.deadline);
+  *o.mutable_created_at() = to_timestamp(now);
+  o.set_project_id(f.project_id);
+  o.set_unit_id(f.unit_id);
+  o.set_ticket_no(ticket.opened.ticket_no());
+  o.set_ticket_kind(f.kind);
+  o.set_category(f.category);
+  o.set_component(f.component);
+  o.set_urgency(f.urgency);
+  o.set_in_warranty(f.in_warranty);
+  o.set_paid(routing.paid);
+  *o.mutable_resolve_due() = to_timestamp(f.resolve_due);
+  o.set_builder_party_id(routing.builder_party_id);
+  o.set_origin(origin);
+  o.set_routing_note(routing.rationale);
+  *o.mutable_updated_at() = to_timestamp(now);
+  o.set_version(1);
+  if (extra) extra(o);
+  if (!store::insert_work_order(tx, o, source_key)) return std::nullopt;
+  std::vector<std::string> feed = assignee(o);
+  feed.insert(feed.end(), routing.notify.begin(), routing.notify.end());
+  events_.emit(tx, o, created_event(o, ticket.opened.description()), feed, now);
+  return o;
+}
+
+aftercare::v1::Reroute Workflows::reroute(pqxx::work& tx, WorkOrder& from,
+                                          aftercare::v1::RerouteReason reason, absl::Time now) {
+  std::optional<store::Ticket> ticket = store::load_ticket(tx, from.ticket_id());
+  if (!ticket) throw std::runtime_error("ticket " + from.ticket_id() + " is not known to dispatch");
+  domain::DispatchPolicy policy = store::load_policy(tx, from.project_id());
+  std::optional<int64_t> estimate;
+  if (from.has_estimate_fen()) estimate = from.estimate_fen();
+  domain::RerouteTarget target =
+      domain::reroute_target(from.category(), estimate, from.verification().large_job(),
+                             store::routing_parties(tx, from.project_id()), policy);
+
+  domain::Routing r;
+  r.assignee_kind = target.kind;
+  r.party_id = target.party_id;
+  r.paid = from.paid();
+  r.deadline = domain::replacement_deadline(now, ticket->facts.resolve_due, policy);
+  r.builder_party_id = from.builder_party_id().empty() ? from.party_id() : from.builder_party_id();
+  r.rationale =
+      std::string(reason == aftercare::v1::REROUTE_REASON_BUILDER_DECLINED ? "builder declined"
+                                                                           : "builder late") +
+      ": " + (target.large ? "large job" : "small job") + " to the " +
+      domain::public_name(target.kind);
+
+  std::optional<WorkOrder> created =
+      create_order(tx, *ticket, r, aftercare::v1::WORK_ORDER_ORIGIN_REROUTE,
+                   "reroute:" + from.work_order_id(), now, [&](WorkOrder& o) {
+                     o.set_rerouted_from(from.work_order_id());
+                     o.set_reroute_reason(reason);
+                     if (from.has_estimate_fen()) o.set_estimate_fen(from.estimate_fen());
+                     if (from.has_verification()) *o.mutable_verification() = from.verification();
+                     o.set_rework_of(from.rework_of());
+                     o.set_rework_count(from.rework_count());
+                   });
+  // `from` is locked and open, so it cannot have been rerouted before; the unique source key
+  // (and rerouted_from) would refuse a second replacement anyway.
+  if (!created)
+    throw std::logic_error("work order " + from.work_order_id() + " was rerouted twice");
+
+  if (reason != aftercare::v1::REROUTE_REASON_BUILDER_DECLINED) {
+    from.set_status(aftercare::v1::WORK_ORDER_STATUS_REROUTED);
+  }
+  from.set_rerouted_to(created->work_order_id());
+  from.set_reroute_reason(reason);
+  store::drop_appointment(tx, from.work_order_id());
+  save(tx, from, now);
+
+  Event e;
+  auto* p = e.mutable_work_order_rerouted();
+  p->set_work_order_id(from.work_order_id());
+  p->set_ticket_id(from.ticket_id());
+  p->set_from_kind(from.assignee_kind());
+  p->set_from_party_id(from.party_id());
+  p->set_to_work_order_id(created->work_order_id());
+  p->set_to_kind(created->assignee_kind());
+  p->set_to_party_id(created->party_id());
+  p->set_reason(reason);
+  p->set_large_job(target.large);
+  if (from.has_estimate_fen()) p->set_estimate_fen(from.estimate_fen());
+  events_.emit(tx, from, e, assignee(from), now);
+
+  aftercare::v1::Reroute out;
+  out.set_from_work_order_id(from.work_order_id());
+  out.set_to_work_order_id(created->work_order_id());
+  out.set_to_kind(created->assignee_kind());
+  out.set_to_party_id(created->party_id());
+  out.set_reason(reason);
+  return out;
+}
+
+std::vector<aftercare::v1::Reroute> Workflows::reroute_late_builders(
+    kit::PgPool& db, absl::Time as_of, const std::string& project_id) {
+  std::vector<aftercare::v1::Reroute> all;
+  for (;;) {
+    auto [claimed, done] = db.in_transaction([&](pqxx::work& tx) {
+      std::vector<aftercare::v1::Reroute> rerouted;
+      std::vector<WorkOrder> late =
+          store::claim_late_builder_orders(tx, as_of, project_id, kSweepBatch);
+      for (WorkOrder& o : late) {
+        domain::Lateness lateness =
+            domain::builder_lateness(o.assignee_kind(), o.status(), from_timestamp(o.deadline()),
+                                     from_timestamp(o.resolve_due()), as_of);
+        if (lateness == domain::Lateness::kOnTime) continue;
+        rerouted.push_back(reroute(tx, o, aftercare::v1::REROUTE_REASON_BUILDER_LATE, as_of));
+      }
+      return std::pair(late.size(), rerouted);
+    });
+    all.insert(all.end(), done.begin(), done.end());
+    if (claimed < static_cast<size_t>(kSweepBatch) || done.empty()) break;
+  }
+  for (const auto& r : all) {
+    spdlog::info("rerouted late builder order {} to {} {} as {}", r.from_work_order_id(),
+                 domain::public_name(r.to_kind()), r.to_party_id(), r.to_work_order_id());
+  }
+  return all;
+}
+
+int Workflows::send_due_reminders(kit::PgPool& db, absl::Time now) {
+  return db.in_transaction([&](pqxx::work& tx) {
+    int sent = 0;
+    for (const std::string& id : store::claim_due_reminders(tx, now, kReminderBatch)) {
+      std::optional<WorkOrder> o = store::load_work_order(tx, id, /*for_update=*/true);
+      store::mark_reminded(tx, id, now);
+      if (!o || o->status() != aftercare::v1::WORK_ORDER_STATUS_SCHEDULED) continue;
+      if (from_timestamp(o->appointment().start()) <= now) continue;  // too late to remind
+      std::optional<store::Ticket> ticket = store::load_ticket(tx, o->ticket_id());
+      Event e;
+      auto* r = e.mutable_appointment_reminder_due();
+      r->set_work_order_id(o->work_order_id());
+      r->set_ticket_id(o->ticket_id());
+      r->set_unit_id(o->unit_id());
+      r->set_owner_id(ticket ? ticket->owner_id : "");
+      r->set_party_id(o->party_id());
+      *r->mutable_appointment() = o->appointment();
+      events_.emit(tx, *o, e, assignee(*o), now);
+      ++sent;
+    }
+    return sent;
+  });
+}
+
+void Workflows::cancel(pqxx::work& tx, WorkOrder& order, const std::string& reason,
+                       absl::Time now) {
+  order.set_status(aftercare::v1::WORK_ORDER_STATUS_CANCELLED);
+  store::drop_appointment(tx, order.work_order_id());
+  save(tx, order, now);
+  Event e;
+  auto* c = e.mutable_work_order_cancelled();
+  c->set_work_order_id(order.work_order_id());
+  c->set_ticket_id(order.ticket_id());
+  c->set_party_id(order.party_id());
+  c->set_reason(reason);
+  events_.emit(tx, order, e, assignee(order), now);
+}
+
+// ---- consumer ----
+
+void Workflows::apply(pqxx::work& tx, const Event& event, absl::Time now) {
+  switch (event.payload_case()) {
+    case Event::kTicketOpened:
+      on_ticket_opened(tx, event, now);
+      return;
+    case Event::kProjectUpserted: {
+      const aftercare::v1::ProjectUpserted& p = event.project_upserted();
+      std::string project = p.project_id().empty() ? event.project_id() : p.project_id();
+      absl::TimeZone zone;
+      // An unknown zone keeps the previous one (or the default) rather than blocking the topic.
+      if (!p.timezone().empty() && absl::LoadTimeZone(p.timezone(), &zone)) {
+        store::save_project_timezone(tx, project, p.timezone());
+      } else {
+        spdlog::warn("project {}: unknown time zone '{}' ignored", project, p.timezone());
+      }
+      return;
+    }
+    case Event::kPolicyUpdated: {
+      const aftercare::v1::Policy& policy = event.policy_updated().policy();
+      std::string project = policy.project_id().empty() ? event.project_id() : policy.project_id();
+      domain::DispatchPolicy effective;
+      std::string error = effective.apply_overrides(policy);
+      if (!error.empty()) throw std::runtime_error("PolicyUpdated for " + project + ": " + error);
+      aftercare::v1::DispatchPolicy stored;
+      effective.to_proto(&stored);
+      store::save_policy(tx, project, policy.version(), stored);
+      return;
+    }
+    case Event::kTicketReopened:
+      on_ticket_reopened(tx, event, now);
+      return;
+    case Event::kDeadlineExtended:
+      on_resolve_due(tx, event.deadline_extended().ticket_id(),
+                     from_timestamp(event.deadline_extended().new_resolve_due()), now);
+      return;
+    case Event::kTicketCancelled:
+      store::mark_ticket_cancelled(tx, event.ticket_cancelled().ticket_id());
+      cancel_orders_of_ticket(tx, event.ticket_cancelled().ticket_id(),
+                              "ticket cancelled: " + event.ticket_cancelled().reason(),
+                              /*only_unstarted=*/false, now);
+      return;
+    case Event::kTicketsLinked:
+      cancel_orders_of_ticket(tx, event.tickets_linked().ticket_id(),
+                              "duplicate of ticket " + event.tickets_linked().duplicate_of(),
+                              /*only_unstarted=*/true, now);
+      return;
+    case Event::kReworkRequested:
+      on_rework_requested(tx, event, now);
+      return;
+    default:
+      return;  // not ours to handle
+  }
+}
+
+void Workflows::on_ticket_opened(pqxx::work& tx, const Event& event, absl::Time now) {
+  const aftercare::v1::TicketOpened& t = event.ticket_opened();
+  if (t.ticket_id().empty() || event.project_id().empty()) {
+    throw std::runtime_error("TicketOpened without ticket_id or project_id");
+  }
+  store::insert_ticket(tx, event.project_id(), t);  // the first delivery wins
+  std::optional<store::Ticket> ticket = store::load_ticket(tx, t.ticket_id());
+  if (!ticket || ticket->cancelled) return;
+  std::string skip = domain::dispatch_skip_reason(ticket->facts);
+  if (!skip.empty()) {
+    spdlog::info("ticket {} not dispatched: {}", t.ticket_id(), skip);
+    return;
+  }
+  domain::Routing routing =
+      domain::route_ticket(ticket->facts, store::routing_parties(tx, event.project_id()),
+                           store::load_policy(tx, event.project_id()));
+  // The unique source key (and the one-original-order-per-ticket index) make a second
+  // delivery, even under another event id, create nothing.
+  create_order(tx, *ticket, routing, aftercare::v1::WORK_ORDER_ORIGIN_INITIAL,
+               "ticket:" + t.ticket_id(), now);
+}
+
+void Workflows::on_rework_requested(pqxx::work& tx, const Event& event, absl::Time now) {
+  const aftercare::v1::ReworkRequested& r = event.rework_requested();
+  std::optional<WorkOrder> original = store::load_work_order(tx, r.work_order_id(), false);
+  if (!original) {
+    throw std::runtime_error("ReworkRequested for unknown work order " + r.work_order_id());
+  }
+  // One rework per callback; without a callback id, one per event.
+  create_rework(tx, *original,
+                "rework:" + (r.callback_id().empty() ? event.event_id() : r.callback_id()), now);
+}
+
+void Workflows::on_ticket_reopened(pqxx::work& tx, const Event& event, absl::Time now) {
+  const aftercare::v1::TicketReopened& r = event.ticket_reopened();
+  if (r.has_resolve_due()) on_resolve_due(tx, r.ticket_id(), from_timestamp(r.resolve_due()), now);
+  // An unsatisfied callback also sends ReworkRequested, which creates the rework.
+  if (!r.callback_id().empty()) return;
+  // Work still under way needs no new order; a ticket never dispatched gets none either.
+  if (!store::lock_open_orders_of_ticket(tx, r.ticket_id()).empty()) return;
+  std::optional<WorkOrder> last = store::latest_signed_off_order(tx, r.ticket_id());
+  if (!last) return;
+  std::string reopening = r.recurrence() > 0 ? std::to_string(r.recurrence()) : event.event_id();
+  create_rework(tx, *last, "reopen:" + r.ticket_id() + ":" + reopening, now);
+}
+
+void Workflows::create_rework(pqxx::work& tx, const WorkOrder& original,
+                              const std::string& source_key, absl::Time now) {
+  std::optional<store::Ticket> ticket = store::load_ticket(tx, original.ticket_id());
+  if (!ticket) throw std::runtime_error("ticket " + original.ticket_id() + " is not known");
+  if (ticket->cancelled) return;
+  domain::ReworkSource source;
+  source.assignee_kind = original.assignee_kind();
+  source.party_id = original.party_id();
+  source.builder_party_id = original.builder_party_id();
+  if (original.has_estimate_fen()) source.estimate_fen = original.estimate_fen();
+  source.verifier_large = original.verification().large_job();
+  domain::DispatchPolicy policy = store::load_policy(tx, original.project_id());
+  domain::Routing routing = domain::route_rework(
+      ticket->facts, source, store::routing_parties(tx, original.project_id()), now, policy);
+  create_order(tx, *ticket, routing, aftercare::v1::WORK_ORDER_ORIGIN_REWORK, source_key, now,
+               [&](WorkOrder& o) {
+                 o.set_rework_of(original.work_order_id());
+                 o.set_rework_count(domain::rework_count_after(original));
+                 if (original.has_estimate_fen()) o.set_estimate_fen(original.estimate_fen());
+               });
+}
+
+void Workflows::on_resolve_due(pqxx::work& tx, const std::string& ticket_id, absl::Time resolve_due,
+                               absl::Time now) {
+  store::set_ticket_resolve_due(tx, ticket_id, resolve_due);
+  for (WorkOrder& o : store::lock_open_orders_of_ticket(tx, ticket_id)) {
+    // Crews and contractors work to the resolve deadline; a builder's on-site deadline stays.
+    bool finish_deadline = o.assignee_kind() != aftercare::v1::PARTY_KIND_BUILDER &&
+                           from_timestamp(o.deadline()) < resolve_due;
+    *o.mutable_resolve_due() = to_timestamp(resolve_due);
+    if (finish_deadline) *o.mutable_deadline() = to_timestamp(resolve_due);
+    save(tx, o, now);
+  }
+}
+
+void Workflows::cancel_orders_of_ticket(pqxx::work& tx, const std::string& ticket_id,
+                                        const std::string& reason, bool only_unstarted,
+                                        absl::Time now) {
+  for (WorkOrder& o : store::lock_open_orders_of_ticket(tx, ticket_id)) {
+    if (only_unstarted && o.status() == aftercare::v1::WORK_ORDER_STATUS_IN_PROGRESS) continue;
+    cancel(tx, o, reason, now);
+  }
+}
+
+}  // namespace aftercare::dispatch

@@ -1,0 +1,100 @@
+// Dispatch's transactional operations: each combines the domain rules with the store and writes
+// its events (outbox + partner feeds) in the caller's transaction. Used by the gRPC handlers,
+// the consumer of intake/callback events and the background workers.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "aftercare/v1/dispatch.pb.h"
+#include "aftercare/v1/events.pb.h"
+#include "common/outbox.h"
+#include "common/pg.h"
+#include "dispatch/store/dispatch_store.h"
+
+namespace aftercare::dispatch {
+
+// Writes dispatch events: completes the envelope (id, type from the payload, time, project,
+// aggregate = the work order, its version, trace), stores it in the outbox and appends the same
+// envelope to the feed of each listed party, all in `tx`.
+class EventWriter {
+ public:
+  explicit EventWriter(const kit::Outbox& outbox) : outbox_(outbox) {}
+  std::string emit(pqxx::work& tx, const aftercare::v1::WorkOrder& order,
+                   aftercare::v1::Event event, const std::vector<std::string>& feed_parties,
+                   absl::Time now) const;
+  // PartyUpserted (aggregate party_id; no feed).
+  std::string emit_party(pqxx::work& tx, const aftercare::v1::Party& party, absl::Time now) const;
+
+ private:
+  const kit::Outbox& outbox_;
+};
+
+class Workflows {
+ public:
+  explicit Workflows(const kit::Outbox& outbox) : events_(outbox) {}
+  const EventWriter& events() const { return events_; }
+
+  // The consumer's handler for intake and callback events (inside the inbox transaction):
+  // TicketOpened -> one work order per ticket (not for duplicates); PolicyUpdated -> policy;
+  // ProjectUpserted -> the project's time zone (report periods);
+  // TicketReopened / DeadlineExtended -> resolve deadlines; TicketCancelled / TicketsLinked ->
+  // open orders cancelled; ReworkRequested -> a rework order linked to the original; a
+  // TicketReopened without a callback (the owner called again) -> the same rework of the last
+  // signed-off order. Other types are skipped. Throws (retry, then DLQ) on events it cannot
+  // apply.
+  void apply(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+
+  // Inserts a new order for the ticket as routed and emits WorkOrderCreated (to the assignee's
+  // feed and to routing.notify). `extra` may set links (rework_of, rerouted_from...) before the
+  // insert. nullopt when an order with source_key exists already.
+  std::optional<aftercare::v1::WorkOrder> create_order(
+      pqxx::work& tx, const store::Ticket& ticket, const domain::Routing& routing,
+      aftercare::v1::WorkOrderOrigin origin, const std::string& source_key, absl::Time now,
+      const std::function<void(aftercare::v1::WorkOrder&)>& extra = {});
+
+  // Replaces the locked builder order `from` by an order to the crew (small job) or contractor
+  // (large job), links both, frees its appointment and emits WorkOrderRerouted. `from` becomes
+  // rerouted, or stays declined when the builder declined.
+  aftercare::v1::Reroute reroute(pqxx::work& tx, aftercare::v1::WorkOrder& from,
+                                 aftercare::v1::RerouteReason reason, absl::Time now);
+
+  // One sweep: every builder order late at as_of is rerouted exactly once, also when sweepers
+  // run concurrently (rows are claimed FOR UPDATE SKIP LOCKED; the reroute source key is unique).
+  std::vector<aftercare::v1::Reroute> reroute_late_builders(kit::PgPool& db, absl::Time as_of,
+                                                            const std::string& project_id);
+
+  // Emits AppointmentReminderDue for appointments whose reminder time has come; returns how many.
+  int send_due_reminders(kit::PgPool& db, absl::Time now);
+
+  // Cancels an open, locked order with its event.
+  void cancel(pqxx::work& tx, aftercare::v1::WorkOrder& order, const std::string& reason,
+              absl::Time now);
+
+  // Bumps version and updated_at, then writes the order.
+  static void save(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
+
+ private:
+  void on_ticket_opened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  void on_rework_requested(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  void on_ticket_reopened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  // A rework order redoing `original`, once per source key.
+  void create_rework(pqxx::work& tx, const aftercare::v1::WorkOrder& original,
+                     const std::string& source_key, absl::Time now);
+  void on_resolve_due(pqxx::work& tx, const std::string& ticket_id, absl::Time resolve_due,
+                      absl::Time now);
+  void cancel_orders_of_ticket(pqxx::work& tx, const std::string& ticket_id,
+                               const std::string& reason, bool only_unstarted, absl::Time now);
+
+  EventWriter events_;
+};
+
+// The current instant as stored (microseconds).
+absl::Time now_micros();
+
+}  // namespace aftercare::dispatch
