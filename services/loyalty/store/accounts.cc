@@ -215,7 +215,16 @@ RedemptionOutcome Accounts::hold(Tx& tx, const HoldCommand& c, absl::Time now) {
   }
   if (!c.merchant_id.empty()) {
     auto merchant = find_merchant(tx, c.merchant_id);
-    if (!merchant) throw AccountError(AccountError::kNotFound, "merchant_id", "no such merchant");
+    if (!merchant) {
+      // The public API names merchants without a registry route (partners are contracted
+      // offline), so a merchant first seen in a redemption is registered on first use: active,
+      // for every project. Admins complete its details or deactivate it with UpsertMerchant.
+      MerchantRow first_use;
+      first_use.merchant_id = c.merchant_id;
+      first_use.name = c.merchant_id;
+      upsert_merchant(tx, first_use);
+      merchant = first_use;
+    }
     if (!merchant->active)
       throw AccountError(AccountError::kPrecondition, "merchant_id",
                          "the merchant no longer takes points");

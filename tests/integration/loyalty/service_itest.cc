@@ -428,7 +428,7 @@ TEST_F(LoyaltyServiceTest, RedeemWithAnIdempotencyKeySpendsOnce) {
   ExpectConsistent("owner-1");
 }
 
-TEST_F(LoyaltyServiceTest, MerchantsMustExistBeActiveAndServeTheMembersProject) {
+TEST_F(LoyaltyServiceTest, MerchantsAreRegisteredOnFirstUseAndMustBeActiveAndServeTheProject) {
   ASSERT_TRUE(Earn(agent("P1"), "owner-1", 500, "act-1").ok());
   auto upsert = [&](const std::string& id, bool active, std::vector<std::string> projects) {
     v1::UpsertMerchantRequest req;
@@ -443,8 +443,9 @@ TEST_F(LoyaltyServiceTest, MerchantsMustExistBeActiveAndServeTheMembersProject) 
   ASSERT_TRUE(upsert("M-open", true, {}).ok());
   ASSERT_TRUE(upsert("M-closed", false, {}).ok());
   ASSERT_TRUE(upsert("M-p2", true, {"P2"}).ok());
-  EXPECT_EQ(Redeem("owner-1", 10, nullptr, "", "M-unknown").error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  v1::RedemptionResponse first_use;
+  ASSERT_TRUE(Redeem("owner-1", 10, &first_use, "", "M-unknown").ok());
+  EXPECT_EQ(first_use.redemption().merchant_id(), "M-unknown");
   EXPECT_EQ(Redeem("owner-1", 10, nullptr, "", "M-closed").error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Redeem("owner-1", 10, nullptr, "", "M-p2").error_code(),
@@ -466,8 +467,9 @@ TEST_F(LoyaltyServiceTest, MerchantsMustExistBeActiveAndServeTheMembersProject) 
   v1::ListMerchantsResponse listed;
   auto ctx2 = kit::client_context(owner("owner-1"));
   ASSERT_TRUE(stub_->ListMerchants(ctx2.get(), list, &listed).ok());
-  ASSERT_EQ(listed.merchants_size(), 1);
+  ASSERT_EQ(listed.merchants_size(), 2);  // M-unknown was registered by its first redemption
   EXPECT_EQ(listed.merchants(0).merchant_id(), "M-open");
+  EXPECT_EQ(listed.merchants(1).merchant_id(), "M-unknown");
 }
 
 TEST_F(LoyaltyServiceTest, TiersFollowPointsEarnedInTheRollingWindow) {
