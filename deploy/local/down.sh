@@ -22,13 +22,13 @@ for arg in "$@"; do
   esac
 done
 
-STATE=$AC_REPO/.state/local
+STATE=${AFTERCARE_LOCAL_STATE:-$AC_REPO/.state/local}
 if [[ ! -d $STATE ]]; then
   ac_log "nothing to stop ($STATE does not exist)"
   exit 0
 fi
 
-ac_lock "$AC_REPO/.state/local.lock"
+ac_lock "$STATE.lock"
 ac_stack_stop "$STATE"
 
 if ((WIPE)); then

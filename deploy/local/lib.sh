@@ -23,9 +23,11 @@ AC_PG_BIN=/usr/lib/postgresql/15/bin
 # that source this file.
 AC_SERVICES=(intake dispatch callback loyalty billing)
 # shellcheck disable=SC2034
-AC_GRPC_PORTS=(50051 50052 50053 50054 50055)
+_grpc_base=${AFTERCARE_GRPC_PORT_BASE:-50051}
+AC_GRPC_PORTS=($_grpc_base $((_grpc_base + 1)) $((_grpc_base + 2)) $((_grpc_base + 3)) $((_grpc_base + 4)))
 # shellcheck disable=SC2034
-AC_METRICS_PORTS=(9101 9102 9103 9104 9105)
+_metrics_base=${AFTERCARE_METRICS_PORT_BASE:-9101}
+AC_METRICS_PORTS=($_metrics_base $((_metrics_base + 1)) $((_metrics_base + 2)) $((_metrics_base + 3)) $((_metrics_base + 4)))
 
 # Everything the build, the stack and the tests need, as Debian packages.
 AC_PACKAGES=(

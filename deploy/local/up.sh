@@ -11,13 +11,15 @@
 #
 # Environment: AFTERCARE_BUILD_DIR (default <repo>/build), AFTERCARE_PG_PORT (55432),
 # AFTERCARE_REDIS_PORT (56379), AFTERCARE_HTTP_PORT (8080),
-# AFTERCARE_JWT_SECRET (aftercare-dev-secret, a dev-only default).
+# AFTERCARE_JWT_SECRET (aftercare-dev-secret, a dev-only default), AFTERCARE_LOCAL_STATE (state
+# dir, default <repo>/.state/local), AFTERCARE_GRPC_PORT_BASE (50051) and
+# AFTERCARE_METRICS_PORT_BASE (9101) for a second stack beside the first, AFTERCARE_SKIP_BUILD=1.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-STATE=$AC_REPO/.state/local
+STATE=${AFTERCARE_LOCAL_STATE:-$AC_REPO/.state/local}
 PG_PORT=${AFTERCARE_PG_PORT:-55432}
 REDIS_PORT=${AFTERCARE_REDIS_PORT:-56379}
 HTTP_PORT=${AFTERCARE_HTTP_PORT:-8080}
@@ -27,14 +29,16 @@ HEALTH_TIMEOUT=60
 # Relative paths in the services (migrations, fixtures) resolve against the repo.
 cd "$AC_REPO"
 
-ac_install_packages
 BUILD=$(ac_build_dir)
-ac_build "$BUILD"
+if [[ ${AFTERCARE_SKIP_BUILD:-0} != 1 ]]; then  # tests that already built the tree skip this
+  ac_install_packages
+  ac_build "$BUILD"
+fi
 
 ac_state_init "$STATE"
 # One up.sh/down.sh at a time per checkout; the lock file sits outside the state dir so that
 # down.sh --wipe can delete the state dir while holding it.
-ac_lock "$AC_REPO/.state/local.lock"
+ac_lock "$STATE.lock"
 
 # --- data stores -------------------------------------------------------------------------------
 ac_pg_start "$STATE" "$PG_PORT"
