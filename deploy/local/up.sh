@@ -94,8 +94,7 @@ for i in "${!AC_SERVICES[@]}"; do
   if start_proc "$svc" "$BUILD/services/$svc/aftercare-$svc" \
     "AFTERCARE_DB_URL=postgresql://aftercare@127.0.0.1:$PG_PORT/aftercare_$svc" \
     "AFTERCARE_GRPC_ADDR=127.0.0.1:${AC_GRPC_PORTS[i]}" \
-    "AFTERCARE_METRICS_ADDR=127.0.0.1:${AC_METRICS_PORTS[i]}" \
-    "AFTERCARE_MIGRATIONS_DIR=$AC_REPO/services/$svc/migrations"; then
+    "AFTERCARE_METRICS_ADDR=127.0.0.1:${AC_METRICS_PORTS[i]}"; then
     STARTED+=("$svc")
     HEALTH_URL+=("http://127.0.0.1:${AC_METRICS_PORTS[i]}/healthz")
   fi
