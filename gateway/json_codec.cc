@@ -5,7 +5,9 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include <cmath>
+
 #include <cstdio>
+#include "common/input.h"
 
 namespace aftercare::gateway {
 namespace {
@@ -17,16 +19,6 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 constexpr std::string_view kCentiSuffix = "_centi_m2";
-
-// TicketKind -> "TICKET_KIND_"
-std::string enum_prefix(const EnumDescriptor& e) {
-  std::string out;
-  for (char c : e.name()) {
-    if (std::isupper(static_cast<unsigned char>(c)) && !out.empty()) out += '_';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out + "_";
-}
 
 // The public JSON name of a field: area_centi_m2 -> area_m2.
 std::string public_field_name(const FieldDescriptor& f) {
@@ -287,11 +279,7 @@ std::string parse_value(const nlohmann::json& j, Message* m, const FieldDescript
 }  // namespace
 
 std::string enum_public_name(const google::protobuf::EnumValueDescriptor& value) {
-  std::string prefix = enum_prefix(*value.type());
-  std::string name = value.name();
-  if (name.starts_with(prefix)) name = name.substr(prefix.size());
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
+  return kit::enum_public_name(*value.type(), value.number());
 }
 
 nlohmann::json to_json(const Message& m) {

@@ -127,16 +127,21 @@ int OutboxRelay::relay_once() {
 void OutboxRelay::run(std::stop_token stop) {
   auto backoff = options_.idle_poll;
   auto last_prune = std::chrono::steady_clock::now();
+  auto last_backlog = last_prune;
   while (!stop.stop_requested()) {
     try {
       int n = relay_once();
       backoff = options_.idle_poll;
       if (n >= options_.batch_size) continue;  // more waiting: go again at once
-      if (std::chrono::steady_clock::now() - last_prune > std::chrono::minutes(10)) {
-        last_prune = std::chrono::steady_clock::now();
-        pool_.in_transaction([](pqxx::work& tx) { tx.exec(kPruneSent); });
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_backlog > std::chrono::seconds(5)) {  // the outbox-lag alert's signal
+        last_backlog = now;
         backlog_.set(pool_.in_transaction(
             [](pqxx::work& tx) { return tx.exec(kCountBacklog)[0][0].as<int64_t>(); }));
+      }
+      if (now - last_prune > std::chrono::minutes(10)) {
+        last_prune = now;
+        pool_.in_transaction([](pqxx::work& tx) { tx.exec(kPruneSent); });
       }
     } catch (const std::exception& e) {
       spdlog::warn("outbox relay: {}", e.what());

@@ -58,6 +58,11 @@ void ServiceHost::migrate(const std::vector<Migration>& service_migrations) {
     try {
       apply_migrations(db(), "kit", kit_migrations());
       apply_migrations(db(), config_.service, service_migrations);
+      // Deployments run migrations as a Job before rolling out: exit once they are applied.
+      if (env_or("AFTERCARE_MIGRATE_ONLY", "") == "1") {
+        spdlog::info("AFTERCARE_MIGRATE_ONLY=1: migrations applied, exiting");
+        std::exit(0);
+      }
       return;
     } catch (const pqxx::broken_connection& e) {
       if (std::chrono::steady_clock::now() > deadline) throw;

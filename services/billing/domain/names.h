@@ -9,26 +9,21 @@
 #include <google/protobuf/generated_enum_reflection.h>
 
 #include "aftercare/v1/billing.pb.h"
+#include "common/input.h"
 
 namespace aftercare::billing::domain {
-
-namespace internal {
-std::string public_name(const google::protobuf::EnumDescriptor& descriptor, int number);
-std::optional<int> parse_public_name(const google::protobuf::EnumDescriptor& descriptor,
-                                     std::string_view name);
-}  // namespace internal
 
 // "paid" for INVOICE_STATUS_PAID; "unspecified" for 0; the number for an unknown value.
 template <typename Enum>
 std::string public_name(Enum value) {
-  return internal::public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
+  return kit::enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
                                static_cast<int>(value));
 }
 
 // The inverse; nullopt for unknown words and for "unspecified".
 template <typename Enum>
 std::optional<Enum> parse_public_name(std::string_view name) {
-  auto number = internal::parse_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
+  auto number = kit::parse_enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
   if (!number) return std::nullopt;
   return static_cast<Enum>(*number);
 }

@@ -2,6 +2,8 @@
 // message that starts with the field name, ready for INVALID_ARGUMENT.
 #pragma once
 
+#include "common/input.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,7 +40,6 @@ std::string check_period(const aftercare::v1::YearMonth& period, std::string_vie
 // A real calendar day.
 std::string check_date(const aftercare::v1::Date& date, std::string_view field);
 
-// Number of Unicode code points, or nullopt if `text` is not valid UTF-8.
-std::optional<size_t> utf8_length(std::string_view text);
+using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 
 }  // namespace aftercare::billing::domain

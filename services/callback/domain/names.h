@@ -9,19 +9,15 @@
 #include <string>
 #include <string_view>
 
-namespace aftercare::callback::domain {
+#include "common/input.h"
 
-namespace internal {
-std::string public_name(const google::protobuf::EnumDescriptor& descriptor, int number);
-std::optional<int> parse_public_name(const google::protobuf::EnumDescriptor& descriptor,
-                                     std::string_view name);
-}  // namespace internal
+namespace aftercare::callback::domain {
 
 // "repair_completed" for CALLBACK_REASON_REPAIR_COMPLETED; "unspecified" for 0; the number for a
 // value the descriptor does not know.
 template <typename Enum>
 std::string public_name(Enum value) {
-  return internal::public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
+  return kit::enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
                                static_cast<int>(value));
 }
 
@@ -29,7 +25,7 @@ std::string public_name(Enum value) {
 template <typename Enum>
 std::optional<Enum> parse_public_name(std::string_view name) {
   if (name.empty() || name == "unspecified") return static_cast<Enum>(0);
-  auto number = internal::parse_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
+  auto number = kit::parse_enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
   if (!number) return std::nullopt;
   return static_cast<Enum>(*number);
 }

@@ -111,7 +111,7 @@ std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor,
     int number = descriptor.value(i)->number();
     if (number == 0) continue;
     if (!names.empty()) names += ", ";
-    names += internal::public_name(descriptor, number);
+    names += kit::enum_public_name(descriptor, number);
   }
   return std::string(field) + " must be one of " + names;
 }

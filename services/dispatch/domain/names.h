@@ -10,26 +10,21 @@
 #include <string_view>
 
 #include "aftercare/v1/common.pb.h"
+#include "common/input.h"
 
 namespace aftercare::dispatch::domain {
-
-namespace internal {
-std::string public_name(const google::protobuf::EnumDescriptor& descriptor, int number);
-std::optional<int> parse_public_name(const google::protobuf::EnumDescriptor& descriptor,
-                                     std::string_view name);
-}  // namespace internal
 
 // "builder" for PARTY_KIND_BUILDER; "unspecified" for 0; the number for an unknown value.
 template <typename Enum>
 std::string public_name(Enum value) {
-  return internal::public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
+  return kit::enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
                                static_cast<int>(value));
 }
 
 // The inverse of public_name; nullopt for unknown words and for "unspecified".
 template <typename Enum>
 std::optional<Enum> parse_public_name(std::string_view name) {
-  auto number = internal::parse_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
+  auto number = kit::parse_enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
   if (!number) return std::nullopt;
   return static_cast<Enum>(*number);
 }
@@ -43,7 +38,7 @@ std::string one_of() {
   for (int i = 0; i < descriptor->value_count(); ++i) {
     int number = descriptor->value(i)->number();
     if (number == 0) continue;
-    out += (first ? "" : ", ") + internal::public_name(*descriptor, number);
+    out += (first ? "" : ", ") + kit::enum_public_name(*descriptor, number);
     first = false;
   }
   return out;

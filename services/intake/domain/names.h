@@ -10,20 +10,15 @@
 #include <google/protobuf/generated_enum_reflection.h>
 
 #include "aftercare/v1/common.pb.h"
+#include "common/input.h"
 
 namespace aftercare::intake::domain {
-
-namespace internal {
-std::string public_name(const google::protobuf::EnumDescriptor& descriptor, int number);
-std::optional<int> parse_public_name(const google::protobuf::EnumDescriptor& descriptor,
-                                     std::string_view name);
-}  // namespace internal
 
 // "repair" for TICKET_KIND_REPAIR; "unspecified" for 0; the number itself for a value the
 // descriptor does not know (a newer client), so messages never lose information.
 template <typename Enum>
 std::string public_name(Enum value) {
-  return internal::public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
+  return kit::enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
                                static_cast<int>(value));
 }
 
@@ -31,7 +26,7 @@ std::string public_name(Enum value) {
 // a valid input.
 template <typename Enum>
 std::optional<Enum> parse_public_name(std::string_view name) {
-  auto number = internal::parse_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
+  auto number = kit::parse_enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
   if (!number) return std::nullopt;
   return static_cast<Enum>(*number);
 }

@@ -3,6 +3,8 @@
 // the caller used (e.g. "unit_id", "owner_phone"), so one check serves several fields.
 #pragma once
 
+#include "common/input.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,9 +20,7 @@ std::string check_id(std::string_view value, std::string_view field);
 // A canonical lower-case UUID (ticket ids).
 std::string check_uuid(std::string_view value, std::string_view field);
 
-// Number of Unicode code points, or nullopt if `text` is not valid UTF-8 (overlong forms,
-// surrogates and values beyond U+10FFFF are invalid too).
-std::optional<size_t> utf8_length(std::string_view text);
+using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 
 // Free text of 1..max_chars characters. Characters, not bytes: a Chinese character takes three
 // bytes but is one character to the owner. NUL is refused because PostgreSQL text cannot store

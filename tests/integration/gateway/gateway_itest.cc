@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gateway/gateway.h"
+#include "common/outbox.h"
 #include "gateway/jwt.h"
 #include "intake/intake_service.h"
 #include "support/test_env.h"
@@ -144,7 +145,8 @@ TEST_F(GatewayTest, CreatesATicketInTheContractsShape) {
 }
 
 TEST_F(GatewayTest, IdempotencyKeyReplaysTheFirstAnswerAndRefusesADifferentBody) {
-  httplib::Headers key = {{"Idempotency-Key", "k-1"}};
+  // Unique per run: Redis keeps keys for 24 h and may outlive this test's database.
+  httplib::Headers key = {{"Idempotency-Key", kit::new_uuid()}};
   auto first = send("POST", "/v1/tickets", agent_, ticket_body(), key);
   auto again = send("POST", "/v1/tickets", agent_, ticket_body(), key);
   ASSERT_EQ(first->status, 201);
