@@ -180,6 +180,14 @@ grpc::Status BillingServiceImpl::RunBilling(Ctx* ctx, const v1::RunBillingReques
     require_role(call.caller, {"finance", "admin"});
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
+    if (registry_) {
+      try {
+        ops_.refresh_units(req->project_id(), registry_->project_units(req->project_id()));
+      } catch (const std::exception& e) {
+        // The projection from events is still there: bill from it rather than refuse the run.
+        spdlog::warn("RunBilling: registry unavailable, billing from the projection: {}", e.what());
+      }
+    }
     *resp = ops_.run_billing(call.caller, req->project_id(), period);
   });
 }

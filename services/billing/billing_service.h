@@ -6,6 +6,7 @@
 
 #include "aftercare/v1/billing.grpc.pb.h"
 #include "billing/store/billing_ops.h"
+#include "billing/unit_registry.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
@@ -22,6 +23,8 @@ class BillingServiceImpl final : public aftercare::v1::BillingService::Service {
 
   // The use cases, for the consumers and the sweeper wired in main.cc.
   BillingOps& ops() { return ops_; }
+  // Billing runs refresh the unit projection from the registry first (nullptr: events only).
+  void use_registry(UnitRegistry* registry) { registry_ = registry; }
 
   using Ctx = grpc::ServerContext;
   grpc::Status SetFeeRate(Ctx*, const aftercare::v1::SetFeeRateRequest*,
@@ -69,6 +72,7 @@ class BillingServiceImpl final : public aftercare::v1::BillingService::Service {
 
  private:
   BillingOps ops_;
+  UnitRegistry* registry_ = nullptr;
 };
 
 }  // namespace aftercare::billing

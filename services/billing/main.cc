@@ -15,6 +15,11 @@ int main(int argc, char** argv) {
     host.migrate(generated::billing_migrations());
     billing::BillingServiceImpl service(host.db(), host.outbox());
     billing::BillingOps& ops = service.ops();
+    billing::IntakeUnitRegistry registry(grpc::CreateChannel(
+        kit::env_or("AFTERCARE_INTAKE_ADDR",
+                    "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port)),
+        grpc::InsecureChannelCredentials()));
+    service.use_registry(&registry);
     host.add_service(&service);
     host.add_outbox_relay();
     auto apply = [&ops](pqxx::work& tx, const v1::Event& e) { ops.apply_event(tx, e); };

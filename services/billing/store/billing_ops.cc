@@ -101,6 +101,15 @@ void BillingOps::issue(pqxx::work& tx, const InvoiceRow& invoice, const std::str
   outbox_.add(tx, e);
 }
 
+void BillingOps::refresh_units(
+    const std::string& project_id,
+    const std::vector<std::pair<aftercare::v1::UnitUpserted, absl::Time>>& units) {
+  db_.in_transaction([&](pqxx::work& tx) {
+    for (const auto& [unit, changed_at] : units)
+      store::upsert_unit(tx, project_id, unit, changed_at);
+  });
+}
+
 v1::RunBillingResponse BillingOps::run_billing(const kit::Caller& caller,
                                                const std::string& project_id,
                                                const domain::Period& period) {

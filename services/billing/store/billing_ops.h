@@ -40,6 +40,9 @@ class BillingOps {
   // The rate in force for the project's current month.
   aftercare::v1::FeeRate get_fee_rate(const std::string& project_id, absl::Time now);
 
+  // Applies the registry's current units to the projection (a newer event is never overwritten).
+  void refresh_units(const std::string& project_id,
+                     const std::vector<std::pair<aftercare::v1::UnitUpserted, absl::Time>>& units);
   aftercare::v1::RunBillingResponse run_billing(const kit::Caller& caller,
                                                 const std::string& project_id,
                                                 const domain::Period& period);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "billing/unit_registry.h"
 #include "billing_fixture.h"
 
 namespace aftercare::billing::itest {
@@ -468,6 +469,64 @@ TEST_F(BillingTest, PaidServicesAreInvoicedOncePerSource) {
             grpc::StatusCode::NOT_FOUND);
   expect_ledger_balanced();
   EXPECT_EQ(balance("revenue:paid_service"), -8800);
+}
+
+}  // namespace
+}  // namespace aftercare::billing::itest
+
+namespace aftercare::billing::itest {
+namespace {
+
+// A registry that knows a unit whose UnitUpserted event has not reached billing yet.
+class FakeRegistry final : public UnitRegistry {
+ public:
+  std::vector<std::pair<v1::UnitUpserted, absl::Time>> project_units(const std::string&) override {
+    ++calls;
+    v1::UnitUpserted u;
+    u.set_unit_id("U-late");
+    u.set_area_centi_m2(8850);
+    u.set_owner_id("owner-late");
+    *u.mutable_handover_date() = date(2024, 6, 1);
+    return {{u, absl::Now()}};
+  }
+  int calls = 0;
+};
+
+class FailingRegistry final : public UnitRegistry {
+ public:
+  std::vector<std::pair<v1::UnitUpserted, absl::Time>> project_units(const std::string&) override {
+    throw std::runtime_error("intake unreachable");
+  }
+};
+
+TEST_F(BillingTest, ARunBillsUnitsTheRegistryKnowsBeforeTheirEventsArrive) {
+  ASSERT_TRUE(set_rate(300, 15).ok());
+  add_unit("U-event", 10000, "owner-1");
+  FakeRegistry registry;
+  service_->use_registry(&registry);
+  v1::RunBillingResponse out;
+  ASSERT_TRUE(run(ym(2026, 11), &out).ok());
+  EXPECT_EQ(registry.calls, 1);
+  ASSERT_EQ(out.invoices_size(), 2);
+  std::map<std::string, int64_t> amount;
+  for (const auto& i : out.invoices()) amount[i.unit_id()] = i.amount_fen();
+  EXPECT_EQ(amount["U-late"], 26550);  // round-half-up(88.50 m2 x 300 fen)
+  EXPECT_EQ(amount["U-event"], 30000);
+  // The event arriving later changes nothing: one invoice per unit and period.
+  add_unit("U-late", 8850, "owner-late");
+  v1::RunBillingResponse again;
+  ASSERT_TRUE(run(ym(2026, 11), &again).ok());
+  EXPECT_EQ(again.created(), 0);
+}
+
+TEST_F(BillingTest, ARunStillBillsFromTheProjectionWhenTheRegistryIsDown) {
+  ASSERT_TRUE(set_rate(300, 15).ok());
+  add_unit("U-event", 10000, "owner-1");
+  FailingRegistry registry;
+  service_->use_registry(&registry);
+  v1::RunBillingResponse out;
+  ASSERT_TRUE(run(ym(2026, 11), &out).ok());
+  EXPECT_EQ(out.invoices_size(), 1);
 }
 
 }  // namespace
