@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -18,8 +19,10 @@
 #include "aftercare/v1/loyalty.pb.h"
 #include "common/call.h"
 #include "common/log.h"
+#include "common/trace.h"
 #include "gateway/json_codec.h"
 #include "gateway/jwt.h"
+#include "gateway/openapi.h"
 
 namespace aftercare::gateway {
 namespace {
@@ -113,17 +116,16 @@ kit::Caller caller_of(const Claims& c) {
   return {c.sub, c.role, c.projects, c.units, c.party_id};
 }
 
-// The KPI report's sections (DOMAIN §6): each service reports its own figures.
-constexpr std::pair<const char*, const char*> kReportSections[] = {
-    {"tickets", "aftercare.v1.IntakeService.MonthlyStats"},
-    {"repairs", "aftercare.v1.DispatchService.RepairReport"},
-    {"callbacks", "aftercare.v1.CallbacksService.CallbackStats"},
-    {"points", "aftercare.v1.LoyaltyService.PointsSummary"},
-    {"billing", "aftercare.v1.BillingService.ProjectReport"},
-};
-constexpr const char* kReportMethods[] = {kReportSections[0].second, kReportSections[1].second,
-                                          kReportSections[2].second, kReportSections[3].second,
-                                          kReportSections[4].second};
+// One access line per request, under the request's trace (the log line carries trace_id). The
+// path only, never the query string (it may hold personal data).
+void access_log(const httplib::Request& req, const httplib::Response& res,
+                const kit::Caller& caller, std::chrono::steady_clock::time_point started) {
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("access method={} path={} status={} latency_ms={:.1f} role={} sub={}", req.method,
+               req.path, res.status, ms, caller.role.empty() ? "-" : caller.role,
+               caller.sub.empty() ? "-" : caller.sub);
+}
 
 const std::set<std::string> kRoles = {"owner",      "agent",   "verifier",   "dispatcher", "crew",
                                       "contractor", "builder", "supervisor", "finance",    "admin"};
@@ -208,9 +210,9 @@ Gateway::Gateway(GatewayConfig config)
       });
 
   register_service_descriptors();
-  for (const char* rpc : kReportMethods)
+  for (const auto& [section, rpc] : report_sections())
     if (!method_of(rpc))
-      throw std::logic_error(std::string("report names an unknown method ") + rpc);
+      throw std::logic_error("report section " + section + " names an unknown method " + rpc);
   for (const Route& route : routes()) {
     if (!method_of(route.rpc))
       throw std::logic_error("route " + route.pattern + " names an unknown method " + route.rpc);
@@ -230,6 +232,9 @@ Gateway::Gateway(GatewayConfig config)
   http_->Get(R"(/v1/projects/([^/]+)/reports/([^/]+))",
              [this](const auto& req, auto& res) { report(req, res); });
   http_->Get("/healthz", [this](const auto&, auto& res) { healthz(res); });
+  http_->Get("/openapi.json", [doc = openapi_text()](const auto&, auto& res) {
+    res.set_content(doc, "application/json; charset=utf-8");
+  });
   http_->Get("/metrics", [this](const auto&, auto& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4");
   });
@@ -301,7 +306,11 @@ bool Gateway::authenticate(const httplib::Request& req, httplib::Response& res,
 
 void Gateway::handle(const Route& route, const httplib::Request& req, httplib::Response& res) {
   auto started = std::chrono::steady_clock::now();
+  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
+  res.set_header("traceparent", kit::current_trace().traceparent());
+  kit::Caller caller;
   auto finish = [&] {
+    access_log(req, res, caller, started);
     metrics_
         .counter(
             "aftercare_gateway_requests_total", "HTTP requests by route and status",
@@ -312,7 +321,6 @@ void Gateway::handle(const Route& route, const httplib::Request& req, httplib::R
                    {{"route", route.pattern}})
         .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   };
-  kit::Caller caller;
   if (!authenticate(req, res, &caller)) return finish();
   if (!route.roles.empty() && !route.roles.contains(caller.role)) {
     send_error(res, 403, "permission_denied",
@@ -419,7 +427,14 @@ void Gateway::handle(const Route& route, const httplib::Request& req, httplib::R
 }
 
 void Gateway::partner_events(const httplib::Request& req, httplib::Response& res) {
+  auto started = std::chrono::steady_clock::now();
+  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
+  res.set_header("traceparent", kit::current_trace().traceparent());
   kit::Caller caller;
+  struct Logged {
+    std::function<void()> fn;
+    ~Logged() { fn(); }
+  } logged{[&] { access_log(req, res, caller, started); }};
   if (!authenticate(req, res, &caller)) return;
   std::string party = httplib::detail::decode_url(req.matches[1].str(), false);
   bool own = (caller.is("builder") || caller.is("crew") || caller.is("contractor")) &&
@@ -481,7 +496,14 @@ void Gateway::partner_events(const httplib::Request& req, httplib::Response& res
 }
 
 void Gateway::report(const httplib::Request& req, httplib::Response& res) {
+  auto started = std::chrono::steady_clock::now();
+  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
+  res.set_header("traceparent", kit::current_trace().traceparent());
   kit::Caller caller;
+  struct Logged {
+    std::function<void()> fn;
+    ~Logged() { fn(); }
+  } logged{[&] { access_log(req, res, caller, started); }};
   if (!authenticate(req, res, &caller)) return;
   if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin"))
     return send_error(res, 403, "permission_denied",
@@ -512,7 +534,7 @@ void Gateway::report(const httplib::Request& req, httplib::Response& res) {
         ->CopyFrom(period);
     sections.push_back(std::move(s));
   };
-  for (auto [name, rpc] : kReportSections) add(name, rpc);
+  for (const auto& [name, rpc] : report_sections()) add(name.c_str(), rpc);
   std::vector<std::thread> calls;
   for (auto& s : sections)
     calls.emplace_back(

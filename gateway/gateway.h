@@ -54,6 +54,10 @@ struct Route {
 
 const std::vector<Route>& routes();
 
+// The KPI report's sections (DOMAIN §6): section name -> the gRPC method of the service that
+// reports those figures.
+const std::vector<std::pair<std::string, std::string>>& report_sections();
+
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);

@@ -1,5 +1,6 @@
 // aftercare-gateway: config, wire, run. `--mint-token` prints a development token signed with
-// AFTERCARE_JWT_SECRET (deploy/local/up.sh uses it).
+// AFTERCARE_JWT_SECRET (deploy/local/up.sh uses it); `--print-openapi` prints the OpenAPI document
+// (kept in gateway/openapi.json).
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include "common/metrics.h"
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
+#include "gateway/openapi.h"
 
 namespace {
 
@@ -57,6 +59,10 @@ int mint(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--mint-token") return mint(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "--print-openapi") {
+    std::fputs(aftercare::gateway::openapi_text().c_str(), stdout);
+    return 0;
+  }
   // SIGTERM/SIGINT go to one thread that stops the server, so shutdown is orderly.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

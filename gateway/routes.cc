@@ -172,8 +172,32 @@ const std::vector<Route>& routes() {
        "aftercare.v1.BillingService.ListSettlements", kFinance},
       {"GET", "/v1/projects/{project_id}/chargebacks",
        "aftercare.v1.BillingService.ListChargebacks", kFinance},
+      {"POST", "/v1/projects/{project_id}/settlements",
+       "aftercare.v1.BillingService.IssueSettlement", kFinance, 201, true},
+      {"GET", "/v1/settlements/{settlement_id}", "aftercare.v1.BillingService.GetSettlement",
+       kFinance},
+      {"POST", "/v1/settlements/{settlement_id}/payments",
+       "aftercare.v1.BillingService.RecordSettlementPayment", kFinance, 201, true},
+      {"GET", "/v1/projects/{project_id}/fines", "aftercare.v1.BillingService.ListFines", kFinance},
+      {"PUT", "/v1/projects/{project_id}/retention/{builder_party_id}",
+       "aftercare.v1.BillingService.RecordRetentionDeposit", kFinance},
+      {"GET",
+       "/v1/projects/{project_id}/retention/{builder_party_id}",
+       "aftercare.v1.BillingService.GetRetention",
+       {}},
   };
   return table;
+}
+
+const std::vector<std::pair<std::string, std::string>>& report_sections() {
+  static const std::vector<std::pair<std::string, std::string>> sections = {
+      {"tickets", "aftercare.v1.IntakeService.MonthlyStats"},
+      {"repairs", "aftercare.v1.DispatchService.RepairReport"},
+      {"callbacks", "aftercare.v1.CallbacksService.CallbackStats"},
+      {"points", "aftercare.v1.LoyaltyService.PointsSummary"},
+      {"billing", "aftercare.v1.BillingService.ProjectReport"},
+  };
+  return sections;
 }
 
 }  // namespace aftercare::gateway

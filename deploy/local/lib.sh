@@ -36,7 +36,7 @@ AC_PACKAGES=(
   librdkafka-dev libhiredis-dev redis-server libpq-dev libpqxx-dev postgresql postgresql-contrib
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjwt-dev
   libssl-dev libabsl-dev uuid-dev libgtest-dev libgmock-dev libbenchmark-dev
-  kcat curl python3 python3-yaml clang-format
+  kcat curl python3 python3-yaml clang-format clang libclang-rt-14-dev wrk
 )
 
 ac_log() { printf '[aftercare] %s\n' "$*" >&2; }

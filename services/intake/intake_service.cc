@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "common/policy_defaults.h"
 #include "common/privacy.h"
 #include "common/time.h"
 #include "intake/domain/dates.h"
@@ -511,6 +512,7 @@ Status IntakeServiceImpl::GetPolicy(grpc::ServerContext* context, const v1::GetP
       domain::IntakePolicy effective = domain::IntakePolicy::defaults();
       if (stored) effective.apply_overrides(*stored);
       effective.to_proto(out->mutable_ticket());
+      kit::fill_platform_defaults(out);  // the other services' sections: overrides over defaults
       return Status::OK;
     });
   });
@@ -1199,6 +1201,8 @@ void IntakeServiceImpl::apply_event(pqxx::work& tx, const v1::Event& e) {
           w.work_order_id() + " -> " + domain::public_name(w.assignee_kind()) + " " + w.party_id());
       if (t.status() == v1::TICKET_STATUS_OPEN || t.status() == v1::TICKET_STATUS_REOPENED)
         advance(v1::TICKET_STATUS_DISPATCHED, "work order " + w.work_order_id());
+      else if (t.status() == v1::TICKET_STATUS_RESOLVED && !w.rework_of().empty())
+        store::set_rework_waiting(tx, t.ticket_id(), true);  // the reopening is on its way
       break;
     }
     case v1::Event::kWorkOrderRerouted: {
@@ -1253,6 +1257,12 @@ void IntakeServiceImpl::apply_event(pqxx::work& tx, const v1::Event& e) {
                                   "unsatisfied callback " + c.callback_id(), c.callback_id());
         if (!s.ok())
           tickets.history(t, actor, "event_ignored", e.type() + ": " + s.error_message());
+
+        if (s.ok() && store::rework_waiting(tx, t.ticket_id())) {
+          store::set_rework_waiting(tx, t.ticket_id(), false);
+          advance(v1::TICKET_STATUS_DISPATCHED,
+                  "rework order created before the reopening arrived");
+        }
       } else if (c.satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
         if (advance(v1::TICKET_STATUS_CLOSED,
                     "callback " + c.callback_id() + " " + domain::public_name(c.satisfaction())))

@@ -100,8 +100,10 @@ constexpr const char* kRecordBreach = R"(
 // Active = open, dispatched, in_progress, reopened.
 constexpr const char* kActive = "status IN (1, 2, 3, 6)";
 
-void set_time(google::protobuf::Timestamp* out, const pqxx::field& f) {
-  if (!f.is_null()) *out = to_timestamp(from_micros(f.as<int64_t>()));
+// Takes a setter so an absent (NULL) time leaves the field unset instead of the epoch.
+template <typename Mutable>
+void set_time(Mutable&& field, const pqxx::field& f) {
+  if (!f.is_null()) *field() = to_timestamp(from_micros(f.as<int64_t>()));
 }
 
 v1::Date parse_date(const std::string& text) {
@@ -117,8 +119,8 @@ v1::Project project_from_row(const pqxx::row& r) {
   p.set_project_id(r[0].as<std::string>());
   p.set_name(r[1].as<std::string>());
   p.set_timezone(r[2].as<std::string>());
-  set_time(p.mutable_created_at(), r[3]);
-  set_time(p.mutable_updated_at(), r[4]);
+  set_time([&] { return p.mutable_created_at(); }, r[3]);
+  set_time([&] { return p.mutable_updated_at(); }, r[4]);
   return p;
 }
 
@@ -133,7 +135,7 @@ v1::Unit unit_from_row(const pqxx::row& r) {
   u.set_owner_name(r[6].as<std::string>());
   u.set_owner_phone(r[7].as<std::string>());
   *u.mutable_handover_date() = parse_date(r[8].as<std::string>());
-  set_time(u.mutable_updated_at(), r[9]);
+  set_time([&] { return u.mutable_updated_at(); }, r[9]);
   return u;
 }
 
@@ -152,25 +154,25 @@ v1::Ticket ticket_from_row(const pqxx::row& r) {
   t.set_status(static_cast<v1::TicketStatus>(r[10].as<int>()));
   t.set_in_warranty(r[11].as<bool>());
   *t.mutable_warranty_ends() = parse_date(r[12].as<std::string>());
-  set_time(t.mutable_reported_at(), r[13]);
-  set_time(t.mutable_response_due(), r[14]);
-  set_time(t.mutable_resolve_due(), r[15]);
+  set_time([&] { return t.mutable_reported_at(); }, r[13]);
+  set_time([&] { return t.mutable_response_due(); }, r[14]);
+  set_time([&] { return t.mutable_resolve_due(); }, r[15]);
   t.set_escalation_level(r[16].as<int>());
   t.set_recurrence(r[17].as<int>());
   t.set_owner_agent(r[18].as<std::string>());
-  set_time(t.mutable_created_at(), r[19]);
+  set_time([&] { return t.mutable_created_at(); }, r[19]);
   t.set_owner_id(r[20].as<std::string>());
   t.set_reported_by(r[21].as<std::string>());
   t.set_repair_area(static_cast<v1::RepairArea>(r[22].as<int>()));
   t.set_duplicate_of(r[23].as<std::string>());
-  set_time(t.mutable_responded_at(), r[24]);
-  set_time(t.mutable_resolved_at(), r[25]);
-  set_time(t.mutable_closed_at(), r[26]);
+  set_time([&] { return t.mutable_responded_at(); }, r[24]);
+  set_time([&] { return t.mutable_resolved_at(); }, r[25]);
+  set_time([&] { return t.mutable_closed_at(); }, r[26]);
   t.set_extension_count(r[27].as<int>());
   t.set_fault_party(static_cast<v1::FaultParty>(r[28].as<int>()));
   t.set_fault_party_id(r[29].as<std::string>());
   t.set_fine_fen(r[30].as<int64_t>());
-  set_time(t.mutable_updated_at(), r[31]);
+  set_time([&] { return t.mutable_updated_at(); }, r[31]);
   t.set_version(r[32].as<int64_t>());
   return t;
 }
@@ -274,7 +276,7 @@ std::optional<v1::Calendar> find_calendar(pqxx::transaction_base& tx, const std:
   c.set_year(year);
   for (auto d : parse_days(rows[0][1].as<std::string>())) *c.add_holidays() = domain::to_date(d);
   for (auto d : parse_days(rows[0][2].as<std::string>())) *c.add_workdays() = domain::to_date(d);
-  set_time(c.mutable_updated_at(), rows[0][3]);
+  set_time([&] { return c.mutable_updated_at(); }, rows[0][3]);
   return c;
 }
 
@@ -294,7 +296,7 @@ std::optional<v1::Policy> find_policy(pqxx::transaction_base& tx, const std::str
   pqxx::binarystring bytes(rows[0][0]);
   p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
   p.set_version(rows[0][1].as<int64_t>());
-  set_time(p.mutable_updated_at(), rows[0][2]);
+  set_time([&] { return p.mutable_updated_at(); }, rows[0][2]);
   return p;
 }
 
@@ -306,7 +308,7 @@ v1::Policy save_policy(pqxx::transaction_base& tx, const std::string& project_id
   std::string bytes = policy.SerializeAsString();
   auto r = tx.exec_params(kSavePolicy, project_id, pqxx::binarystring(bytes.data(), bytes.size()));
   policy.set_version(r[0][0].as<int64_t>());
-  set_time(policy.mutable_updated_at(), r[0][1]);
+  set_time([&] { return policy.mutable_updated_at(); }, r[0][1]);
   return policy;
 }
 
@@ -357,6 +359,17 @@ void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& t) {
       t.fault_party_id(), t.fine_fen());
 }
 
+void set_rework_waiting(pqxx::transaction_base& tx, const std::string& ticket_id, bool waiting) {
+  tx.exec_params("UPDATE tickets SET rework_waiting = $2 WHERE ticket_id = $1::uuid", ticket_id,
+                 waiting);
+}
+
+bool rework_waiting(pqxx::transaction_base& tx, const std::string& ticket_id) {
+  auto r =
+      tx.exec_params("SELECT rework_waiting FROM tickets WHERE ticket_id = $1::uuid", ticket_id);
+  return !r.empty() && r[0][0].as<bool>();
+}
+
 void set_assignee(pqxx::transaction_base& tx, const std::string& ticket_id,
                   const std::string& party_id) {
   tx.exec_params(kSetAssignee, ticket_id, party_id);
@@ -405,7 +418,7 @@ std::vector<v1::HistoryEntry> history(pqxx::transaction_base& tx, const std::str
   std::vector<v1::HistoryEntry> out;
   for (const auto& r : tx.exec_params(kHistory, ticket_id)) {
     v1::HistoryEntry e;
-    set_time(e.mutable_at(), r[0]);
+    set_time([&] { return e.mutable_at(); }, r[0]);
     e.set_actor(r[1].as<std::string>());
     e.set_action(r[2].as<std::string>());
     e.set_detail(r[3].as<std::string>());

@@ -519,3 +519,67 @@ TEST_F(IntakeTest, MonthlyStatsCountTheMonthsTicketsAndEscalations) {
 
 }  // namespace
 }  // namespace aftercare::intake
+
+namespace aftercare::intake {
+namespace {
+
+TEST_F(IntakeTest, TimesNotReachedYetAreAbsentNotTheEpoch) {
+  v1::Ticket t;
+  ASSERT_TRUE(
+      open(repair("U-101", v1::COMPONENT_OTHER, v1::TICKET_CATEGORY_OTHER), &t, owner1_).ok());
+  EXPECT_FALSE(t.has_responded_at());
+  EXPECT_FALSE(t.has_resolved_at());
+  EXPECT_FALSE(t.has_closed_at());
+  EXPECT_TRUE(get(t.ticket_id()).has_reported_at());
+}
+
+TEST_F(IntakeTest, AReworkOrderArrivingBeforeTheReopeningStillDispatchesTheTicket) {
+  v1::Ticket t;
+  ASSERT_TRUE(
+      open(repair("U-101", v1::COMPONENT_BATHROOM_WATERPROOFING, v1::TICKET_CATEGORY_HOUSE_QUALITY),
+           &t, owner1_)
+          .ok());
+  v1::Event created;
+  created.set_type("dispatch.WorkOrderCreated");
+  created.mutable_work_order_created()->set_ticket_id(t.ticket_id());
+  created.mutable_work_order_created()->set_work_order_id("WO-1");
+  created.mutable_work_order_created()->set_party_id("builder-A");
+  deliver(created);
+  v1::Event signed_off;
+  signed_off.set_type("dispatch.WorkOrderSignedOff");
+  signed_off.mutable_work_order_signed_off()->set_ticket_id(t.ticket_id());
+  signed_off.mutable_work_order_signed_off()->set_work_order_id("WO-1");
+  deliver(signed_off);
+  ASSERT_EQ(get(t.ticket_id()).status(), v1::TICKET_STATUS_RESOLVED);
+  // Dispatch's rework order (from callback's ReworkRequested) overtakes the callback record.
+  v1::Event rework = created;
+  rework.mutable_work_order_created()->set_work_order_id("WO-2");
+  rework.mutable_work_order_created()->set_rework_of("WO-1");
+  deliver(rework);
+  EXPECT_EQ(get(t.ticket_id()).status(), v1::TICKET_STATUS_RESOLVED);
+  v1::Event unsatisfied;
+  unsatisfied.set_type("callback.CallbackRecorded");
+  unsatisfied.mutable_callback_recorded()->set_ticket_id(t.ticket_id());
+  unsatisfied.mutable_callback_recorded()->set_callback_id("CB-1");
+  unsatisfied.mutable_callback_recorded()->set_reached(true);
+  unsatisfied.mutable_callback_recorded()->set_satisfaction(v1::SATISFACTION_UNSATISFIED);
+  deliver(unsatisfied);
+  v1::Ticket after = get(t.ticket_id());
+  EXPECT_EQ(after.status(), v1::TICKET_STATUS_DISPATCHED);
+  EXPECT_EQ(after.recurrence(), 2);
+}
+
+TEST_F(IntakeTest, PolicyAnswersTheEffectiveValuesOfEverySection) {
+  v1::GetPolicyRequest r;
+  r.set_project_id("P01");
+  v1::Policy p;
+  ASSERT_TRUE(stub_->GetPolicy(ctx(admin_).get(), r, &p).ok());
+  EXPECT_EQ(p.ticket().repair_level1_at_report(), 3);
+  EXPECT_EQ(p.dispatch().builder_onsite_hours(), 24);
+  EXPECT_EQ(p.callback().leak_due_days(), 3);
+  EXPECT_EQ(p.loyalty().survey_points(), 50);
+  EXPECT_EQ(p.billing().reminder_days_before_due(), 3);
+}
+
+}  // namespace
+}  // namespace aftercare::intake

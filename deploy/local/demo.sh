@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+#
+# The whole after-sales story, end to end, in one command (after deploy/local/up.sh):
+#
+#   deploy/local/up.sh && deploy/local/demo.sh
+#
+# Seeds a fresh project (unique ids, so it can run again and again) and tells five stories through
+# the public HTTP API only: a roof leak in warranty rerouted from a late builder to the contractor,
+# a paid repair out of warranty, a bathroom leak that escalates to HQ, the month's billing with
+# arrears and a points redemption, and the month's report. The program is tests/e2e/stories.py
+# (the e2e test runs the same stories with --check); it mints its own tokens.
+#
+# Environment (same defaults as up.sh): AFTERCARE_HTTP_PORT (8080), AFTERCARE_JWT_SECRET
+# (aftercare-dev-secret). Extra arguments go to stories.py, e.g. --check to assert every number.
+# With up.sh's default sweeper period (30 s) the late builder is rerouted within about a minute.
+set -euo pipefail
+
+repo=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
+export AFTERCARE_JWT_SECRET=${AFTERCARE_JWT_SECRET:-aftercare-dev-secret}
+gateway=http://127.0.0.1:${AFTERCARE_HTTP_PORT:-8080}
+
+if ! python3 - "$gateway/healthz" <<'PY'; then
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+        sys.exit(0 if r.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+PY
+  echo "demo: the gateway at $gateway is not healthy; start the platform first: deploy/local/up.sh" >&2
+  exit 1
+fi
+exec python3 "$repo/tests/e2e/stories.py" --gateway "$gateway" "$@"
