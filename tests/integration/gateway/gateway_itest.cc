@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "gateway/gateway.h"
 #include "common/outbox.h"
+#include "gateway/gateway.h"
 #include "gateway/jwt.h"
 #include "intake/intake_service.h"
 #include "support/test_env.h"
