@@ -864,7 +864,7 @@ def check_compose(facts):
 # Dockerfile
 # ---------------------------------------------------------------------------------------------
 
-TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev"}
+TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-14-dev"}  # tests and fuzzing only
 
 
 def check_dockerfile(facts):
