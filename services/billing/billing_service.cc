@@ -1,5 +1,7 @@
 #include "billing/billing_service.h"
 
+#include <absl/time/civil_time.h>
+#include <absl/time/clock.h>
 #include <spdlog/spdlog.h>
 
 #include <functional>
@@ -14,6 +16,9 @@
 #include "common/call.h"
 
 namespace aftercare::billing {
+
+// How far ahead of the current month a billing run may be made.
+constexpr int kMaxMonthsAhead = 12;
 
 namespace v1 = aftercare::v1;
 
@@ -180,6 +185,12 @@ grpc::Status BillingServiceImpl::RunBilling(Ctx* ctx, const v1::RunBillingReques
     require_role(call.caller, {"finance", "admin"});
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
+    // Billing far ahead is a typing error, not a plan: fees are billed per month as it comes.
+    absl::CivilMonth this_month = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
+    if ((period.year - this_month.year()) * 12 + (period.month - this_month.month()) >
+        kMaxMonthsAhead)
+      throw invalid("period",
+                    "must be at most " + std::to_string(kMaxMonthsAhead) + " months ahead");
     if (registry_) {
       try {
         ops_.refresh_units(req->project_id(), registry_->project_units(req->project_id()));

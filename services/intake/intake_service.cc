@@ -1242,6 +1242,14 @@ void IntakeServiceImpl::apply_event(pqxx::work& tx, const v1::Event& e) {
       break;
     case v1::Event::kWorkOrderSignedOff: {
       const auto& w = e.work_order_signed_off();
+      if (!w.work_order_id().empty() &&
+          store::resolved_from_callback(tx, t.ticket_id()) == w.work_order_id()) {
+        // Its callback came first and already resolved the ticket: nothing more to do.
+        store::set_resolved_from_callback(tx, t.ticket_id(), "");
+        tickets.history(t, actor, "signed_off",
+                        "work order " + w.work_order_id() + " (already applied)");
+        break;
+      }
       if (advance(v1::TICKET_STATUS_RESOLVED, "work order " + w.work_order_id() + " signed off")) {
         if (w.has_signed_off_at()) *t.mutable_resolved_at() = w.signed_off_at();
         tickets.resolved(t, "work order " + w.work_order_id() + " signed off", w.work_order_id());
@@ -1251,6 +1259,17 @@ void IntakeServiceImpl::apply_event(pqxx::work& tx, const v1::Event& e) {
     case v1::Event::kCallbackRecorded: {
       const auto& c = e.callback_recorded();
       if (!c.reached()) break;
+      // Callbacks are scheduled when a work order is signed off, so a reached callback for a
+      // ticket still being worked on means the sign-off event is behind (another topic): resolve
+      // the ticket from the callback now and skip that sign-off when it arrives.
+      if (!c.work_order_id().empty() && (t.status() == v1::TICKET_STATUS_DISPATCHED ||
+                                         t.status() == v1::TICKET_STATUS_IN_PROGRESS)) {
+        if (advance(v1::TICKET_STATUS_RESOLVED,
+                    "work order " + c.work_order_id() + " signed off (learnt from its callback)")) {
+          tickets.resolved(t, "work order " + c.work_order_id() + " signed off", c.work_order_id());
+          store::set_resolved_from_callback(tx, t.ticket_id(), c.work_order_id());
+        }
+      }
       if (c.satisfaction() == v1::SATISFACTION_UNSATISFIED) {
         auto project = store::find_project(tx, t.project_id());
         Status s = tickets.reopen(t, load_rules(tx, *project, now), actor,

@@ -359,6 +359,18 @@ void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& t) {
       t.fault_party_id(), t.fine_fen());
 }
 
+void set_resolved_from_callback(pqxx::transaction_base& tx, const std::string& ticket_id,
+                                const std::string& work_order_id) {
+  tx.exec_params("UPDATE tickets SET resolved_from_callback = $2 WHERE ticket_id = $1::uuid",
+                 ticket_id, work_order_id);
+}
+
+std::string resolved_from_callback(pqxx::transaction_base& tx, const std::string& ticket_id) {
+  auto r = tx.exec_params("SELECT resolved_from_callback FROM tickets WHERE ticket_id = $1::uuid",
+                          ticket_id);
+  return r.empty() ? "" : r[0][0].as<std::string>();
+}
+
 void set_rework_waiting(pqxx::transaction_base& tx, const std::string& ticket_id, bool waiting) {
   tx.exec_params("UPDATE tickets SET rework_waiting = $2 WHERE ticket_id = $1::uuid", ticket_id,
                  waiting);

@@ -52,6 +52,9 @@ void insert_ticket(pqxx::transaction_base& tx, const v1::Ticket& ticket,
                    const std::string& idempotency_key, const std::string& request_hash);
 // Writes the ticket's mutable fields and bumps its version.
 void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& ticket);
+void set_resolved_from_callback(pqxx::transaction_base& tx, const std::string& ticket_id,
+                                const std::string& work_order_id);
+std::string resolved_from_callback(pqxx::transaction_base& tx, const std::string& ticket_id);
 // A rework order that dispatch created before intake saw the unsatisfied callback that reopens
 // the ticket (the two topics are not ordered with each other).
 void set_rework_waiting(pqxx::transaction_base& tx, const std::string& ticket_id, bool waiting);

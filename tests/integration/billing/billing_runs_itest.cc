@@ -531,3 +531,27 @@ TEST_F(BillingTest, ARunStillBillsFromTheProjectionWhenTheRegistryIsDown) {
 
 }  // namespace
 }  // namespace aftercare::billing::itest
+
+namespace aftercare::billing::itest {
+namespace {
+
+TEST_F(BillingTest, ARunMoreThanAYearAheadIsRefusedAndWritesNothing) {
+  ASSERT_TRUE(set_rate(300, 15).ok());
+  add_unit("U-1", 10000, "owner-1");
+  absl::CivilMonth now = absl::ToCivilMonth(absl::Now(), absl::UTCTimeZone());
+  absl::CivilMonth far = now + 13, next = now + 1;
+  v1::RunBillingResponse out;
+  auto refused = run(ym(static_cast<int>(far.year()), far.month()), &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("period"), std::string::npos);
+  EXPECT_EQ(run(ym(9999, 12), &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(pool_->in_transaction([](pqxx::work& tx) {
+    return tx.exec("SELECT count(*) FROM invoices")[0][0].as<int>();
+  }),
+            0);
+  EXPECT_TRUE(
+      run(ym(static_cast<int>(next.year()), next.month()), &out).ok());  // next month is fine
+}
+
+}  // namespace
+}  // namespace aftercare::billing::itest

@@ -583,3 +583,51 @@ TEST_F(IntakeTest, PolicyAnswersTheEffectiveValuesOfEverySection) {
 
 }  // namespace
 }  // namespace aftercare::intake
+
+namespace aftercare::intake {
+namespace {
+
+// The callback topic can overtake the dispatch topic: a callback recorded for a work order whose
+// sign-off intake has not seen yet still closes (or reopens) the ticket, and the late sign-off
+// changes nothing.
+TEST_F(IntakeTest, ACallbackThatOvertakesItsSignOffStillClosesOrReopensTheTicket) {
+  for (auto satisfaction : {v1::SATISFACTION_SATISFIED, v1::SATISFACTION_UNSATISFIED}) {
+    v1::Ticket t;
+    auto r = repair(
+        "U-101",
+        satisfaction == v1::SATISFACTION_SATISFIED ? v1::COMPONENT_GAS : v1::COMPONENT_HEATING,
+        v1::TICKET_CATEGORY_PUBLIC_FACILITY);
+    ASSERT_TRUE(open(r, &t, owner1_).ok());
+    v1::Event created;
+    created.set_type("dispatch.WorkOrderCreated");
+    created.mutable_work_order_created()->set_ticket_id(t.ticket_id());
+    created.mutable_work_order_created()->set_work_order_id("WO-A");
+    created.mutable_work_order_created()->set_party_id("crew-1");
+    deliver(created);
+    v1::Event callback;
+    callback.set_type("callback.CallbackRecorded");
+    auto* c = callback.mutable_callback_recorded();
+    c->set_ticket_id(t.ticket_id());
+    c->set_work_order_id("WO-A");
+    c->set_callback_id("CB-A");
+    c->set_reached(true);
+    c->set_satisfaction(satisfaction);
+    deliver(callback);
+    v1::Event signed_off;
+    signed_off.set_type("dispatch.WorkOrderSignedOff");
+    signed_off.mutable_work_order_signed_off()->set_ticket_id(t.ticket_id());
+    signed_off.mutable_work_order_signed_off()->set_work_order_id("WO-A");
+    deliver(signed_off);  // late: must not resolve a closed or reopened ticket again
+    v1::Ticket after = get(t.ticket_id());
+    if (satisfaction == v1::SATISFACTION_SATISFIED) {
+      EXPECT_EQ(after.status(), v1::TICKET_STATUS_CLOSED);
+    } else {
+      EXPECT_EQ(after.status(), v1::TICKET_STATUS_REOPENED);
+      EXPECT_EQ(after.recurrence(), 2);
+    }
+  }
+  EXPECT_EQ(outbox_events("intake.TicketResolved").size(), 2u);
+}
+
+}  // namespace
+}  // namespace aftercare::intake
