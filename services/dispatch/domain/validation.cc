@@ -32,45 +32,6 @@ std::string check_id(std::string_view value, std::string_view field) {
   return "";
 }
 
-std::optional<size_t> utf8_length(std::string_view text) {
-  size_t count = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    size_t extra;
-    char32_t code_point;
-    if (lead < 0x80) {
-      extra = 0;
-      code_point = lead;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      extra = 1;
-      code_point = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      extra = 2;
-      code_point = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      extra = 3;
-      code_point = lead & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (extra > text.size() - i - 1) return std::nullopt;
-    for (size_t k = 1; k <= extra; ++k) {
-      unsigned char next = byte(i + k);
-      if ((next & 0xC0) != 0x80) return std::nullopt;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    static constexpr char32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinForLength[extra]) return std::nullopt;             // overlong
-    if (code_point >= 0xD800 && code_point <= 0xDFFF) return std::nullopt;  // surrogate
-    if (code_point > 0x10FFFF) return std::nullopt;
-    i += extra + 1;
-    ++count;
-  }
-  return count;
-}
-
 std::string check_text(std::string_view value, std::string_view field, size_t min_chars,
                        size_t max_chars) {
   if (value.find('\0') != std::string_view::npos) return named(field, "must not contain NUL");

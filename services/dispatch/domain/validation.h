@@ -2,6 +2,8 @@
 // message that starts with the field name, ready for INVALID_ARGUMENT.
 #pragma once
 
+#include "common/input.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,8 +16,7 @@ namespace aftercare::dispatch::domain {
 // Ids end up in URLs, logs and Kafka keys: [A-Za-z0-9_-]{1,64} (the same rule as intake).
 std::string check_id(std::string_view value, std::string_view field);
 
-// Number of Unicode code points, or nullopt if `text` is not valid UTF-8.
-std::optional<size_t> utf8_length(std::string_view text);
+using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 
 // Free text of min_chars..max_chars characters (characters, not bytes: 漏水 is two). NUL is
 // refused because PostgreSQL text cannot store it.
