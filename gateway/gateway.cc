@@ -8,6 +8,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <fstream>
 #include <functional>
 #include <regex>
 #include <thread>
@@ -180,13 +182,17 @@ Gateway::Gateway(GatewayConfig config)
       redis_(config_.redis_addr, 8, std::chrono::milliseconds(100)),
       limiter_(redis_, config_.rate_per_second, config_.rate_burst),
       idempotency_(redis_, std::chrono::hours(24)),
+      web_(config_.web_root),
       http_(std::make_unique<httplib::Server>()) {
   for (const auto& [name, addr] : config_.service_addrs)
-    channels_[name] = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+    channels_[name] = kit::service_channel(addr);
 
   // Long-lived partner streams hold a thread each: give the pool room.
   http_->new_task_queue = [] { return new httplib::ThreadPool(64); };
-  http_->set_payload_max_length(config_.max_body_bytes);
+  // httplib refuses anything above the largest route's limit; handle() applies each route's own.
+  size_t largest_body = config_.max_body_bytes;
+  for (const Route& route : routes()) largest_body = std::max(largest_body, route.max_body_bytes);
+  http_->set_payload_max_length(largest_body);
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(10, 0);
   http_->set_keep_alive_max_count(1000);
@@ -238,6 +244,18 @@ Gateway::Gateway(GatewayConfig config)
   http_->Get("/metrics", [this](const auto&, auto& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4");
   });
+  // Development sign-in for the web console: off (404, like any unknown route) unless enabled.
+  if (config_.dev_login) {
+    spdlog::warn("dev login enabled: POST /v1/dev/login mints tokens for any role (local only)");
+    http_->Post("/v1/dev/login", [this](const auto& req, auto& res) { dev_login(req, res); });
+  }
+  // The web console, last: only GET paths no route above matched reach it.
+  if (web_.enabled()) {
+    spdlog::info("web console served at / from {}", web_.root());
+    http_->Get(R"(/.*)", [this](const auto& req, auto& res) { web(req, res); });
+  } else if (!config_.web_root.empty()) {
+    spdlog::warn("web console not served: {} has no index.html", config_.web_root);
+  }
 }
 
 Gateway::~Gateway() = default;
@@ -325,6 +343,12 @@ void Gateway::handle(const Route& route, const httplib::Request& req, httplib::R
   if (!route.roles.empty() && !route.roles.contains(caller.role)) {
     send_error(res, 403, "permission_denied",
                "role " + caller.role + " may not call " + route.method + " " + route.pattern);
+    return finish();
+  }
+  if (size_t limit = route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+      req.body.size() > limit) {
+    send_error(res, 400, "invalid_argument",
+               "request body is too large (limit " + std::to_string(limit) + " bytes)");
     return finish();
   }
   auto [regex, names] = compile_pattern(route.pattern);
@@ -437,9 +461,13 @@ void Gateway::partner_events(const httplib::Request& req, httplib::Response& res
   } logged{[&] { access_log(req, res, caller, started); }};
   if (!authenticate(req, res, &caller)) return;
   std::string party = httplib::detail::decode_url(req.matches[1].str(), false);
-  bool own = (caller.is("builder") || caller.is("crew") || caller.is("contractor")) &&
-             caller.party_id == party;
-  if (!own && !caller.is("admin"))
+  // Partner feeds are for partners (and admins, for support): any other role is refused as a
+  // role; a partner asking for another party's feed learns nothing about it (404).
+  bool partner = caller.is("builder") || caller.is("crew") || caller.is("contractor");
+  if (!partner && !caller.is("admin"))
+    return send_error(res, 403, "permission_denied",
+                      "role " + caller.role + " may not read partner event streams");
+  if (partner && caller.party_id != party)
     return send_error(res, 404, "not_found", "party " + party + " not found");
   std::string after =
       req.has_param("after") ? req.get_param_value("after") : req.get_header_value("Last-Event-ID");
@@ -558,6 +586,76 @@ void Gateway::report(const httplib::Request& req, httplib::Response& res) {
   // A section whose service is down is reported as missing rather than failing the whole report.
   body["incomplete"] = incomplete;
   send_json(res, 200, body);
+}
+
+void Gateway::dev_login(const httplib::Request& req, httplib::Response& res) {
+  auto started = std::chrono::steady_clock::now();
+  kit::Caller caller;
+  struct Logged {
+    std::function<void()> fn;
+    ~Logged() { fn(); }
+  } logged{[&] { access_log(req, res, caller, started); }};
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object())
+    return send_error(res, 400, "invalid_argument", "body must be a JSON object");
+  Claims claims;
+  auto list = [&](const char* name, std::vector<std::string>* out) -> bool {
+    if (!body.contains(name)) return true;
+    const json& v = body[name];
+    if (!v.is_array()) return false;
+    for (const auto& item : v) {
+      if (!item.is_string() || item.get<std::string>().empty() ||
+          item.get<std::string>().size() > 128)
+        return false;
+      out->push_back(item.get<std::string>());
+    }
+    return out->size() <= 1000;
+  };
+  for (const auto& [key, value] : body.items())
+    if (key != "role" && key != "sub" && key != "projects" && key != "units" && key != "party_id")
+      return send_error(res, 400, "invalid_argument", key + ": unknown field");
+  if (!body.contains("role") || !body["role"].is_string() ||
+      !kRoles.contains(body["role"].get<std::string>()))
+    return send_error(res, 400, "invalid_argument", "role: must be one of the roles of DESIGN.md");
+  claims.role = body["role"].get<std::string>();
+  if (!body.contains("sub") || !body["sub"].is_string() || body["sub"].get<std::string>().empty() ||
+      body["sub"].get<std::string>().size() > 128)
+    return send_error(res, 400, "invalid_argument", "sub: required, 1-128 characters");
+  claims.sub = body["sub"].get<std::string>();
+  if (!list("projects", &claims.projects))
+    return send_error(res, 400, "invalid_argument", "projects: must be an array of ids");
+  if (!list("units", &claims.units))
+    return send_error(res, 400, "invalid_argument", "units: must be an array of ids");
+  if (body.contains("party_id")) {
+    if (!body["party_id"].is_string() || body["party_id"].get<std::string>().size() > 128)
+      return send_error(res, 400, "invalid_argument", "party_id: must be a string");
+    claims.party_id = body["party_id"].get<std::string>();
+  }
+  auto exp = std::chrono::system_clock::now() + config_.dev_token_ttl;
+  claims.exp = std::chrono::duration_cast<std::chrono::seconds>(exp.time_since_epoch()).count();
+  caller = caller_of(claims);
+  spdlog::info("dev login: minted a {} token for {}", claims.role, claims.sub);
+  send_json(res, 200, {{"token", mint_token(config_.jwt_secret, claims)}, {"exp", claims.exp}});
+}
+
+void Gateway::web(const httplib::Request& req, httplib::Response& res) {
+  // Unknown API paths keep the API's JSON 404 (the SPA never answers for /v1).
+  if (reserved_path(req.path)) return send_error(res, 404, "not_found", "no such route");
+  auto file =
+      web_.resolve(req.path, req.get_header_value("Accept").find("text/html") != std::string::npos);
+  if (!file) return send_error(res, 404, "not_found", "no such file");
+  std::ifstream in(file->path, std::ios::binary);
+  if (!in) return send_error(res, 404, "not_found", "no such file");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  res.set_header("Cache-Control", file->cache_control);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (file->content_type.starts_with("text/html")) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
+                   "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'");
+    res.set_header("Referrer-Policy", "no-referrer");
+  }
+  res.set_content(std::move(content), file->content_type);
 }
 
 void Gateway::healthz(httplib::Response& res) {

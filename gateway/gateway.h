@@ -19,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/redis.h"
 #include "gateway/guard.h"
+#include "gateway/static_files.h"
 
 namespace httplib {
 class Server;
@@ -32,12 +33,15 @@ struct GatewayConfig {
   std::string http_addr = "127.0.0.1";
   int http_port = 8080;
   std::string jwt_secret = "aftercare-dev-secret";
-  std::string redis_addr = "127.0.0.1:56379";
+  std::string redis_addr = "127.0.0.1:16379";
   std::map<std::string, std::string> service_addrs;  // "intake" -> host:port
   int rate_per_second = 50;
   int rate_burst = 100;
   std::chrono::milliseconds rpc_deadline{5000};
   size_t max_body_bytes = 1 << 20;
+  std::string web_root;    // the web console's files (AFTERCARE_WEB_ROOT); empty = none served
+  bool dev_login = false;  // POST /v1/dev/login mints tokens (AFTERCARE_DEV_LOGIN=1): local only
+  std::chrono::seconds dev_token_ttl{12 * 3600};
 };
 
 // One fixed or added route.
@@ -50,6 +54,7 @@ struct Route {
   bool idempotent_create = false;
   std::string owner_param = {};  // owners may only use their own id in this path parameter
   std::map<std::string, std::string> renames = {};  // path/query name -> request field name
+  size_t max_body_bytes = 0;                        // 0 = GatewayConfig::max_body_bytes
 };
 
 const std::vector<Route>& routes();
@@ -73,6 +78,8 @@ class Gateway {
   void partner_events(const httplib::Request& req, httplib::Response& res);
   void report(const httplib::Request& req, httplib::Response& res);
   void healthz(httplib::Response& res);
+  void dev_login(const httplib::Request& req, httplib::Response& res);
+  void web(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<grpc::Channel> channel_for(const std::string& rpc);
   grpc::Status unary(const std::string& rpc, const kit::Caller& caller,
                      const google::protobuf::Message& request, google::protobuf::Message* response,
@@ -86,6 +93,7 @@ class Gateway {
   RateLimiter limiter_;
   IdempotencyStore idempotency_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  StaticFiles web_;
   std::unique_ptr<httplib::Server> http_;
 };
 

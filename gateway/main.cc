@@ -1,6 +1,7 @@
 // aftercare-gateway: config, wire, run. `--mint-token` prints a development token signed with
 // AFTERCARE_JWT_SECRET (deploy/local/up.sh uses it); `--print-openapi` prints the OpenAPI document
-// (kept in gateway/openapi.json).
+// (kept in gateway/openapi.json). AFTERCARE_WEB_ROOT: the web console's files (default: web/dist
+// beside this binary, when built; `none` = off); AFTERCARE_DEV_LOGIN=1 enables POST /v1/dev/login.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +19,7 @@
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
 #include "gateway/openapi.h"
+#include "gateway/static_files.h"
 
 namespace {
 
@@ -78,6 +80,9 @@ int main(int argc, char** argv) {
     config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
     config.rate_per_second = std::stoi(env_or("AFTERCARE_RATE_LIMIT_PER_SECOND", "50"));
     config.rate_burst = std::stoi(env_or("AFTERCARE_RATE_LIMIT_BURST", "100"));
+    config.web_root = env_or("AFTERCARE_WEB_ROOT", aftercare::gateway::default_web_root());
+    if (config.web_root == "none") config.web_root.clear();
+    config.dev_login = env_or("AFTERCARE_DEV_LOGIN", "0") == "1";
     for (const char* svc : {"intake", "dispatch", "callback", "loyalty", "billing"}) {
       std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
       for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));

@@ -23,7 +23,7 @@ AC_PG_BIN=/usr/lib/postgresql/15/bin
 # that source this file.
 AC_SERVICES=(intake dispatch callback loyalty billing)
 # shellcheck disable=SC2034
-_grpc_base=${AFTERCARE_GRPC_PORT_BASE:-50051}
+_grpc_base=${AFTERCARE_GRPC_PORT_BASE:-15051}
 AC_GRPC_PORTS=($_grpc_base $((_grpc_base + 1)) $((_grpc_base + 2)) $((_grpc_base + 3)) $((_grpc_base + 4)))
 # shellcheck disable=SC2034
 _metrics_base=${AFTERCARE_METRICS_PORT_BASE:-9101}
@@ -37,6 +37,7 @@ AC_PACKAGES=(
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjwt-dev
   libssl-dev libabsl-dev uuid-dev libgtest-dev libgmock-dev libbenchmark-dev
   kcat curl python3 python3-yaml clang-format clang libclang-rt-14-dev wrk
+  nodejs chromium fonts-wqy-microhei
 )
 
 ac_log() { printf '[aftercare] %s\n' "$*" >&2; }
@@ -76,15 +77,19 @@ ac_install_packages() {
   for pkg in "${AC_PACKAGES[@]}"; do
     grep -qxF "$pkg installed" <<<"$installed" || missing+=("$pkg")
   done
-  ((${#missing[@]} > 0)) || return 0
-
-  ac_log "installing missing Debian packages: ${missing[*]}"
-  # Other tools (or engineers) may be running apt at the same moment: wait for the dpkg lock
-  # instead of failing straight away.
-  local lock_wait=(-o DPkg::Lock::Timeout=600)
-  ac__as_root apt-get "${lock_wait[@]}" update
-  ac__as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"
+  if ((${#missing[@]} > 0)); then
+    ac_log "installing missing Debian packages: ${missing[*]}"
+    # Other tools (or engineers) may be running apt at the same moment: wait for the dpkg lock
+    # instead of failing straight away.
+    local lock_wait=(-o DPkg::Lock::Timeout=600)
+    ac__as_root apt-get "${lock_wait[@]}" update
+    ac__as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"
+  fi
+  # nodejs is NodeSource's 20.x here and brings npm; Debian's own npm package would replace it
+  # with node 18, too old for the web console's Vite 7, so npm is never installed by name.
+  command -v npm >/dev/null 2>&1 ||
+    ac_log "WARNING: npm missing: the web console is not built (needs Node.js >= 20.19 with npm)"
 }
 
 # The build directory: $AFTERCARE_BUILD_DIR if set, else $1, else <repo>/build; made absolute

@@ -9,8 +9,8 @@
 #   eval "$(deploy/local/up.sh)"       # ... and AFTERCARE_TOKEN etc. land in your shell
 #   deploy/local/down.sh [--wipe]      # stop it (and delete its data)
 #
-# Environment: AFTERCARE_BUILD_DIR (default <repo>/build), AFTERCARE_PG_PORT (55432),
-# AFTERCARE_REDIS_PORT (56379), AFTERCARE_HTTP_PORT (8080),
+# Environment: AFTERCARE_BUILD_DIR (default <repo>/build), AFTERCARE_PG_PORT (15432),
+# AFTERCARE_REDIS_PORT (16379), AFTERCARE_HTTP_PORT (8080),
 # AFTERCARE_JWT_SECRET (aftercare-dev-secret, a dev-only default), AFTERCARE_LOCAL_STATE (state
 # dir, default <repo>/.state/local), AFTERCARE_GRPC_PORT_BASE (50051) and
 # AFTERCARE_METRICS_PORT_BASE (9101) for a second stack beside the first, AFTERCARE_SKIP_BUILD=1.
@@ -20,8 +20,8 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 STATE=${AFTERCARE_LOCAL_STATE:-$AC_REPO/.state/local}
-PG_PORT=${AFTERCARE_PG_PORT:-55432}
-REDIS_PORT=${AFTERCARE_REDIS_PORT:-56379}
+PG_PORT=${AFTERCARE_PG_PORT:-15432}
+REDIS_PORT=${AFTERCARE_REDIS_PORT:-16379}
 HTTP_PORT=${AFTERCARE_HTTP_PORT:-8080}
 JWT_SECRET=${AFTERCARE_JWT_SECRET:-aftercare-dev-secret}
 HEALTH_TIMEOUT=60
@@ -101,7 +101,10 @@ for i in "${!AC_SERVICES[@]}"; do
 done
 
 GATEWAY_BIN=$BUILD/gateway/aftercare-gateway
-if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT"; then
+# The local stack signs people in to the web console with the dev login (AFTERCARE_DEV_LOGIN=0 to
+# turn it off); the gateway's own default is off.
+DEV_LOGIN=${AFTERCARE_DEV_LOGIN:-1}
+if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT" "AFTERCARE_DEV_LOGIN=$DEV_LOGIN"; then
   STARTED+=(gateway)
   HEALTH_URL+=("http://127.0.0.1:$HTTP_PORT/healthz")
 fi
@@ -159,6 +162,7 @@ TOKEN=$(mint_admin_token)
   echo "#"
   if [[ " ${STARTED[*]} " == *" gateway "* ]]; then
     echo "#   gateway    http://127.0.0.1:$HTTP_PORT   (health /healthz)   log $STATE/logs/gateway.log"
+    echo "#   console    http://127.0.0.1:$HTTP_PORT/   (web console; dev login $([[ $DEV_LOGIN == 1 ]] && echo on || echo off))"
   else
     echo "#   gateway    NOT RUNNING (not built)"
   fi

@@ -257,26 +257,32 @@ grpc::Status BillingServiceImpl::ListInvoices(Ctx* ctx, const v1::ListInvoicesRe
       filter.after_id = cursor.after_id();
     }
 
-    bool nothing_visible = false;
+    // A filter that names a unit or project outside the caller's scope answers 404, as a
+    // ticket or invoice outside it does: an empty page would confirm nothing, but the answer
+    // should not depend on which route the caller took to ask.
     if (caller.is("owner")) {
       filter.units = caller.units;
       filter.owner_payer_only = true;
-      if (caller.units.empty() || (!filter.unit_id.empty() && !caller.owns_unit(filter.unit_id))) {
-        nothing_visible = true;
+      if (!filter.unit_id.empty() && !caller.owns_unit(filter.unit_id)) {
+        throw not_found("unit " + filter.unit_id);
       }
+      if (caller.units.empty()) return;
     } else {
       if (filter.project_id.empty() && filter.unit_id.empty()) {
         throw invalid("project_id", "project_id or unit_id is required");
       }
       if (!filter.project_id.empty() && !caller.sees_project(filter.project_id)) {
-        nothing_visible = true;
+        throw not_found("project " + filter.project_id);
+      }
+      if (!filter.unit_id.empty()) {
+        auto project = ops_.project_of_unit(filter.unit_id);
+        if (project && !caller.sees_project(*project)) throw not_found("unit " + filter.unit_id);
       }
       if (!all_projects(caller)) {
         filter.projects = caller.projects;
-        if (caller.projects.empty()) nothing_visible = true;
+        if (caller.projects.empty()) return;
       }
     }
-    if (nothing_visible) return;
 
     auto rows = ops_.list_invoices(filter);
     const int page_size = filter.limit - 1;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "billing/billing_service.h"
+#include "common/call.h"
 #include "common/service_host.h"
 
 int main(int argc, char** argv) {
@@ -15,10 +16,9 @@ int main(int argc, char** argv) {
     host.migrate(generated::billing_migrations());
     billing::BillingServiceImpl service(host.db(), host.outbox());
     billing::BillingOps& ops = service.ops();
-    billing::IntakeUnitRegistry registry(grpc::CreateChannel(
+    billing::IntakeUnitRegistry registry(kit::service_channel(
         kit::env_or("AFTERCARE_INTAKE_ADDR",
-                    "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port)),
-        grpc::InsecureChannelCredentials()));
+                    "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port))));
     service.use_registry(&registry);
     host.add_service(&service);
     host.add_outbox_relay();

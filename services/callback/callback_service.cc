@@ -65,8 +65,9 @@ grpc::Status guarded(const char* rpc, F&& body) {
   }
 }
 
+// Agents call owners back, supervisors review; admins may stand in for either.
 bool callback_staff(const kit::Caller& c) {
-  return c.is("agent") || c.is("supervisor");
+  return c.is("agent") || c.is("supervisor") || c.is("admin");
 }
 
 grpc::Status wrong_role(const std::string& what) {
@@ -129,7 +130,8 @@ grpc::Status CallbackServiceImpl::ListCallbacks(grpc::ServerContext* context,
                                                 v1::ListCallbacksResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   const v1::ListCallbacksRequest& r = *request;
   if (r.project_id().empty() && r.ticket_id().empty()) {
     return kit::invalid_field("project_id", "project_id or ticket_id is required");
@@ -206,7 +208,8 @@ grpc::Status CallbackServiceImpl::GetCallback(grpc::ServerContext* context,
                                               const v1::GetCallbackRequest* request,
                                               v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!callback_staff(call.caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(call.caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return invalid(error);
   return guarded("GetCallback", [&] {
@@ -224,7 +227,8 @@ grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
                                                    v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   const v1::ScheduleCallbackRequest& r = *request;
   std::string error;
   if (!(error = domain::check_id(r.project_id(), "project_id")).empty()) return invalid(error);
@@ -284,7 +288,8 @@ grpc::Status CallbackServiceImpl::RecordCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return invalid(error);
   if (!request->reached()) {
@@ -338,7 +343,8 @@ grpc::Status CallbackServiceImpl::RecordAttempt(grpc::ServerContext* context,
                                                 const v1::RecordAttemptRequest* request,
                                                 v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!callback_staff(call.caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(call.caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return invalid(error);
   if (!(error = domain::check_text(request->note(), "note", kMaxNoteChars)).empty())
@@ -385,7 +391,8 @@ grpc::Status CallbackServiceImpl::AssignCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller)) return wrong_role("callbacks are for agents and supervisors");
+  if (!callback_staff(caller))
+    return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return invalid(error);
   const std::string& to = request->agent_id();
@@ -458,7 +465,8 @@ grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
                                            v1::WorkListResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller)) return wrong_role("work lists are for agents and supervisors");
+  if (!callback_staff(caller))
+    return wrong_role("work lists are for agents, supervisors and admins");
   std::string agent = request->agent_id().empty() ? caller.sub : request->agent_id();
   std::string error = domain::check_id(agent, "agent_id");
   if (!error.empty()) return invalid(error);

@@ -67,6 +67,14 @@ ServerCall begin_call(const grpc::ServerContext& context) {
   return call;
 }
 
+std::shared_ptr<grpc::Channel> service_channel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
 std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,
                                                     std::chrono::milliseconds deadline) {
   auto context = std::make_unique<grpc::ClientContext>();

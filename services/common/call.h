@@ -42,6 +42,15 @@ ServerCall begin_call(const grpc::ServerContext& context);
 std::unique_ptr<grpc::ClientContext> client_context(
     const Caller& caller, std::chrono::milliseconds deadline = std::chrono::seconds(5));
 
+// The largest gRPC message either side accepts: a 10 MiB attachment plus its fields (gRPC's
+// default of 4 MiB would refuse it).
+inline constexpr int kMaxMessageBytes = 16 << 20;
+
+// A channel to another service at host:port (or dns:///name:port): round_robin over every address
+// the name resolves to, so a headless Kubernetes service spreads calls over its replicas, and
+// kMaxMessageBytes both ways.
+std::shared_ptr<grpc::Channel> service_channel(const std::string& target);
+
 // INVALID_ARGUMENT naming the field, the convention for bad input.
 grpc::Status invalid_field(const std::string& field, const std::string& why);
 

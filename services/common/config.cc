@@ -87,8 +87,8 @@ Config load_config(const std::string& service, int argc, char** argv) {
   Config c;
   c.service = service;
   ServiceDefaults d = defaults_for(service);
-  c.db_url = "postgresql://aftercare@127.0.0.1:55432/aftercare_" + service;
-  c.redis_addr = "127.0.0.1:56379";
+  c.db_url = "postgresql://aftercare@127.0.0.1:15432/aftercare_" + service;
+  c.redis_addr = "127.0.0.1:16379";
   c.grpc_addr = "127.0.0.1:" + std::to_string(d.grpc_port);
   c.metrics_addr = "127.0.0.1:" + std::to_string(d.metrics_port);
   for (const char* name : kSettingNames)

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "common/call.h"
 #include "common/log.h"
 
 namespace aftercare::kit {
@@ -124,6 +125,8 @@ int ServiceHost::run() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
   for (auto* s : services_) builder.RegisterService(s);
   server_ = builder.BuildAndStart();
   if (!server_) {

@@ -7,15 +7,18 @@
 #include "common/policy_defaults.h"
 #include "common/privacy.h"
 #include "common/time.h"
+#include "intake/domain/attachments.h"
 #include "intake/domain/dates.h"
 #include "intake/domain/deadlines.h"
 #include "intake/domain/escalation.h"
+#include "intake/domain/merge_split.h"
 #include "intake/domain/names.h"
 #include "intake/domain/report_period.h"
 #include "intake/domain/ticket_number.h"
 #include "intake/domain/ticket_status.h"
 #include "intake/domain/validation.h"
 #include "intake/domain/warranty.h"
+#include "intake/domain/warranty_expiry.h"
 #include "intake/store/intake_store.h"
 
 namespace aftercare::intake {
@@ -35,6 +38,10 @@ const std::set<std::string> kStaff = {"agent",   "verifier", "dispatcher", "supe
                                       "finance", "admin",    "service"};
 const std::set<std::string> kTicketEditors = {"agent", "supervisor", "admin", "service"};
 const std::set<std::string> kRegistryWriters = {"admin"};
+// Merge and split re-shape the service archive: agents and their supervisors only.
+const std::set<std::string> kMergers = {"agent", "supervisor", "admin"};
+// Besides owners (their units' tickets), the staff who add photos and documents.
+const std::set<std::string> kAttachmentStaff = {"agent", "supervisor", "admin", "dispatcher"};
 
 Status bad(std::string_view error) {
   // Domain checks name the field first ("reported_at must ..."): keep their text as is.
@@ -62,15 +69,24 @@ bool sees_ticket(const kit::Caller& c, const v1::Ticket& t) {
   return staff_sees(c, t.project_id());
 }
 
+// Thrown inside a transaction to roll it back and answer `status`.
+struct Refusal {
+  Status status;
+};
+
 // Runs a handler body, turning exceptions into precise statuses.
 template <typename F>
 Status guarded(const char* rpc, F&& body) {
   try {
     return body();
+  } catch (const Refusal& r) {
+    return r.status;
   } catch (const pqxx::broken_connection& e) {
     spdlog::warn("{}: database unavailable: {}", rpc, e.what());
     return {StatusCode::UNAVAILABLE, "database unavailable"};
   } catch (const pqxx::serialization_failure& e) {
+    return {StatusCode::ABORTED, "concurrent change, retry"};
+  } catch (const pqxx::deadlock_detected& e) {
     return {StatusCode::ABORTED, "concurrent change, retry"};
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", rpc, e.what());
@@ -269,6 +285,149 @@ class Tickets {
   const kit::Outbox& outbox_;
   absl::Time now_;
 };
+
+v1::RepairArea default_repair_area(v1::RepairArea requested, v1::TicketCategory category) {
+  if (requested != v1::REPAIR_AREA_UNSPECIFIED) return requested;
+  return category == v1::TICKET_CATEGORY_PUBLIC_FACILITY ? v1::REPAIR_AREA_PUBLIC
+                                                         : v1::REPAIR_AREA_HOME;
+}
+
+// A new report of a problem: from OpenTicket, or the second problem of a report split off by
+// SplitTicket. Inputs are validated.
+struct NewReport {
+  v1::Unit unit;
+  v1::TicketKind kind;
+  v1::TicketCategory category;
+  v1::Component component;
+  v1::Urgency urgency;
+  v1::Channel channel;
+  v1::RepairArea repair_area;
+  std::string description;
+  absl::Time reported_at;
+  std::string owner_agent;  // first-contact agent
+  std::string reported_by;  // actor_of(caller); also the history actor and idempotency scope
+  std::string split_from;   // ticket_id of the report it was split off, if any
+  std::string opened_note;  // appended to the "opened" history entry
+  std::string idempotency_key, request_hash;
+};
+
+// Records the report as a ticket with its warranty, recurrence, escalation, deadlines, number,
+// history and TicketOpened event (plus TicketsLinked when the issue already has an active
+// ticket: then the report is a linked duplicate, cancelled and not dispatched). Returns the
+// ticket as stored.
+v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewReport& r) {
+  pqxx::work& tx = tickets.tx();
+  absl::Time now = tickets.now();
+  absl::CivilDay day = domain::local_day(r.reported_at, rules.zone);
+  absl::CivilDay ends = domain::warranty_ends(domain::to_civil_day(r.unit.handover_date()),
+                                              r.component, rules.policy);
+  v1::Ticket t;
+  t.set_ticket_id(kit::new_uuid());
+  t.set_project_id(r.unit.project_id());
+  t.set_unit_id(r.unit.unit_id());
+  t.set_owner_id(r.unit.owner_id());
+  t.set_kind(r.kind);
+  t.set_category(r.category);
+  t.set_component(r.component);
+  t.set_urgency(r.urgency);
+  t.set_channel(r.channel);
+  t.set_repair_area(r.repair_area);
+  t.set_description(r.description);
+  t.set_status(v1::TICKET_STATUS_OPEN);
+  t.set_in_warranty(domain::in_warranty(day, ends));
+  *t.mutable_warranty_ends() = domain::to_date(ends);
+  *t.mutable_reported_at() = to_timestamp(r.reported_at);
+  t.set_owner_agent(r.owner_agent);
+  t.set_reported_by(r.reported_by);
+  t.set_split_from_ticket_id(r.split_from);
+  *t.mutable_created_at() = to_timestamp(now);
+
+  int reports = store::lock_issue(tx, t.unit_id(), t.category(), t.component());
+  auto primary = store::active_ticket_of_issue(tx, t.unit_id(), t.category(), t.component());
+  if (primary) {
+    // The same issue is still being handled: link, don't dispatch twice, don't count it
+    // as a new report (recurrence counts reports after a repair, not reminders).
+    t.set_duplicate_of(primary->ticket_id());
+    t.set_recurrence(primary->recurrence());
+    t.set_escalation_level(primary->escalation_level());
+    t.set_status(v1::TICKET_STATUS_CANCELLED);
+  } else {
+    store::set_issue_reports(tx, t.unit_id(), t.category(), t.component(), reports + 1);
+    t.set_recurrence(reports + 1);
+  }
+  t.set_ticket_no(domain::format_ticket_no(
+      t.project_id(), day,
+      store::next_ticket_sequence(tx, t.project_id(), domain::format_day(day))));
+  // Deadlines use the kind after escalation (a 3rd repair is handled as a complaint).
+  domain::EscalationDecision d = domain::escalate(t.kind(), t.recurrence(), rules.policy);
+  auto due = domain::compute_deadlines(r.reported_at, t.urgency(), t.category(),
+                                       primary ? t.kind() : d.kind, rules.policy, rules.calendar,
+                                       rules.zone);
+  *t.mutable_response_due() = to_timestamp(due.response_due);
+  *t.mutable_resolve_due() = to_timestamp(due.resolve_due);
+  store::insert_ticket(tx, t, r.idempotency_key, r.request_hash);
+  tickets.history(t, r.reported_by, "opened",
+                  domain::public_name(t.kind()) + " via " + domain::public_name(t.channel()) +
+                      ", report " + std::to_string(t.recurrence()) + " of this issue" +
+                      (t.in_warranty() ? ", in warranty" : ", out of warranty") + r.opened_note);
+  if (primary) {
+    tickets.history(t, r.reported_by, "linked", "duplicate of " + primary->ticket_no());
+    tickets.history(*primary, r.reported_by, "duplicate_linked",
+                    "report " + t.ticket_no() + " linked");
+  } else {
+    tickets.escalate_by_rules(t, rules, r.reported_by);
+    store::update_ticket(tx, t);
+  }
+  v1::Event e = event(t, "TicketOpened");
+  auto* p = e.mutable_ticket_opened();
+  p->set_ticket_id(t.ticket_id());
+  p->set_ticket_no(t.ticket_no());
+  p->set_unit_id(t.unit_id());
+  p->set_owner_id(t.owner_id());
+  p->set_kind(t.kind());
+  p->set_category(t.category());
+  p->set_component(t.component());
+  p->set_urgency(t.urgency());
+  p->set_channel(t.channel());
+  p->set_repair_area(t.repair_area());
+  p->set_description(kit::mask_digit_runs(t.description()));
+  p->set_in_warranty(t.in_warranty());
+  *p->mutable_warranty_ends() = t.warranty_ends();
+  *p->mutable_reported_at() = t.reported_at();
+  *p->mutable_response_due() = t.response_due();
+  *p->mutable_resolve_due() = t.resolve_due();
+  p->set_recurrence(t.recurrence());
+  p->set_escalation_level(t.escalation_level());
+  p->set_duplicate_of(t.duplicate_of());
+  p->set_owner_agent(t.owner_agent());
+  tickets.outbox().add(tx, e);
+  if (primary) {
+    v1::Event linked = event(t, "TicketsLinked");
+    auto* l = linked.mutable_tickets_linked();
+    l->set_ticket_id(t.ticket_id());
+    l->set_duplicate_of(primary->ticket_id());
+    l->set_recurrence(primary->recurrence());
+    tickets.outbox().add(tx, linked);
+  }
+  return *store::find_ticket(tx, t.ticket_id());
+}
+
+// Other services (dispatch's partner view, callback) learn of attachments from this event; the
+// content stays here. Filenames can carry phone numbers, so digit runs are masked.
+void publish_attachment_added(Tickets& tickets, const v1::Ticket& t, const v1::Attachment& a) {
+  v1::Event e = event(t, "AttachmentAdded");
+  auto* p = e.mutable_attachment_added();
+  p->set_attachment_id(a.attachment_id());
+  p->set_ticket_id(a.ticket_id());
+  p->set_kind(a.kind());
+  p->set_filename(kit::mask_digit_runs(a.filename()));
+  p->set_content_type(a.content_type());
+  p->set_size_bytes(a.size_bytes());
+  p->set_sha256(a.sha256());
+  p->set_uploaded_by(a.uploaded_by());
+  *p->mutable_created_at() = a.created_at();
+  tickets.outbox().add(tickets.tx(), e);
+}
 
 v1::UnitUpserted unit_event_payload(const v1::Unit& u, const std::string& previous_owner) {
   v1::UnitUpserted p;
@@ -576,104 +735,23 @@ Status IntakeServiceImpl::OpenTicket(grpc::ServerContext* context, const v1::Ope
           if (auto e = domain::check_reported_at(reported_at, now, rules.policy); !e.empty())
             return bad(e);
 
-          absl::CivilDay day = domain::local_day(reported_at, rules.zone);
-          absl::CivilDay ends = domain::warranty_ends(domain::to_civil_day(unit->handover_date()),
-                                                      r->component(), rules.policy);
-          v1::Ticket t;
-          t.set_ticket_id(kit::new_uuid());
-          t.set_project_id(r->project_id());
-          t.set_unit_id(r->unit_id());
-          t.set_owner_id(unit->owner_id());
-          t.set_kind(r->kind());
-          t.set_category(r->category());
-          t.set_component(r->component());
-          t.set_urgency(r->urgency());
-          t.set_channel(r->channel());
-          t.set_repair_area(r->repair_area() != v1::REPAIR_AREA_UNSPECIFIED ? r->repair_area()
-                            : r->category() == v1::TICKET_CATEGORY_PUBLIC_FACILITY
-                                ? v1::REPAIR_AREA_PUBLIC
-                                : v1::REPAIR_AREA_HOME);
-          t.set_description(r->description());
-          t.set_status(v1::TICKET_STATUS_OPEN);
-          t.set_in_warranty(domain::in_warranty(day, ends));
-          *t.mutable_warranty_ends() = domain::to_date(ends);
-          *t.mutable_reported_at() = to_timestamp(reported_at);
-          t.set_owner_agent(caller.is("agent") ? caller.sub : "");
-          t.set_reported_by(actor_of(caller));
-          *t.mutable_created_at() = to_timestamp(now);
-
+          NewReport report{*unit,
+                           r->kind(),
+                           r->category(),
+                           r->component(),
+                           r->urgency(),
+                           r->channel(),
+                           default_repair_area(r->repair_area(), r->category()),
+                           r->description(),
+                           reported_at,
+                           caller.is("agent") ? caller.sub : "",
+                           actor_of(caller),
+                           "",
+                           "",
+                           r->idempotency_key(),
+                           r->idempotency_key().empty() ? "" : request_hash};
           Tickets tickets(tx, outbox_, now);
-          int reports = store::lock_issue(tx, t.unit_id(), t.category(), t.component());
-          auto primary =
-              store::active_ticket_of_issue(tx, t.unit_id(), t.category(), t.component());
-          if (primary) {
-            // The same issue is still being handled: link, don't dispatch twice, don't count it
-            // as a new report (recurrence counts reports after a repair, not reminders).
-            t.set_duplicate_of(primary->ticket_id());
-            t.set_recurrence(primary->recurrence());
-            t.set_escalation_level(primary->escalation_level());
-            t.set_status(v1::TICKET_STATUS_CANCELLED);
-          } else {
-            store::set_issue_reports(tx, t.unit_id(), t.category(), t.component(), reports + 1);
-            t.set_recurrence(reports + 1);
-          }
-          t.set_ticket_no(domain::format_ticket_no(
-              t.project_id(), day,
-              store::next_ticket_sequence(tx, t.project_id(), domain::format_day(day))));
-          // Deadlines use the kind after escalation (a 3rd repair is handled as a complaint).
-          domain::EscalationDecision d = domain::escalate(t.kind(), t.recurrence(), rules.policy);
-          auto due = domain::compute_deadlines(reported_at, t.urgency(), t.category(),
-                                               primary ? t.kind() : d.kind, rules.policy,
-                                               rules.calendar, rules.zone);
-          *t.mutable_response_due() = to_timestamp(due.response_due);
-          *t.mutable_resolve_due() = to_timestamp(due.resolve_due);
-          store::insert_ticket(tx, t, r->idempotency_key(),
-                               r->idempotency_key().empty() ? "" : request_hash);
-          tickets.history(t, actor_of(caller), "opened",
-                          domain::public_name(t.kind()) + " via " +
-                              domain::public_name(t.channel()) + ", report " +
-                              std::to_string(t.recurrence()) + " of this issue" +
-                              (t.in_warranty() ? ", in warranty" : ", out of warranty"));
-          if (primary) {
-            tickets.history(t, actor_of(caller), "linked", "duplicate of " + primary->ticket_no());
-            tickets.history(*primary, actor_of(caller), "duplicate_linked",
-                            "report " + t.ticket_no() + " linked");
-          } else {
-            tickets.escalate_by_rules(t, rules, actor_of(caller));
-            store::update_ticket(tx, t);
-          }
-          v1::Event e = event(t, "TicketOpened");
-          auto* p = e.mutable_ticket_opened();
-          p->set_ticket_id(t.ticket_id());
-          p->set_ticket_no(t.ticket_no());
-          p->set_unit_id(t.unit_id());
-          p->set_owner_id(t.owner_id());
-          p->set_kind(t.kind());
-          p->set_category(t.category());
-          p->set_component(t.component());
-          p->set_urgency(t.urgency());
-          p->set_channel(t.channel());
-          p->set_repair_area(t.repair_area());
-          p->set_description(kit::mask_digit_runs(t.description()));
-          p->set_in_warranty(t.in_warranty());
-          *p->mutable_warranty_ends() = t.warranty_ends();
-          *p->mutable_reported_at() = t.reported_at();
-          *p->mutable_response_due() = t.response_due();
-          *p->mutable_resolve_due() = t.resolve_due();
-          p->set_recurrence(t.recurrence());
-          p->set_escalation_level(t.escalation_level());
-          p->set_duplicate_of(t.duplicate_of());
-          p->set_owner_agent(t.owner_agent());
-          outbox_.add(tx, e);
-          if (primary) {
-            v1::Event linked = event(t, "TicketsLinked");
-            auto* l = linked.mutable_tickets_linked();
-            l->set_ticket_id(t.ticket_id());
-            l->set_duplicate_of(primary->ticket_id());
-            l->set_recurrence(primary->recurrence());
-            outbox_.add(tx, linked);
-          }
-          *out = *store::find_ticket(tx, t.ticket_id());
+          *out = open_report(tickets, rules, report);
           return Status::OK;
         });
       } catch (const pqxx::unique_violation&) {
@@ -723,8 +801,9 @@ Status IntakeServiceImpl::ListTickets(grpc::ServerContext* context, const v1::Li
     f.reported_from_us = kit::to_micros(from_timestamp(r->reported_from()));
   if (r->has_reported_to()) f.reported_to_us = kit::to_micros(from_timestamp(r->reported_to()));
   if (caller.is("owner")) {
-    // Owners list only their own units' tickets, whatever they ask for.
-    if (!f.unit_id.empty() && !caller.owns_unit(f.unit_id)) return Status::OK;
+    // Owners list only their own units' tickets; naming another's unit is asking about an object
+    // outside their scope (404, as GetTicket answers).
+    if (!f.unit_id.empty() && !caller.owns_unit(f.unit_id)) return not_found("unit " + f.unit_id);
     f.unit_ids = caller.units;
     if (f.unit_ids.empty()) return Status::OK;
   } else if (!kStaff.contains(caller.role)) {
@@ -796,10 +875,9 @@ Status change_ticket(kit::PgPool& db, const kit::Outbox& outbox, absl::Time now,
       if (!t || !sees_ticket(caller, *t)) return not_found("ticket " + ticket_id);
       if (!has_role(caller, roles)) return denied("role " + caller.role + " cannot do this");
       Tickets tickets(tx, outbox, now);
-      if (Status s = change(tickets, *t); !s.ok()) {
-        tx.abort();
-        return s;
-      }
+      // A refused change may have written already: throwing rolls it back (committing after
+      // tx.abort() would throw and turn the refusal into INTERNAL).
+      if (Status s = change(tickets, *t); !s.ok()) throw Refusal{s};
       store::update_ticket(tx, *t);
       *out = *store::find_ticket(tx, ticket_id);
       return Status::OK;
@@ -1136,6 +1214,283 @@ Status IntakeServiceImpl::MonthlyStats(grpc::ServerContext* context,
       *out->mutable_complaint_rate() = domain::ratio(s.complaints, s.total);
       out->set_fines_fen(s.fines_fen);
       out->set_duplicates_linked(s.duplicates);
+      return Status::OK;
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------- attachments
+
+Status IntakeServiceImpl::AddAttachment(grpc::ServerContext* context,
+                                        const v1::AddAttachmentRequest* r, v1::Attachment* out) {
+  auto call = kit::begin_call(*context);
+  const kit::Caller& caller = call.caller;
+  if (auto e = domain::check_uuid(r->ticket_id(), "ticket_id"); !e.empty())
+    return not_found("ticket " + r->ticket_id());
+  const domain::AttachmentRules limits = domain::AttachmentRules::defaults();
+  if (auto e = domain::check_attachment(r->kind(), r->filename(), r->content_type(), r->content(),
+                                        r->note(), limits);
+      !e.empty())
+    return bad(e);
+  if (!caller.is("owner") && !has_role(caller, kAttachmentStaff))
+    return denied("only owners and agents, supervisors, admins or dispatchers add attachments");
+  absl::Time now = clock_();
+  v1::Attachment a;
+  a.set_attachment_id(kit::new_uuid());
+  a.set_ticket_id(r->ticket_id());
+  a.set_kind(r->kind());
+  a.set_filename(r->filename());
+  a.set_content_type(domain::normalize_content_type(r->content_type()));
+  a.set_size_bytes(static_cast<int64_t>(r->content().size()));
+  a.set_sha256(domain::sha256_hex(r->content()));
+  a.set_note(r->note());
+  a.set_uploaded_by(actor_of(caller));
+  *a.mutable_created_at() = to_timestamp(now);
+  a.set_content(r->content());
+  return guarded("AddAttachment", [&] {
+    return db_.in_transaction([&](pqxx::work& tx) -> Status {
+      // The ticket's row lock serialises adds to one ticket (history numbering, the limit).
+      auto t = store::find_ticket(tx, r->ticket_id(), /*for_update=*/true);
+      if (!t || !sees_ticket(caller, *t)) return not_found("ticket " + r->ticket_id());
+      // The same content again is the attachment already there, whatever the ticket's state.
+      for (auto& existing : store::list_attachments(tx, t->ticket_id()))
+        if (existing.sha256() == a.sha256()) {
+          *out = std::move(existing);
+          return Status::OK;
+        }
+      if (auto e = domain::check_attachment_allowed(t->status(), r->kind(), caller.is("owner"));
+          !e.empty())
+        return {StatusCode::FAILED_PRECONDITION, e};
+      if (store::count_attachments(tx, t->ticket_id()) >= limits.max_per_ticket)
+        return {StatusCode::FAILED_PRECONDITION,
+                "ticket already has " + std::to_string(limits.max_per_ticket) + " attachments"};
+      if (store::add_attachment(tx, a, out)) {
+        Tickets tickets(tx, outbox_, now);
+        tickets.history(*t, actor_of(caller), "attachment_added",
+                        domain::public_name(out->kind()) + " " + out->filename() + " (" +
+                            out->content_type() + ", " + std::to_string(out->size_bytes()) +
+                            " bytes, sha256 " + out->sha256().substr(0, 12) + ")");
+        publish_attachment_added(tickets, *t, *out);
+      }
+      return Status::OK;
+    });
+  });
+}
+
+Status IntakeServiceImpl::ListAttachments(grpc::ServerContext* context,
+                                          const v1::ListAttachmentsRequest* r,
+                                          v1::ListAttachmentsResponse* out) {
+  auto call = kit::begin_call(*context);
+  if (auto e = domain::check_uuid(r->ticket_id(), "ticket_id"); !e.empty())
+    return not_found("ticket " + r->ticket_id());
+  return guarded("ListAttachments", [&] {
+    return db_.in_transaction([&](pqxx::work& tx) {
+      auto t = store::find_ticket(tx, r->ticket_id());
+      if (!t || !sees_ticket(call.caller, *t)) return not_found("ticket " + r->ticket_id());
+      for (auto& a : store::list_attachments(tx, r->ticket_id()))
+        *out->add_attachments() = std::move(a);
+      return Status::OK;
+    });
+  });
+}
+
+Status IntakeServiceImpl::GetAttachment(grpc::ServerContext* context,
+                                        const v1::GetAttachmentRequest* r, v1::Attachment* out) {
+  auto call = kit::begin_call(*context);
+  if (auto e = domain::check_uuid(r->attachment_id(), "attachment_id"); !e.empty())
+    return not_found("attachment " + r->attachment_id());
+  return guarded("GetAttachment", [&] {
+    return db_.in_transaction([&](pqxx::work& tx) {
+      // Scope first, content after: nothing is read for a caller who may not see it.
+      auto meta = store::find_attachment(tx, r->attachment_id(), /*with_content=*/false);
+      if (!meta) return not_found("attachment " + r->attachment_id());
+      auto t = store::find_ticket(tx, meta->ticket_id());
+      if (!t || !sees_ticket(call.caller, *t)) return not_found("attachment " + r->attachment_id());
+      *out = *store::find_attachment(tx, r->attachment_id(), /*with_content=*/true);
+      return Status::OK;
+    });
+  });
+}
+
+// --------------------------------------------------------------------------- merge and split
+
+Status IntakeServiceImpl::MergeTickets(grpc::ServerContext* context,
+                                       const v1::MergeTicketsRequest* r, v1::Ticket* out) {
+  auto call = kit::begin_call(*context);
+  const kit::Caller& caller = call.caller;
+  if (auto e = domain::check_uuid(r->source_ticket_id(), "source_ticket_id"); !e.empty())
+    return bad(e);
+  if (r->source_ticket_id() == r->ticket_id())
+    return kit::invalid_field("source_ticket_id", "is the ticket itself");
+  if (Status s = require_reason(r->reason(), "reason"); !s.ok()) return s;
+  if (!has_role(caller, kMergers)) return denied("only agents and supervisors merge tickets");
+  const std::string actor = actor_of(caller);
+  return change_ticket(
+      db_, outbox_, clock_(), caller, r->ticket_id(), kMergers, out,
+      [&](Tickets& tickets, v1::Ticket& survivor) {
+        auto source = store::find_ticket(tickets.tx(), r->source_ticket_id(), /*for_update=*/true);
+        if (!source || !sees_ticket(caller, *source))
+          return not_found("ticket " + r->source_ticket_id());
+        if (auto e = domain::check_merge(survivor, *source); !e.empty())
+          return Status(StatusCode::FAILED_PRECONDITION, e);
+        const std::string why = "merged into " + survivor.ticket_no() + ": " + r->reason();
+        // The source ends cancelled like any withdrawn ticket: TicketStatusChanged and
+        // TicketCancelled, on which dispatch cancels the source's work orders.
+        if (Status s = tickets.move(*source, v1::TICKET_STATUS_CANCELLED, actor, why); !s.ok())
+          return s;
+        source->set_merged_into_ticket_id(survivor.ticket_id());
+        tickets.history(*source, actor, "merged_into", survivor.ticket_no() + ": " + r->reason());
+        tickets.history(survivor, actor, "merged",
+                        source->ticket_no() + " merged into this ticket: " + r->reason());
+        // The source's report was the survivor's request again: take it back from its issue's
+        // recurrence so the next report is not counted (and escalated) one too high.
+        if (domain::merge_uncounts_source(*source)) {
+          int reports = store::lock_issue(tickets.tx(), source->unit_id(), source->category(),
+                                          source->component());
+          store::set_issue_reports(tickets.tx(), source->unit_id(), source->category(),
+                                   source->component(), domain::reports_after_merge(reports));
+        }
+        v1::Event e = event(*source, "TicketCancelled");
+        e.mutable_ticket_cancelled()->set_ticket_id(source->ticket_id());
+        e.mutable_ticket_cancelled()->set_reason(kit::mask_digit_runs(why));
+        tickets.outbox().add(tickets.tx(), e);
+        store::update_ticket(tickets.tx(), *source);
+        return Status::OK;
+      });
+}
+
+Status IntakeServiceImpl::SplitTicket(grpc::ServerContext* context, const v1::SplitTicketRequest* r,
+                                      v1::Ticket* out) {
+  auto call = kit::begin_call(*context);
+  const kit::Caller& caller = call.caller;
+  if (auto e = domain::check_uuid(r->ticket_id(), "ticket_id"); !e.empty())
+    return not_found("ticket " + r->ticket_id());
+  if (auto e = domain::check_enum(r->category(), "category"); !e.empty()) return bad(e);
+  if (auto e = domain::check_enum(r->component(), "component"); !e.empty()) return bad(e);
+  if (auto e = domain::check_enum(r->kind(), "kind"); !e.empty()) return bad(e);
+  if (auto e = domain::check_description(r->description()); !e.empty()) return bad(e);
+  if (r->urgency() != v1::URGENCY_UNSPECIFIED)
+    if (auto e = domain::check_enum(r->urgency(), "urgency"); !e.empty()) return bad(e);
+  if (r->repair_area() != v1::REPAIR_AREA_UNSPECIFIED)
+    if (auto e = domain::check_enum(r->repair_area(), "repair_area"); !e.empty()) return bad(e);
+  if (r->idempotency_key().size() > 128)
+    return kit::invalid_field("idempotency_key", "at most 128 characters");
+  if (!has_role(caller, kMergers)) return denied("only agents and supervisors split tickets");
+  absl::Time now = clock_();
+  v1::SplitTicketRequest fingerprint = *r;
+  fingerprint.clear_idempotency_key();
+  // Prefixed so a key reused between OpenTicket and SplitTicket is a conflict, not a match.
+  std::string request_hash = fnv1a_hex("split:" + fingerprint.SerializeAsString());
+  const std::string actor = actor_of(caller);
+
+  return guarded("SplitTicket", [&] {
+    // A concurrent twin with the same idempotency key loses the unique index: retry once and
+    // find the twin's ticket.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return db_.in_transaction([&](pqxx::work& tx) -> Status {
+          if (!r->idempotency_key().empty()) {
+            std::string stored_hash;
+            if (auto first =
+                    store::find_by_idempotency_key(tx, actor, r->idempotency_key(), &stored_hash)) {
+              if (stored_hash != request_hash)
+                return {StatusCode::ALREADY_EXISTS,
+                        "idempotency_key was used for a different request"};
+              *out = *first;
+              return Status::OK;
+            }
+          }
+          auto original = store::find_ticket(tx, r->ticket_id(), /*for_update=*/true);
+          if (!original || !sees_ticket(caller, *original))
+            return not_found("ticket " + r->ticket_id());
+          if (auto e = domain::check_split_issue(*original, r->category(), r->component());
+              !e.empty())
+            return bad(e);
+          if (auto e = domain::check_splittable(*original); !e.empty())
+            return {StatusCode::FAILED_PRECONDITION, e};
+          auto project = store::find_project(tx, original->project_id());
+          auto unit = store::find_unit(tx, original->unit_id());
+          if (!project || !unit) return not_found("ticket " + r->ticket_id());
+          // The owner asked for both at once: the second problem's deadlines and warranty count
+          // from the original report, in the project's rules.
+          absl::Time reported_at = from_timestamp(original->reported_at());
+          ProjectRules rules = load_rules(tx, *project, reported_at);
+          NewReport report{
+              *unit, r->kind(), r->category(), r->component(),
+              r->urgency() != v1::URGENCY_UNSPECIFIED ? r->urgency() : original->urgency(),
+              original->channel(), default_repair_area(r->repair_area(), r->category()),
+              r->description(), reported_at,
+              // First-contact ownership stays with whoever took the original request.
+              !original->owner_agent().empty() ? original->owner_agent()
+              : caller.is("agent")             ? caller.sub
+                                               : "",
+              actor, original->ticket_id(), ", split from " + original->ticket_no(),
+              r->idempotency_key(), r->idempotency_key().empty() ? "" : request_hash};
+          Tickets tickets(tx, outbox_, now);
+          *out = open_report(tickets, rules, report);
+          tickets.history(*out, actor, "split_from", "second problem of " + original->ticket_no());
+          tickets.history(*original, actor, "split",
+                          domain::public_name(r->category()) + "/" +
+                              domain::public_name(r->component()) + " moved to " +
+                              out->ticket_no());
+          return Status::OK;
+        });
+      } catch (const pqxx::unique_violation&) {
+        if (attempt > 0 || r->idempotency_key().empty()) throw;
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------ warranty-expiry outreach
+
+Status IntakeServiceImpl::ListWarrantyExpiries(grpc::ServerContext* context,
+                                               const v1::ListWarrantyExpiriesRequest* r,
+                                               v1::ListWarrantyExpiriesResponse* out) {
+  auto call = kit::begin_call(*context);
+  const domain::ExpiryRules expiry_rules = domain::ExpiryRules::defaults();
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return bad(e);
+  if (auto e = domain::check_within_days(r->within_days(), expiry_rules); !e.empty()) return bad(e);
+  std::optional<domain::ExpiryCursor> after;
+  if (!r->page_token().empty()) {
+    after = domain::parse_cursor(r->page_token());
+    if (!after) return kit::invalid_field("page_token", "is not a token from a previous page");
+  }
+  if (!kStaff.contains(call.caller.role))
+    return denied("warranty expiries are listed by staff and services");
+  if (!staff_sees(call.caller, r->project_id())) return not_found("project " + r->project_id());
+  absl::Time as_of = r->has_as_of() ? from_timestamp(r->as_of()) : clock_();
+  int within_days = domain::effective_within_days(r->within_days(), expiry_rules);
+  int limit = page_size(r->page_size());
+  return guarded("ListWarrantyExpiries", [&] {
+    return db_.in_transaction([&](pqxx::work& tx) {
+      auto project = store::find_project(tx, r->project_id());
+      if (!project) return not_found("project " + r->project_id());
+      ProjectRules rules = load_rules(tx, *project, as_of);
+      absl::CivilDay today = domain::local_day(as_of, rules.zone);
+      std::set<int> periods;
+      for (const auto& [component, years] : rules.policy.warranty_years) periods.insert(years);
+      std::vector<std::pair<absl::CivilDay, absl::CivilDay>> windows;
+      for (int years : periods)
+        windows.push_back(domain::handover_window(today, within_days, years));
+      auto units = store::units_handed_over(tx, r->project_id(), windows);
+      auto expiries = domain::warranty_expiries(units, rules.policy, today, within_days, after);
+      for (const auto& e : expiries) {
+        if (out->expiries_size() == limit) {
+          const auto& last = expiries[limit - 1];
+          out->set_next_page_token(
+              domain::format_cursor({last.ends, last.unit_id, static_cast<int>(last.component)}));
+          break;
+        }
+        auto* item = out->add_expiries();
+        item->set_unit_id(e.unit_id);
+        item->set_building(e.building);
+        item->set_room(e.room);
+        item->set_component(e.component);
+        *item->mutable_warranty_ends() = domain::to_date(e.ends);
+        item->set_days_left(e.days_left);
+        item->set_owner_id(e.owner_id);
+      }
       return Status::OK;
     });
   });

@@ -71,6 +71,18 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                                    v1::ListBreachedTicketsResponse*) override;
   grpc::Status MonthlyStats(grpc::ServerContext*, const v1::MonthlyStatsRequest*,
                             v1::MonthlyStatsResponse*) override;
+  grpc::Status AddAttachment(grpc::ServerContext*, const v1::AddAttachmentRequest*,
+                             v1::Attachment*) override;
+  grpc::Status ListAttachments(grpc::ServerContext*, const v1::ListAttachmentsRequest*,
+                               v1::ListAttachmentsResponse*) override;
+  grpc::Status GetAttachment(grpc::ServerContext*, const v1::GetAttachmentRequest*,
+                             v1::Attachment*) override;
+  grpc::Status MergeTickets(grpc::ServerContext*, const v1::MergeTicketsRequest*,
+                            v1::Ticket*) override;
+  grpc::Status SplitTicket(grpc::ServerContext*, const v1::SplitTicketRequest*,
+                           v1::Ticket*) override;
+  grpc::Status ListWarrantyExpiries(grpc::ServerContext*, const v1::ListWarrantyExpiriesRequest*,
+                                    v1::ListWarrantyExpiriesResponse*) override;
 
   // Consumer of dispatch's and callback's events, run inside the inbox transaction: work orders
   // move the ticket along; callbacks close it (satisfied) or reopen it (unsatisfied).

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/call.h"
 #include "support/test_env.h"
 
 namespace aftercare::testing {
@@ -9,11 +10,12 @@ namespace aftercare::testing {
 TestServer::TestServer(grpc::Service* service) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(kit::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kit::kMaxMessageBytes);
   builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("test gRPC server did not start");
-  channel_ =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  channel_ = kit::service_channel("127.0.0.1:" + std::to_string(port_));
 }
 
 TestServer::~TestServer() {

@@ -22,7 +22,10 @@ constexpr const char* kTicketColumns =
     "kit_us(response_due), kit_us(resolve_due), escalation_level, recurrence, owner_agent, "
     "kit_us(created_at), owner_id, reported_by, repair_area, coalesce(duplicate_of::text, ''), "
     "kit_us(responded_at), kit_us(resolved_at), kit_us(closed_at), extension_count, fault_party, "
-    "fault_party_id, fine_fen, kit_us(updated_at), version";
+    "fault_party_id, fine_fen, kit_us(updated_at), version, coalesce(merged_into::text, ''), "
+    "coalesce(split_from::text, '')";
+// Columns of kTicketColumns: extra columns selected after them start at this index.
+constexpr int kTicketColumnCount = 35;
 
 constexpr const char* kUpsertProject = R"(
   INSERT INTO projects (project_id, name, timezone) VALUES ($1, $2, $3)
@@ -57,16 +60,16 @@ constexpr const char* kInsertTicket = R"(
     component, urgency, channel, repair_area, description, status, in_warranty, warranty_ends,
     reported_at, response_due, resolve_due, escalation_level, recurrence, owner_agent, reported_by,
     duplicate_of, fault_party, fault_party_id, fine_fen, created_at, updated_at,
-    idempotency_key, request_hash)
+    idempotency_key, request_hash, split_from)
   VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::date,
     kit_ts($16), kit_ts($17), kit_ts($18), $19, $20, $21, $22, $23::uuid, $24, $25, $26,
-    kit_ts($27), kit_ts($27), $28, $29))";
+    kit_ts($27), kit_ts($27), $28, $29, $30::uuid))";
 constexpr const char* kUpdateTicket = R"(
   UPDATE tickets SET kind = $2, status = $3, escalation_level = $4, recurrence = $5,
     owner_agent = $6, duplicate_of = $7::uuid, responded_at = kit_ts($8), resolved_at = kit_ts($9),
     closed_at = kit_ts($10), response_due = kit_ts($11), resolve_due = kit_ts($12),
     extension_count = $13, fault_party = $14, fault_party_id = $15, fine_fen = $16,
-    updated_at = now(), version = version + 1
+    merged_into = $17::uuid, updated_at = now(), version = version + 1
   WHERE ticket_id = $1::uuid)";
 constexpr const char* kSetAssignee =
     "UPDATE tickets SET assignee_party_id = $2 WHERE ticket_id = $1::uuid";
@@ -96,6 +99,22 @@ constexpr const char* kHistory = R"(
 constexpr const char* kRecordBreach = R"(
   INSERT INTO sla_breaches (ticket_id, deadline, due_at, detected_at)
   VALUES ($1::uuid, $2, kit_ts($3), kit_ts($4)) ON CONFLICT DO NOTHING)";
+
+constexpr const char* kAttachmentColumns = R"(attachment_id::text, ticket_id::text, kind, filename,
+  content_type, size_bytes, sha256, note, uploaded_by, kit_us(created_at))";
+constexpr const char* kInsertAttachment = R"(
+  INSERT INTO ticket_attachments (attachment_id, ticket_id, kind, filename, content_type,
+    size_bytes, sha256, note, uploaded_by, created_at, content)
+  VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, kit_ts($10), $11)
+  ON CONFLICT (ticket_id, sha256) DO NOTHING)";
+constexpr const char* kCountAttachments =
+    "SELECT count(*) FROM ticket_attachments WHERE ticket_id = $1::uuid";
+constexpr const char* kUnitsHandedOver = R"(
+  SELECT u.unit_id, u.building, u.room, u.owner_id, u.handover_date::text FROM units u
+  WHERE u.project_id = $1 AND EXISTS (
+    SELECT 1 FROM unnest($2::date[], $3::date[]) AS w(first_day, last_day)
+    WHERE u.handover_date BETWEEN w.first_day AND w.last_day)
+  ORDER BY u.unit_id)";
 
 // Active = open, dispatched, in_progress, reopened.
 constexpr const char* kActive = "status IN (1, 2, 3, 6)";
@@ -174,7 +193,26 @@ v1::Ticket ticket_from_row(const pqxx::row& r) {
   t.set_fine_fen(r[30].as<int64_t>());
   set_time([&] { return t.mutable_updated_at(); }, r[31]);
   t.set_version(r[32].as<int64_t>());
+  t.set_merged_into_ticket_id(r[33].as<std::string>());
+  t.set_split_from_ticket_id(r[34].as<std::string>());
   return t;
+}
+
+constexpr int kAttachmentColumnCount = 10;
+
+v1::Attachment attachment_from_row(const pqxx::row& r) {
+  v1::Attachment a;
+  a.set_attachment_id(r[0].as<std::string>());
+  a.set_ticket_id(r[1].as<std::string>());
+  a.set_kind(static_cast<v1::AttachmentKind>(r[2].as<int>()));
+  a.set_filename(r[3].as<std::string>());
+  a.set_content_type(r[4].as<std::string>());
+  a.set_size_bytes(r[5].as<int64_t>());
+  a.set_sha256(r[6].as<std::string>());
+  a.set_note(r[7].as<std::string>());
+  a.set_uploaded_by(r[8].as<std::string>());
+  set_time([&] { return a.mutable_created_at(); }, r[9]);
+  return a;
 }
 
 // NULL for an unset timestamp, else its microseconds.
@@ -329,23 +367,23 @@ std::optional<v1::Ticket> find_by_idempotency_key(pqxx::transaction_base& tx,
                                  "AND idempotency_key = $2",
                              reported_by, key);
   if (rows.empty()) return std::nullopt;
-  if (request_hash) *request_hash = rows[0][33].as<std::string>();
+  if (request_hash) *request_hash = rows[0][kTicketColumnCount].as<std::string>();
   return ticket_from_row(rows[0]);
 }
 
 void insert_ticket(pqxx::transaction_base& tx, const v1::Ticket& t,
                    const std::string& idempotency_key, const std::string& request_hash) {
-  tx.exec_params(kInsertTicket, t.ticket_id(), t.ticket_no(), t.project_id(), t.unit_id(),
-                 t.owner_id(), static_cast<int>(t.kind()), static_cast<int>(t.category()),
-                 static_cast<int>(t.component()), static_cast<int>(t.urgency()),
-                 static_cast<int>(t.channel()), static_cast<int>(t.repair_area()), t.description(),
-                 static_cast<int>(t.status()), t.in_warranty(),
-                 domain::format_day(domain::to_civil_day(t.warranty_ends())),
-                 micros(t.reported_at()), micros(t.response_due()), micros(t.resolve_due()),
-                 t.escalation_level(), t.recurrence(), t.owner_agent(), t.reported_by(),
-                 kit::nullable(t.duplicate_of()), static_cast<int>(t.fault_party()),
-                 t.fault_party_id(), t.fine_fen(), micros(t.created_at()),
-                 kit::nullable(idempotency_key), kit::nullable(request_hash));
+  tx.exec_params(
+      kInsertTicket, t.ticket_id(), t.ticket_no(), t.project_id(), t.unit_id(), t.owner_id(),
+      static_cast<int>(t.kind()), static_cast<int>(t.category()), static_cast<int>(t.component()),
+      static_cast<int>(t.urgency()), static_cast<int>(t.channel()),
+      static_cast<int>(t.repair_area()), t.description(), static_cast<int>(t.status()),
+      t.in_warranty(), domain::format_day(domain::to_civil_day(t.warranty_ends())),
+      micros(t.reported_at()), micros(t.response_due()), micros(t.resolve_due()),
+      t.escalation_level(), t.recurrence(), t.owner_agent(), t.reported_by(),
+      kit::nullable(t.duplicate_of()), static_cast<int>(t.fault_party()), t.fault_party_id(),
+      t.fine_fen(), micros(t.created_at()), kit::nullable(idempotency_key),
+      kit::nullable(request_hash), kit::nullable(t.split_from_ticket_id()));
 }
 
 void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& t) {
@@ -356,7 +394,7 @@ void update_ticket(pqxx::transaction_base& tx, const v1::Ticket& t) {
       opt_text(micros_or_null(t.responded_at()), s1), opt_text(micros_or_null(t.resolved_at()), s2),
       opt_text(micros_or_null(t.closed_at()), s3), micros(t.response_due()),
       micros(t.resolve_due()), t.extension_count(), static_cast<int>(t.fault_party()),
-      t.fault_party_id(), t.fine_fen());
+      t.fault_party_id(), t.fine_fen(), kit::nullable(t.merged_into_ticket_id()));
 }
 
 void set_resolved_from_callback(pqxx::transaction_base& tx, const std::string& ticket_id,
@@ -479,7 +517,8 @@ std::vector<Breach> breached(pqxx::transaction_base& tx, const std::string& proj
                      project_id, as_of_us, limit);
   std::vector<Breach> out;
   for (const auto& r : rows)
-    out.push_back({ticket_from_row(r), r[33].as<int>(), r[34].as<int64_t>()});
+    out.push_back({ticket_from_row(r), r[kTicketColumnCount].as<int>(),
+                   r[kTicketColumnCount + 1].as<int64_t>()});
   return out;
 }
 
@@ -556,6 +595,69 @@ TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_
   s.escalated_level2 = esc[0][1].as<int64_t>();
   s.fines_fen = esc[0][2].as<int64_t>();
   return s;
+}
+
+bool add_attachment(pqxx::transaction_base& tx, const v1::Attachment& a, v1::Attachment* stored) {
+  bool inserted = tx.exec_params(kInsertAttachment, a.attachment_id(), a.ticket_id(),
+                                 static_cast<int>(a.kind()), a.filename(), a.content_type(),
+                                 static_cast<int64_t>(a.content().size()), a.sha256(), a.note(),
+                                 a.uploaded_by(), micros(a.created_at()),
+                                 pqxx::binarystring(a.content().data(), a.content().size()))
+                      .affected_rows() == 1;
+  auto rows =
+      tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                         " FROM ticket_attachments WHERE ticket_id = $1::uuid AND sha256 = $2",
+                     a.ticket_id(), a.sha256());
+  *stored = attachment_from_row(rows.at(0));
+  return inserted;
+}
+
+int count_attachments(pqxx::transaction_base& tx, const std::string& ticket_id) {
+  return tx.exec_params(kCountAttachments, ticket_id)[0][0].as<int>();
+}
+
+std::vector<v1::Attachment> list_attachments(pqxx::transaction_base& tx,
+                                             const std::string& ticket_id) {
+  std::vector<v1::Attachment> out;
+  for (const auto& r : tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                                          " FROM ticket_attachments WHERE ticket_id = $1::uuid "
+                                          "ORDER BY created_at, attachment_id",
+                                      ticket_id))
+    out.push_back(attachment_from_row(r));
+  return out;
+}
+
+std::optional<v1::Attachment> find_attachment(pqxx::transaction_base& tx,
+                                              const std::string& attachment_id, bool with_content) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                                 (with_content ? ", content" : "") +
+                                 " FROM ticket_attachments WHERE attachment_id = $1::uuid",
+                             attachment_id);
+  if (rows.empty()) return std::nullopt;
+  v1::Attachment a = attachment_from_row(rows[0]);
+  if (with_content) {
+    pqxx::binarystring bytes(rows[0][kAttachmentColumnCount]);
+    a.set_content(bytes.data(), bytes.size());
+  }
+  return a;
+}
+
+std::vector<domain::UnitHandover> units_handed_over(
+    pqxx::transaction_base& tx, const std::string& project_id,
+    const std::vector<std::pair<absl::CivilDay, absl::CivilDay>>& windows) {
+  std::string firsts = "{", lasts = "{";
+  for (size_t i = 0; i < windows.size(); ++i) {
+    firsts += (i ? "," : "") + domain::format_day(windows[i].first);
+    lasts += (i ? "," : "") + domain::format_day(windows[i].second);
+  }
+  firsts += "}";
+  lasts += "}";
+  std::vector<domain::UnitHandover> out;
+  for (const auto& r : tx.exec_params(kUnitsHandedOver, project_id, firsts, lasts))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(),
+                   domain::to_civil_day(parse_date(r[4].as<std::string>()))});
+  return out;
 }
 
 }  // namespace aftercare::intake::store

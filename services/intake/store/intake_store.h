@@ -10,6 +10,7 @@
 
 #include "aftercare/v1/intake.pb.h"
 #include "intake/domain/calendar.h"
+#include "intake/domain/warranty_expiry.h"
 
 namespace aftercare::intake::store {
 
@@ -125,5 +126,24 @@ struct TicketStats {
 };
 TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
                          int64_t to_us, int64_t now_us);
+
+// --- attachments ---
+// Stores the attachment (with its content) unless the ticket already has the same content
+// (same sha256); `stored` gets the attachment as stored, without content: the new one, or the
+// earlier one. Returns whether it was inserted.
+bool add_attachment(pqxx::transaction_base& tx, const v1::Attachment& attachment,
+                    v1::Attachment* stored);
+int count_attachments(pqxx::transaction_base& tx, const std::string& ticket_id);
+// Metadata of the ticket's attachments, oldest first.
+std::vector<v1::Attachment> list_attachments(pqxx::transaction_base& tx,
+                                             const std::string& ticket_id);
+std::optional<v1::Attachment> find_attachment(pqxx::transaction_base& tx,
+                                              const std::string& attachment_id, bool with_content);
+
+// --- warranty-expiry outreach ---
+// Units of the project whose handover date falls in one of the [first, last] windows.
+std::vector<domain::UnitHandover> units_handed_over(
+    pqxx::transaction_base& tx, const std::string& project_id,
+    const std::vector<std::pair<absl::CivilDay, absl::CivilDay>>& windows);
 
 }  // namespace aftercare::intake::store
