@@ -94,6 +94,8 @@ class SchemaBuilder {
       case FieldDescriptor::CPPTYPE_BOOL:
         return {{"type", "boolean"}};
       case FieldDescriptor::CPPTYPE_STRING:
+        if (f.type() == FieldDescriptor::TYPE_BYTES)
+          return {{"type", "string"}, {"format", "byte"}};
         return {{"type", "string"}};
       case FieldDescriptor::CPPTYPE_ENUM:
         add_enum(*f.enum_type());

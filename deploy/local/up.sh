@@ -61,6 +61,9 @@ ac_devbroker_start "$STATE" "$BUILD" ||
 COMMON_ENV=(
   "AFTERCARE_KAFKA_BOOTSTRAP_FILE=$BOOTSTRAP_FILE"
   "AFTERCARE_REDIS_ADDR=127.0.0.1:$REDIS_PORT"
+  # devbroker holds an empty fetch for the whole fetch.wait.max.ms even when data arrives
+  # (librdkafka mock cluster): keep it short or every event hop waits up to 500 ms.
+  "AFTERCARE_KAFKA_FETCH_WAIT_MS=${AFTERCARE_KAFKA_FETCH_WAIT_MS:-10}"
   "AFTERCARE_JWT_SECRET=$JWT_SECRET"
 )
 for i in "${!AC_SERVICES[@]}"; do
@@ -85,6 +88,10 @@ start_proc() {
   fi
   ac_start_bg "$name" "$log" "$pidfile" -- env "${COMMON_ENV[@]}" "$@" "$bin"
 }
+
+# Partners' webhook receivers on a developer's machine are on loopback: allow private URLs here
+# (production refuses them, docs/operations.md).
+COMMON_ENV+=("AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS=${AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS:-1}")
 
 # Start everything first and wait afterwards, so the services boot in parallel.
 STARTED=()   # names to health-check

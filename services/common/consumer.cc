@@ -5,6 +5,7 @@
 #include <cctype>
 #include <thread>
 
+#include "common/config.h"
 #include "common/trace.h"
 
 namespace aftercare::kit {
@@ -68,6 +69,10 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
       // A restarted service rejoins after the old member's session expires: keep that short.
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
+      // How long the broker may hold a fetch that found nothing new. A real broker answers as
+      // soon as data arrives; librdkafka's mock cluster (devbroker) always holds it this long,
+      // adding 0-500 ms (the default) to every event hop, so deploy/local sets it to 10 ms.
+      {"fetch.wait.max.ms", env_or("AFTERCARE_KAFKA_FETCH_WAIT_MS", "500")},
   };
   for (const auto& [k, v] : options_.settings) settings[k] = v;
   auto conf = make_kafka_conf(settings);

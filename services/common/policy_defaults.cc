@@ -8,6 +8,7 @@ void fill_platform_defaults(aftercare::v1::Policy* policy) {
   if (!d->has_large_job_threshold_fen()) d->set_large_job_threshold_fen(100000);
   if (!d->has_sweep_interval_seconds()) d->set_sweep_interval_seconds(30);
   if (!d->has_appointment_reminder_lead_hours()) d->set_appointment_reminder_lead_hours(24);
+  if (!d->has_technician_daily_cap()) d->set_technician_daily_cap(6);
   auto* c = policy->mutable_callback();
   if (!c->has_safety_due_days()) c->set_safety_due_days(2);
   if (!c->has_leak_due_days()) c->set_leak_due_days(3);

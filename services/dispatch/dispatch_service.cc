@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -13,6 +14,7 @@
 #include "dispatch/domain/report.h"
 #include "dispatch/domain/validation.h"
 #include "dispatch/domain/work_order.h"
+#include "dispatch/handler_support.h"
 
 namespace aftercare::dispatch {
 namespace {
@@ -29,156 +31,15 @@ constexpr int kDefaultFeedLimit = 100;
 constexpr int kMaxFeedLimit = 1000;
 constexpr int kMaxWaitSeconds = 30;
 constexpr auto kFeedPoll = std::chrono::milliseconds(100);
-constexpr size_t kMaxNameChars = 100;
-constexpr size_t kMaxReasonChars = 500;
-constexpr size_t kMaxNotesChars = 2000;
 
-// A refusal thrown from inside a transaction (which rolls it back) and returned as the status.
-struct Refusal {
-  Status status;
-};
-
-[[noreturn]] void refuse(StatusCode code, const std::string& message) {
-  throw Refusal{Status(code, message)};
-}
-
-// Domain checks return "field why"; the kit's convention is INVALID_ARGUMENT "field: why".
-void check_input(const std::string& error, const std::string& field) {
-  if (error.empty()) return;
-  std::string why = error;
-  if (why.starts_with(field + " ")) why = why.substr(field.size() + 1);
-  throw Refusal{kit::invalid_field(field, why)};
-}
-
-void check_precondition(const std::string& error) {
-  if (!error.empty()) refuse(StatusCode::FAILED_PRECONDITION, error);
-}
-
-template <typename F>
-Status guarded(const char* rpc, F&& body) {
-  try {
-    body();
-    return Status::OK;
-  } catch (const Refusal& r) {
-    return r.status;
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("{}: database unavailable: {}", rpc, e.what());
-    return Status(StatusCode::UNAVAILABLE, "database unavailable");
-  } catch (const store::AppointmentConflict& e) {
-    return Status(StatusCode::FAILED_PRECONDITION, e.what());
-  } catch (const pqxx::sql_error& e) {
-    // 40001 serialization failure, 40P01 deadlock: the client may retry.
-    if (e.sqlstate() == "40001" || e.sqlstate() == "40P01") {
-      return Status(StatusCode::ABORTED, "concurrent update, retry");
-    }
-    spdlog::error("{}: {}", rpc, e.what());
-    return Status(StatusCode::INTERNAL, "internal error");
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", rpc, e.what());
-    return Status(StatusCode::INTERNAL, "internal error");
-  }
-}
-
-// ---- who may do what ----
-
-bool is_partner(const kit::Caller& c) {
-  return c.is("builder") || c.is("crew") || c.is("contractor");
-}
-bool is_staff(const kit::Caller& c) {
-  return c.is("admin") || c.is("dispatcher") || c.is("supervisor") || c.is("verifier") ||
-         c.is("agent") || c.is("finance");
-}
-bool is_dispatcher(const kit::Caller& c) {
-  return c.is("dispatcher") || c.is("admin");
-}
-
-// Staff of the project, the assigned party, the owner of the unit, or another service.
-bool sees_order(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is("service")) return true;
-  if (is_staff(c)) return c.sees_project(o.project_id());
-  if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
-  if (c.is("owner")) return c.owns_unit(o.unit_id());
-  return false;
-}
-
-// The assigned party, or a dispatcher of the project.
-bool acts_for_assignee(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is("service")) return true;
-  if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
-  return is_dispatcher(c) && c.sees_project(o.project_id());
-}
-
-void require_role(bool allowed, const kit::Caller& c, const char* what) {
-  if (!allowed) {
-    refuse(StatusCode::PERMISSION_DENIED,
-           "role " + (c.role.empty() ? std::string("(none)") : c.role) + " may not " + what);
-  }
-}
-
-void check_order_id(const std::string& id) {
-  check_input(domain::check_id(id, "work_order_id"), "work_order_id");
-}
-
-// Loads and locks the order; NOT_FOUND when missing or outside the caller's scope, so ids do
-// not leak. `may_act` false -> PERMISSION_DENIED.
-WorkOrder lock_visible(pqxx::work& tx, const kit::Caller& caller, const std::string& id) {
-  std::optional<WorkOrder> o = store::load_work_order(tx, id, /*for_update=*/true);
-  if (!o || !sees_order(caller, *o))
-    refuse(StatusCode::NOT_FOUND, "work order " + id + " not found");
-  return *o;
-}
-
-void require_assignee(const kit::Caller& caller, const WorkOrder& o, const char* what) {
-  require_role(acts_for_assignee(caller, o), caller, what);
-}
-
-void require_assigned(const WorkOrder& o) {
-  if (o.party_id().empty()) {
-    refuse(StatusCode::FAILED_PRECONDITION,
-           "the work order is unassigned; a dispatcher must reassign it first");
-  }
-}
-
-void check_action(domain::Action action, const WorkOrder& o) {
-  check_precondition(domain::action_error(action, o.status()));
-}
-
-std::string owner_of(pqxx::work& tx, const WorkOrder& o) {
-  std::optional<store::Ticket> t = store::load_ticket(tx, o.ticket_id());
-  return t ? t->owner_id : "";
-}
-
-std::vector<std::string> feed_of(const WorkOrder& o) {
-  if (o.party_id().empty()) return {};
-  return {o.party_id()};
-}
+using namespace handlers;  // NOLINT: the shared handler helpers
 
 // ---- page tokens ----
-
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string filter_hash(const aftercare::v1::ListWorkOrdersRequest& r) {
   std::string key = r.ticket_id() + "\x1f" + r.project_id() + "\x1f" + r.party_id() + "\x1f" +
                     std::to_string(r.status()) + "\x1f" + std::to_string(r.assignee_kind());
   return std::to_string(fnv1a(key));
-}
-
-// ---- time ----
-
-absl::Time required_time(const google::protobuf::Timestamp& ts, bool has,
-                         const std::string& field) {
-  if (!has) throw Refusal{kit::invalid_field(field, "is required")};
-  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
-    throw Refusal{kit::invalid_field(field, "is not a valid timestamp")};
-  }
-  return store::truncate_to_micros(from_timestamp(ts));
 }
 
 }  // namespace
@@ -357,8 +218,20 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
       q.after_time = from_timestamp(cursor.after_time());
       q.after_id = cursor.after_id();
     }
-    auto orders =
-        db_.in_transaction([&](pqxx::work& tx) { return store::list_work_orders(tx, q); });
+    auto orders = db_.in_transaction([&](pqxx::work& tx) {
+      auto rows = store::list_work_orders(tx, q);
+      // A ticket whose work orders are all outside the caller's scope is not the caller's to
+      // ask about: 404, as each of its work orders would answer.
+      if (rows.empty() && !q.ticket_id.empty() && !q.after_time && !caller.is("service")) {
+        store::ListQuery any;
+        any.all_projects = true;
+        any.ticket_id = q.ticket_id;
+        any.limit = 1;
+        if (!store::list_work_orders(tx, any).empty())
+          refuse(StatusCode::NOT_FOUND, "ticket " + q.ticket_id + " not found");
+      }
+      return rows;
+    });
     bool more = static_cast<int>(orders.size()) > page;
     if (more) orders.resize(page);
     for (auto& o : orders) *resp->add_work_orders() = o;
@@ -480,7 +353,13 @@ Status DispatchServiceImpl::AcceptWorkOrder(Ctx* context,
       require_assigned(o);
       o.set_status(aftercare::v1::WORK_ORDER_STATUS_ACCEPTED);
       *o.mutable_accepted_at() = to_timestamp(now);
-      if (!req->technician_id().empty()) o.set_technician_id(req->technician_id());
+      if (!req->technician_id().empty()) {
+        aftercare::v1::TechnicianAssignment entry;
+        entry.set_assigned_by(call.caller.sub);
+        entry.set_reason("named when accepting");
+        set_order_technician(o, req->technician_id(), local_day(tx, o.project_id(), now), entry,
+                             now);
+      }
       Workflows::save(tx, o, now);
       aftercare::v1::Event e;
       auto* a = e.mutable_work_order_accepted();
@@ -562,7 +441,11 @@ Status DispatchServiceImpl::ScheduleWorkOrder(Ctx* context,
       o.mutable_appointment()->Clear();
       *o.mutable_appointment()->mutable_start() = to_timestamp(window.start);
       *o.mutable_appointment()->mutable_end() = to_timestamp(window.end);
-      o.set_technician_id(technician);
+      // The technician's assignment counts on the appointment's day.
+      aftercare::v1::TechnicianAssignment entry;
+      entry.set_assigned_by(caller.sub);
+      entry.set_reason("named when scheduling");
+      set_order_technician(o, technician, local_day(tx, o.project_id(), window.start), entry, now);
       o.set_status(aftercare::v1::WORK_ORDER_STATUS_SCHEDULED);
       if (reschedule) o.set_reschedule_count(o.reschedule_count() + 1);
       aftercare::v1::AppointmentChange* change = o.add_appointment_history();
@@ -784,7 +667,10 @@ Status DispatchServiceImpl::ReassignWorkOrder(Ctx* context,
       o.set_status(aftercare::v1::WORK_ORDER_STATUS_CREATED);
       *o.mutable_deadline() = to_timestamp(deadline);
       o.clear_appointment();
-      o.clear_technician_id();
+      aftercare::v1::TechnicianAssignment released;
+      released.set_assigned_by(caller.sub);
+      released.set_reason("work order reassigned to " + req->party_id());
+      set_order_technician(o, "", "", released, now);
       o.clear_accepted_at();
       if (builder && o.in_warranty() && o.builder_party_id().empty())
         o.set_builder_party_id(req->party_id());
@@ -803,6 +689,8 @@ Status DispatchServiceImpl::ReassignWorkOrder(Ctx* context,
       *r->mutable_deadline() = o.deadline();
       // The party that lost the order learns it, the new one receives it.
       workflows_.events().emit(tx, o, e, {from_party, o.party_id()}, now);
+      // A crew or contractor with technicians gets one at once, as on creation.
+      workflows_.auto_assign_technician(tx, o, now);
       return o;
     });
   });
@@ -999,7 +887,7 @@ struct FeedRequest {
   int wait_seconds = 0;
 };
 
-FeedRequest check_feed_request(const kit::Caller& caller,
+FeedRequest check_feed_request(kit::PgPool& db, const kit::Caller& caller,
                                const aftercare::v1::ListPartnerEventsRequest& req) {
   require_role(is_partner(caller) || caller.is("admin") || caller.is("service"), caller,
                "read partner events");
@@ -1029,6 +917,14 @@ FeedRequest check_feed_request(const kit::Caller& caller,
   if (is_partner(caller) && caller.party_id != f.party_id) {
     refuse(StatusCode::NOT_FOUND, "party " + f.party_id + " not found");
   }
+  // An admin reads the feeds of the parties of its projects (support); not others'.
+  if (caller.is("admin") && !caller.sees_project("*")) {
+    auto projects =
+        db.in_transaction([&](pqxx::work& tx) { return store::party_projects(tx, f.party_id); });
+    if (std::none_of(projects.begin(), projects.end(),
+                     [&](const std::string& p) { return caller.sees_project(p); }))
+      refuse(StatusCode::NOT_FOUND, "party " + f.party_id + " not found");
+  }
   return f;
 }
 
@@ -1039,7 +935,7 @@ Status DispatchServiceImpl::ListPartnerEvents(Ctx* context,
                                               aftercare::v1::ListPartnerEventsResponse* resp) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ListPartnerEvents", [&] {
-    FeedRequest f = check_feed_request(call.caller, *req);
+    FeedRequest f = check_feed_request(db_, call.caller, *req);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(f.wait_seconds);
     std::vector<aftercare::v1::PartnerEvent> events;
     for (;;) {
@@ -1061,7 +957,7 @@ Status DispatchServiceImpl::WatchPartnerEvents(
     grpc::ServerWriter<aftercare::v1::PartnerEvent>* writer) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("WatchPartnerEvents", [&] {
-    FeedRequest f = check_feed_request(call.caller, *req);
+    FeedRequest f = check_feed_request(db_, call.caller, *req);
     int64_t after = f.after;
     while (!context->IsCancelled()) {
       auto events = db_.in_transaction([&](pqxx::work& tx) {

@@ -16,9 +16,17 @@ const std::vector<aftercare::kit::Migration>& dispatch_migrations();
 
 namespace aftercare::dispatch {
 
+// Settings of the service beyond the kit's (main.cc reads them from AFTERCARE_* variables).
+struct DispatchOptions {
+  // Webhook URLs on loopback, private and link-local hosts (AFTERCARE_DISPATCH_WEBHOOK_ALLOW_
+  // PRIVATE_URLS=1): for local stacks and tests; off in production.
+  bool webhook_allow_private_urls = false;
+};
+
 class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service {
  public:
-  DispatchServiceImpl(kit::PgPool& db, const kit::Outbox& outbox) : db_(db), workflows_(outbox) {}
+  DispatchServiceImpl(kit::PgPool& db, const kit::Outbox& outbox, DispatchOptions options = {})
+      : db_(db), workflows_(outbox), options_(options) {}
 
   // The consumer's handler (intake and callback topics), inside the inbox transaction.
   void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
@@ -71,9 +79,30 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
   Status RepairReport(Ctx*, const aftercare::v1::RepairReportRequest*,
                       aftercare::v1::RepairReportResponse*) override;
 
+  // Technicians (technician_service.cc).
+  Status UpsertTechnician(Ctx*, const aftercare::v1::UpsertTechnicianRequest*,
+                          aftercare::v1::Technician*) override;
+  Status ListTechnicians(Ctx*, const aftercare::v1::ListTechniciansRequest*,
+                         aftercare::v1::ListTechniciansResponse*) override;
+  Status TechnicianSchedule(Ctx*, const aftercare::v1::TechnicianScheduleRequest*,
+                            aftercare::v1::TechnicianScheduleResponse*) override;
+  Status AssignTechnician(Ctx*, const aftercare::v1::AssignTechnicianRequest*,
+                          aftercare::v1::WorkOrder*) override;
+
+  // Webhooks (webhook_service.cc); the sender is store/webhook_sender.h.
+  Status UpsertWebhook(Ctx*, const aftercare::v1::UpsertWebhookRequest*,
+                       aftercare::v1::Webhook*) override;
+  Status GetWebhook(Ctx*, const aftercare::v1::GetWebhookRequest*,
+                    aftercare::v1::Webhook*) override;
+  Status ListWebhookDeliveries(Ctx*, const aftercare::v1::ListWebhookDeliveriesRequest*,
+                               aftercare::v1::ListWebhookDeliveriesResponse*) override;
+  Status RedeliverWebhook(Ctx*, const aftercare::v1::RedeliverWebhookRequest*,
+                          aftercare::v1::WebhookDelivery*) override;
+
  private:
   kit::PgPool& db_;
   Workflows workflows_;
+  DispatchOptions options_;
 };
 
 }  // namespace aftercare::dispatch

@@ -17,7 +17,7 @@
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/intake.pb.h"
 #include "aftercare/v1/loyalty.pb.h"
-#include "gateway/json_codec.h"
+#include "common/json_codec.h"
 
 namespace {
 
@@ -43,9 +43,9 @@ const std::vector<const Descriptor*>& request_types() {
 void decode(const nlohmann::json& body, const Descriptor* type, bool from_url) {
   std::unique_ptr<Message> message(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
-  std::string err = aftercare::gateway::from_json(body, message.get(), from_url);
+  std::string err = aftercare::kit::from_json(body, message.get(), from_url);
   // A partial decode is discarded by the gateway, but encoding it must still be safe.
-  nlohmann::json back = aftercare::gateway::to_json(*message);
+  nlohmann::json back = aftercare::kit::to_json(*message);
   std::string text = back.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (err.empty() && !back.is_object()) __builtin_trap();
   (void)text;

@@ -18,6 +18,8 @@ std::string check_range(const std::string& field, Int value, int64_t low, int64_
   return "";
 }
 
+constexpr int kMaxTechnicianDailyCap = 100;
+
 }  // namespace
 
 std::string DispatchPolicy::apply_overrides(const aftercare::v1::Policy& policy) {
@@ -48,6 +50,12 @@ std::string DispatchPolicy::apply_overrides(const aftercare::v1::Policy& policy)
     if (!error.empty()) return error;
     next.appointment_reminder_lead_hours = d.appointment_reminder_lead_hours();
   }
+  if (d.has_technician_daily_cap()) {
+    error = check_range("dispatch.technician_daily_cap", d.technician_daily_cap(), 1,
+                        kMaxTechnicianDailyCap);
+    if (!error.empty()) return error;
+    next.technician_daily_cap = d.technician_daily_cap();
+  }
   *this = next;
   return "";
 }
@@ -57,6 +65,7 @@ void DispatchPolicy::to_proto(aftercare::v1::DispatchPolicy* out) const {
   out->set_large_job_threshold_fen(large_job_threshold_fen);
   out->set_sweep_interval_seconds(sweep_interval_seconds);
   out->set_appointment_reminder_lead_hours(appointment_reminder_lead_hours);
+  out->set_technician_daily_cap(technician_daily_cap);
 }
 
 }  // namespace aftercare::dispatch::domain

@@ -28,6 +28,12 @@ struct DispatchPolicy {
   int quote_valid_days = 7;        // a quote without valid_until holds this long
   int max_appointment_hours = 12;  // an appointment window is at most this long
   absl::Duration clock_skew_allowance = absl::Minutes(5);  // "now" typed on a phone
+  // Technicians: work orders one technician may be given per day unless their own cap says
+  // otherwise (overridable as dispatch.technician_daily_cap once common.proto has the field),
+  // and the working hours of a technician registered without any.
+  int technician_daily_cap = 6;
+  std::string technician_work_start = "08:30";
+  std::string technician_work_end = "17:30";
 
   static DispatchPolicy defaults() { return DispatchPolicy{}; }
 

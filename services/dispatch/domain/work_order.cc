@@ -46,6 +46,8 @@ const std::map<Action, ActionRule>& rules() {
        {"decide on the quote of", {kCreated, kAccepted, kScheduled}, std::nullopt}},
       {Action::kReroute,
        {"reroute", {kCreated, kAccepted, kScheduled, kInProgress}, WORK_ORDER_STATUS_REROUTED}},
+      {Action::kAssignTechnician,
+       {"assign a technician to", {kCreated, kAccepted, kScheduled}, std::nullopt}},
   };
   return table;
 }

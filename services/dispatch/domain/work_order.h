@@ -47,6 +47,7 @@ enum class Action {
   kIssueQuote,
   kConfirmQuote,
   kReroute,
+  kAssignTechnician,
 };
 std::string_view action_name(Action action);  // "accept", "sign off", ...
 // The statuses in which `action` may be taken.

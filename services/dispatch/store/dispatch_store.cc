@@ -63,10 +63,12 @@ constexpr const char* kInsertWorkOrder = R"(
   INSERT INTO work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin,
     assignee_kind, party_id, builder_party_id, status, in_warranty, paid, deadline, resolve_due,
     estimate_fen, cost_fen, rework_of, rerouted_from, created_at, signed_off_at, updated_at,
-    version, doc)
+    version, doc, technician_id, technician_day, appointment)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $14::timestamptz,
     $15::bigint, $16::bigint, $17, $18, $19::timestamptz, $20::timestamptz, $21::timestamptz,
-    $22, $23)
+    $22, $23, $24, $25::date,
+    CASE WHEN $26::timestamptz IS NULL THEN NULL
+         ELSE tstzrange($26::timestamptz, $27::timestamptz, '[)') END)
   ON CONFLICT DO NOTHING
   RETURNING work_order_id)";
 constexpr const char* kUpdateWorkOrder = R"(
@@ -74,7 +76,9 @@ constexpr const char* kUpdateWorkOrder = R"(
   SET assignee_kind = $2, party_id = $3, builder_party_id = $4, status = $5, paid = $6,
       deadline = $7::timestamptz, resolve_due = $8::timestamptz, estimate_fen = $9::bigint,
       cost_fen = $10::bigint, signed_off_at = $11::timestamptz, updated_at = $12::timestamptz,
-      version = $13, doc = $14
+      version = $13, doc = $14, technician_id = $15, technician_day = $16::date,
+      appointment = CASE WHEN $17::timestamptz IS NULL THEN NULL
+                         ELSE tstzrange($17::timestamptz, $18::timestamptz, '[)') END
   WHERE work_order_id = $1)";
 constexpr const char* kLoadWorkOrder = "SELECT doc FROM work_orders WHERE work_order_id = $1";
 constexpr const char* kLockWorkOrder =
@@ -158,6 +162,12 @@ constexpr const char* kNextFeedSeq = R"(
 constexpr const char* kAppendFeed = R"(
   INSERT INTO partner_events (party_id, seq, event_id, work_order_id, event_type, event)
   VALUES ($1, $2, $3, $4, $5, $6))";
+// The party's active webhook (if any) gets a delivery of the event, due at once; the sender
+// keeps the party's order.
+constexpr const char* kQueueDelivery = R"(
+  INSERT INTO webhook_deliveries (party_id, seq, schedule_start, next_attempt_at, created_at,
+                                  updated_at)
+  SELECT party_id, $2, now(), now(), now(), now() FROM webhooks WHERE party_id = $1 AND active)";
 constexpr const char* kReadFeed = R"(
   SELECT seq, event FROM partner_events
   WHERE party_id = $1 AND seq > $2
@@ -166,35 +176,6 @@ constexpr const char* kReadFeed = R"(
 
 // The SQLSTATE of an exclusion-constraint violation.
 constexpr const char* kExclusionViolation = "23P01";
-
-pqxx::binarystring bytes(const std::string& s) {
-  return pqxx::binarystring(s.data(), s.size());
-}
-
-template <typename Message>
-Message parse(const pqxx::field& f) {
-  pqxx::binarystring raw(f);
-  Message m;
-  if (!m.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
-    throw std::runtime_error("unreadable " + m.GetTypeName() + " in the database");
-  }
-  return m;
-}
-
-// A PostgreSQL text[] literal: every element quoted, '"' and '\' escaped.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 // Optional values bound as text or NULL (libpqxx 6 has no std::optional parameters).
 struct MaybeText {
@@ -206,6 +187,14 @@ MaybeText maybe_fen(bool has, int64_t fen) {
 }
 MaybeText maybe_time(const google::protobuf::Timestamp* ts) {
   return ts ? MaybeText{sql_time(from_timestamp(*ts))} : MaybeText{};
+}
+// The appointment columns: both NULL without an appointment.
+struct AppointmentColumns {
+  MaybeText start, end;
+};
+AppointmentColumns appointment_columns(const WorkOrder& o) {
+  if (!o.has_appointment() || !o.appointment().has_start() || !o.appointment().has_end()) return {};
+  return {maybe_time(&o.appointment().start()), maybe_time(&o.appointment().end())};
 }
 
 template <typename Enum>
@@ -231,6 +220,20 @@ aftercare::v1::Party party_from_row(const pqxx::row& r) {
 }
 
 }  // namespace
+
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 std::string sql_time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
@@ -385,6 +388,7 @@ bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& so
   MaybeText estimate = maybe_fen(o.has_estimate_fen(), o.estimate_fen());
   MaybeText cost = maybe_fen(o.has_cost_fen(), o.cost_fen());
   MaybeText signed_off = maybe_time(o.has_signed_off_at() ? &o.signed_off_at() : nullptr);
+  AppointmentColumns appt = appointment_columns(o);
   pqxx::result r = tx.exec_params(
       kInsertWorkOrder, o.work_order_id(), source_key, o.ticket_id(), o.project_id(), o.unit_id(),
       domain::public_name(o.origin()), domain::public_name(o.assignee_kind()), o.party_id(),
@@ -392,7 +396,9 @@ bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& so
       sql_time(from_timestamp(o.deadline())), sql_time(from_timestamp(o.resolve_due())),
       estimate.get(), cost.get(), kit::nullable(o.rework_of()), kit::nullable(o.rerouted_from()),
       sql_time(from_timestamp(o.created_at())), signed_off.get(),
-      sql_time(from_timestamp(o.updated_at())), o.version(), bytes(o.SerializeAsString()));
+      sql_time(from_timestamp(o.updated_at())), o.version(), bytes(o.SerializeAsString()),
+      kit::nullable(o.technician_id()), kit::nullable(o.technician_day()), appt.start.get(),
+      appt.end.get());
   return !r.empty();
 }
 
@@ -412,12 +418,14 @@ void update_work_order(pqxx::work& tx, const WorkOrder& o) {
   MaybeText estimate = maybe_fen(o.has_estimate_fen(), o.estimate_fen());
   MaybeText cost = maybe_fen(o.has_cost_fen(), o.cost_fen());
   MaybeText signed_off = maybe_time(o.has_signed_off_at() ? &o.signed_off_at() : nullptr);
+  AppointmentColumns appt = appointment_columns(o);
   tx.exec_params(kUpdateWorkOrder, o.work_order_id(), domain::public_name(o.assignee_kind()),
                  o.party_id(), o.builder_party_id(), domain::public_name(o.status()), o.paid(),
                  sql_time(from_timestamp(o.deadline())), sql_time(from_timestamp(o.resolve_due())),
                  estimate.get(), cost.get(), signed_off.get(),
                  sql_time(from_timestamp(o.updated_at())), o.version(),
-                 bytes(o.SerializeAsString()));
+                 bytes(o.SerializeAsString()), kit::nullable(o.technician_id()),
+                 kit::nullable(o.technician_day()), appt.start.get(), appt.end.get());
 }
 
 std::vector<WorkOrder> lock_open_orders_of_ticket(pqxx::work& tx, const std::string& ticket_id) {
@@ -512,6 +520,7 @@ int64_t append_partner_event(pqxx::work& tx, const std::string& party_id,
   int64_t seq = tx.exec_params(kNextFeedSeq, party_id)[0][0].as<int64_t>();
   tx.exec_params(kAppendFeed, party_id, seq, event.event_id(), work_order_id, event.type(),
                  bytes(event.SerializeAsString()));
+  tx.exec_params(kQueueDelivery, party_id, seq);
   return seq;
 }
 

@@ -21,6 +21,21 @@ namespace aftercare::dispatch::store {
 
 // "2026-11-22T10:00:00.123456+00:00".
 std::string sql_time(absl::Time t);
+// A PostgreSQL text[] literal: every element quoted, '"' and '\' escaped.
+std::string text_array(const std::vector<std::string>& items);
+inline pqxx::binarystring bytes(const std::string& s) {
+  return pqxx::binarystring(s.data(), s.size());
+}
+// A protobuf message stored as bytea; throws when it does not parse.
+template <typename Message>
+Message parse(const pqxx::field& f) {
+  pqxx::binarystring raw(f);
+  Message m;
+  if (!m.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
+    throw std::runtime_error("unreadable " + m.GetTypeName() + " in the database");
+  }
+  return m;
+}
 absl::Time from_timestamp(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp to_timestamp(absl::Time t);
 // An instant as PostgreSQL stores it (microseconds), so a value read back compares equal.
@@ -125,7 +140,8 @@ std::vector<std::string> claim_due_reminders(pqxx::work& tx, absl::Time now, int
 void mark_reminded(pqxx::work& tx, const std::string& work_order_id, absl::Time now);
 
 // ---- partner feed ----
-// Appends the event to the party's feed and returns its sequence number (1, 2, ...).
+// Appends the event to the party's feed and returns its sequence number (1, 2, ...). When the
+// party has an active webhook, a delivery of the event is queued in the same transaction.
 int64_t append_partner_event(pqxx::work& tx, const std::string& party_id,
                              const std::string& work_order_id, const aftercare::v1::Event& event);
 // The party's events after `after_seq`, oldest first.

@@ -4,10 +4,14 @@
 
 #include "absl/time/clock.h"
 
+#include <map>
 #include <set>
 
 #include "common/trace.h"
 #include "dispatch/domain/names.h"
+#include "dispatch/domain/technicians.h"
+#include "dispatch/store/technician_event.h"
+#include "dispatch/store/technician_store.h"
 
 namespace aftercare::dispatch {
 namespace {
@@ -60,6 +64,33 @@ std::vector<std::string> assignee(const WorkOrder& o) {
 }
 
 }  // namespace
+
+absl::TimeZone project_zone(pqxx::work& tx, const std::string& project_id) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(store::project_timezone(tx, project_id), &zone))
+    zone = absl::UTCTimeZone();
+  return zone;
+}
+
+std::string local_day(pqxx::work& tx, const std::string& project_id, absl::Time t) {
+  return domain::format_day(absl::CivilDay(absl::ToCivilDay(t, project_zone(tx, project_id))));
+}
+
+bool set_order_technician(WorkOrder& order, const std::string& technician_id,
+                          const std::string& day, aftercare::v1::TechnicianAssignment entry,
+                          absl::Time now) {
+  bool changed = order.technician_id() != technician_id;
+  if (changed) {
+    entry.set_technician_id(technician_id);
+    entry.set_previous_technician_id(order.technician_id());
+    entry.set_day(day);
+    *entry.mutable_assigned_at() = to_timestamp(now);
+    *order.add_technician_assignments() = std::move(entry);
+  }
+  order.set_technician_id(technician_id);
+  order.set_technician_day(technician_id.empty() ? "" : day);
+  return changed;
+}
 
 absl::Time now_micros() {
   return store::truncate_to_micros(absl::Now());
@@ -147,7 +178,110 @@ std::optional<WorkOrder> Workflows::create_order(pqxx::work& tx, const store::Ti
   std::vector<std::string> feed = assignee(o);
   feed.insert(feed.end(), routing.notify.begin(), routing.notify.end());
   events_.emit(tx, o, created_event(o, ticket.opened.description()), feed, now);
+  auto_assign_technician(tx, o, now);
   return o;
+}
+
+TechnicianOutcome Workflows::assign_technician(pqxx::work& tx, WorkOrder& o,
+                                               const TechnicianRequest& request, absl::Time now) {
+  TechnicianOutcome out;
+  if (o.party_id().empty()) {
+    out.error = "the work order is unassigned; a dispatcher must reassign it first";
+    return out;
+  }
+  domain::DispatchPolicy policy = store::load_policy(tx, o.project_id());
+  std::optional<domain::Window> window;
+  if (o.status() == aftercare::v1::WORK_ORDER_STATUS_SCHEDULED && o.has_appointment()) {
+    window = domain::Window{from_timestamp(o.appointment().start()),
+                            from_timestamp(o.appointment().end())};
+  }
+  domain::Job job =
+      domain::job_for(o.party_id(), o.category(), window, now, project_zone(tx, o.project_id()));
+
+  std::vector<aftercare::v1::Technician> technicians;
+  if (request.technician_id.empty()) {
+    technicians = store::lock_party_technicians(tx, o.project_id(), o.party_id());
+    if (technicians.empty()) {
+      out.error = "party " + o.party_id() + " has no technicians registered";
+      return out;
+    }
+  } else {
+    std::optional<aftercare::v1::Technician> t =
+        store::find_technician(tx, request.technician_id, /*for_update=*/true);
+    if (!t || t->project_id() != o.project_id()) {
+      out.error =
+          "technician " + request.technician_id + " is not registered in project " + o.project_id();
+      return out;
+    }
+    technicians.push_back(*t);
+  }
+  std::vector<std::string> ids;
+  for (const auto& t : technicians) ids.push_back(t.technician_id());
+  std::map<std::string, domain::TechnicianLoad> loads =
+      store::technician_loads(tx, ids, job.day, o.work_order_id());
+  std::set<std::string> busy;
+  if (window)
+    busy = store::busy_technicians(tx, ids, window->start, window->end, o.work_order_id());
+  std::vector<domain::Candidate> candidates;
+  for (const auto& t : technicians) {
+    domain::Candidate c{store::technician_info(t, policy), loads[t.technician_id()]};
+    c.load.busy = busy.contains(t.technician_id());
+    candidates.push_back(std::move(c));
+  }
+
+  aftercare::v1::TechnicianAssignment entry;
+  std::string chosen;
+  if (request.technician_id.empty()) {
+    domain::AutoChoice choice = domain::choose_technician(candidates, job);
+    if (choice.technician_id.empty()) {
+      out.error = choice.error;
+      return out;
+    }
+    chosen = choice.technician_id;
+    entry.set_automatic(true);
+    entry.set_load_before(choice.load_before);
+  } else {
+    domain::ManualCheck check = domain::check_manual(
+        candidates.front(), job, request.may_exceed_cap, !request.reason.empty());
+    if (!check.error.empty()) {
+      out.error = check.error;
+      return out;
+    }
+    chosen = request.technician_id;
+    entry.set_over_cap(check.over_cap);
+    entry.set_load_before(candidates.front().load.assigned_on_day);
+  }
+  std::string day = domain::format_day(job.day);
+  if (chosen == o.technician_id() && day == o.technician_day()) return out;  // as it is
+
+  // The appointment goes with the technician; the exclusion constraint has the last word.
+  if (window) {
+    store::put_appointment(tx, o.work_order_id(),
+                           domain::appointment_resource(chosen, o.party_id()), *window,
+                           domain::reminder_due(*window, policy));
+  }
+  entry.set_reason(request.reason);
+  entry.set_assigned_by(request.assigned_by);
+  bool new_technician = set_order_technician(o, chosen, day, entry, now);
+  save(tx, o, now);
+  out.changed = true;
+  if (!new_technician) return out;  // the same technician, counted on the order's new day
+  Event e;
+  const aftercare::v1::TechnicianAssignment& recorded =
+      o.technician_assignments(o.technician_assignments_size() - 1);
+  fill_technician_assigned(e, o, recorded);
+  events_.emit(tx, o, e, assignee(o), now);
+  return out;
+}
+
+void Workflows::auto_assign_technician(pqxx::work& tx, WorkOrder& o, absl::Time now) {
+  // Builders organise their own people; an order nobody holds has no technicians to pick from.
+  if (o.assignee_kind() == aftercare::v1::PARTY_KIND_BUILDER || o.party_id().empty()) return;
+  if (store::list_technicians(tx, o.project_id(), o.party_id()).empty()) return;
+  TechnicianOutcome outcome = assign_technician(tx, o, TechnicianRequest{}, now);
+  if (!outcome.error.empty()) {
+    spdlog::info("work order {} left without technician: {}", o.work_order_id(), outcome.error);
+  }
 }
 
 aftercare::v1::Reroute Workflows::reroute(pqxx::work& tx, WorkOrder& from,

@@ -16,6 +16,7 @@
 #include "common/outbox.h"
 #include "common/pg.h"
 #include "dispatch/store/dispatch_store.h"
+#include "dispatch/store/technician_event.h"
 
 namespace aftercare::dispatch {
 
@@ -33,6 +34,18 @@ class EventWriter {
 
  private:
   const kit::Outbox& outbox_;
+};
+
+// Who asks for a technician and how.
+struct TechnicianRequest {
+  std::string technician_id;  // "" = automatic
+  std::string reason;         // required to exceed a daily cap
+  std::string assigned_by;    // sub of the caller; "" = automatic on creation
+  bool may_exceed_cap = false;
+};
+struct TechnicianOutcome {
+  std::string error;     // refused (FAILED_PRECONDITION): nothing changed
+  bool changed = false;  // false: the order already had that technician that day
 };
 
 class Workflows {
@@ -76,6 +89,16 @@ class Workflows {
   void cancel(pqxx::work& tx, aftercare::v1::WorkOrder& order, const std::string& reason,
               absl::Time now);
 
+  // Puts a technician of the order's party on the locked, open order (automatic choice or a
+  // named one, see domain/technicians.h), moves its appointment to that technician, records the
+  // assignment on the order and publishes it. The party's technicians are locked, so concurrent
+  // assignments never exceed a cap.
+  TechnicianOutcome assign_technician(pqxx::work& tx, aftercare::v1::WorkOrder& order,
+                                      const TechnicianRequest& request, absl::Time now);
+  // After creation or reassignment of a crew/contractor order: the automatic choice when the
+  // party has technicians; nobody fitting leaves the order without technician (logged).
+  void auto_assign_technician(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
+
   // Bumps version and updated_at, then writes the order.
   static void save(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
 
@@ -93,6 +116,16 @@ class Workflows {
 
   EventWriter events_;
 };
+
+// Sets the order's technician and the local day it counts for; a change of technician is
+// appended to technician_assignments (`entry` with technician ids, day and time filled in).
+// Returns true when the technician changed.
+bool set_order_technician(aftercare::v1::WorkOrder& order, const std::string& technician_id,
+                          const std::string& day, aftercare::v1::TechnicianAssignment entry,
+                          absl::Time now);
+// YYYY-MM-DD of `t` in the project's time zone.
+std::string local_day(pqxx::work& tx, const std::string& project_id, absl::Time t);
+absl::TimeZone project_zone(pqxx::work& tx, const std::string& project_id);
 
 // The current instant as stored (microseconds).
 absl::Time now_micros();

@@ -489,7 +489,7 @@ std::vector<v1::Ticket> list_tickets(pqxx::transaction_base& tx, const TicketFil
         AND ($6 = 0 OR category = $6) AND escalation_level >= $7 AND ($8 = '' OR owner_agent = $8)
         AND ($9::bigint = 0 OR reported_at >= kit_ts($9)) AND ($10::bigint = 0 OR reported_at < kit_ts($10))
         AND ($11::bigint = 0 OR (created_at, ticket_id) > (kit_ts($11), $12::uuid))
-        ORDER BY created_at, ticket_id LIMIT $13)"),
+        ORDER BY tickets.created_at, tickets.ticket_id LIMIT $13)"),
       f.project_id, units, f.unit_id, f.status, f.kind, f.category, f.min_escalation_level,
       f.owner_agent, f.reported_from_us, f.reported_to_us, after ? after->created_us : 0,
       after ? after->ticket_id : "00000000-0000-0000-0000-000000000000", limit);

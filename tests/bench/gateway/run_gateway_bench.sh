@@ -56,5 +56,5 @@ echo "-- POST /v1/tickets"
 wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$here/post_ticket.lua" "$url/v1/tickets" |
   grep -E "RESULT|Non-2xx|Socket errors"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-# Direct intake gRPC latency (the gateway's added latency) is not measured yet: there is no
-# packaged gRPC load tool (ghz) nor python grpcio here.
+# The gateway's added latency (against IntakeService.GetTicket called directly over gRPC in the
+# same run) is measured by tests/bench/run, phase (8), with tests/bench/intake/intake_loadgen.

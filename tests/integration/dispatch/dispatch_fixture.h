@@ -30,7 +30,7 @@ class DispatchTest : public ::testing::Test {
 
   void SetUp() override {
     db_ = aftercare::testing::migrated_database(database_, generated::dispatch_migrations(), 12);
-    service_ = std::make_unique<DispatchServiceImpl>(*db_, outbox_);
+    service_ = std::make_unique<DispatchServiceImpl>(*db_, outbox_, options_);
     server_ = std::make_unique<aftercare::testing::TestServer>(service_.get());
     stub_ = aftercare::v1::DispatchService::NewStub(server_->channel());
   }
@@ -217,6 +217,7 @@ class DispatchTest : public ::testing::Test {
   }
 
   std::string database_;
+  DispatchOptions options_;  // set in a derived constructor to change the service's settings
   kit::Outbox outbox_{"aftercare.dispatch.v1", "dispatch"};
   std::unique_ptr<kit::PgPool> db_;
   std::unique_ptr<DispatchServiceImpl> service_;

@@ -20,6 +20,7 @@ TEST(PolicyDefaults, EqualEachServicesOwnDefaults) {
   EXPECT_EQ(p.dispatch().sweep_interval_seconds(), dispatch.sweep_interval_seconds);
   EXPECT_EQ(p.dispatch().appointment_reminder_lead_hours(),
             dispatch.appointment_reminder_lead_hours);
+  EXPECT_EQ(p.dispatch().technician_daily_cap(), dispatch.technician_daily_cap);
   auto callback = callback::domain::CallbackPolicy::defaults();
   EXPECT_EQ(p.callback().safety_due_days(), callback.safety_due_days);
   EXPECT_EQ(p.callback().leak_due_days(), callback.leak_due_days);

@@ -1,5 +1,6 @@
-#include "gateway/json_codec.h"
+#include "common/json_codec.h"
 
+#include <absl/strings/escaping.h>
 #include <absl/time/time.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/timestamp.pb.h>
@@ -9,7 +10,7 @@
 #include <cstdio>
 #include "common/input.h"
 
-namespace aftercare::gateway {
+namespace aftercare::kit {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -85,6 +86,8 @@ nlohmann::json value_to_json(const Message& m, const FieldDescriptor* f, int ind
       return rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f);
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
+      // bytes (attachment content) travel as standard base64, as in protobuf's JSON mapping.
+      if (f->type() == FieldDescriptor::TYPE_BYTES) return absl::Base64Escape(s);
       return s;
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
@@ -241,7 +244,14 @@ std::string parse_value(const nlohmann::json& j, Message* m, const FieldDescript
     }
     case FieldDescriptor::CPPTYPE_STRING: {
       if (!j.is_string()) return field_error(path, "must be a string");
-      rep ? r->AddString(m, f, j.get<std::string>()) : r->SetString(m, f, j.get<std::string>());
+      std::string value = j.get<std::string>();
+      if (f->type() == FieldDescriptor::TYPE_BYTES) {
+        std::string raw;
+        if (!absl::Base64Unescape(value, &raw) && !absl::WebSafeBase64Unescape(value, &raw))
+          return field_error(path, "must be base64");
+        value = std::move(raw);
+      }
+      rep ? r->AddString(m, f, value) : r->SetString(m, f, value);
       return "";
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
@@ -279,7 +289,7 @@ std::string parse_value(const nlohmann::json& j, Message* m, const FieldDescript
 }  // namespace
 
 std::string enum_public_name(const google::protobuf::EnumValueDescriptor& value) {
-  return kit::enum_public_name(*value.type(), value.number());
+  return enum_public_name(*value.type(), value.number());
 }
 
 nlohmann::json to_json(const Message& m) {
@@ -330,4 +340,4 @@ std::string from_json(const nlohmann::json& json, Message* m, bool from_url) {
   return "";
 }
 
-}  // namespace aftercare::gateway
+}  // namespace aftercare::kit

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace aftercare::gateway {
+namespace aftercare::kit {
 
 nlohmann::json to_json(const google::protobuf::Message& message);
 
@@ -23,4 +23,4 @@ std::string from_json(const nlohmann::json& json, google::protobuf::Message* mes
 // "repair" for TICKET_KIND_REPAIR of enum TicketKind.
 std::string enum_public_name(const google::protobuf::EnumValueDescriptor& value);
 
-}  // namespace aftercare::gateway
+}  // namespace aftercare::kit

@@ -1,14 +1,27 @@
-#include "gateway/json_codec.h"
+#include "common/json_codec.h"
 
 #include <gtest/gtest.h>
 
 #include "aftercare/v1/billing.pb.h"
 #include "aftercare/v1/intake.pb.h"
 
-namespace aftercare::gateway {
+namespace aftercare::kit {
 namespace {
 
 using nlohmann::json;
+
+TEST(JsonCodec, BytesAreBase64BothWaysAndAnythingElseIsRefused) {
+  const std::string png("\x89PNG\r\n\x1a\n\0\xff", 10);
+  v1::AddAttachmentRequest in;
+  ASSERT_EQ(from_json(json{{"content", "iVBORw0KGgoA/w=="}}, &in), "");
+  EXPECT_EQ(in.content(), png);  // the bytes themselves, not the base64 text
+  v1::Attachment out;
+  out.set_content(png);
+  EXPECT_EQ(to_json(out)["content"], "iVBORw0KGgoA/w==");
+  v1::AddAttachmentRequest bad;
+  EXPECT_NE(from_json(json{{"content", "not base64!"}}, &bad), "");
+  EXPECT_EQ(bad.content(), "");
+}
 
 TEST(JsonCodec, PrintsContractConventions) {
   v1::Ticket t;
@@ -74,4 +87,4 @@ TEST(JsonCodec, ParsesStrictlyAndNamesTheField) {
 }
 
 }  // namespace
-}  // namespace aftercare::gateway
+}  // namespace aftercare::kit
