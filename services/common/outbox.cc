@@ -28,6 +28,10 @@ constexpr const char* kCountBacklog = "SELECT count(*) FROM kit_outbox WHERE sen
 // Sent rows are kept a week for audit and replay, then pruned.
 constexpr const char* kPruneSent =
     "DELETE FROM kit_outbox WHERE sent_at < now() - interval '7 days'";
+// Inbox ids are kept 30 days: far longer than the topics' retention (7 days), so no redelivery
+// can be older, and handlers dedup on business keys as well.
+constexpr const char* kPruneInbox =
+    "DELETE FROM kit_inbox WHERE processed_at < now() - interval '30 days'";
 
 std::string id_array(const std::vector<int64_t>& ids) {
   std::string out = "{";
@@ -124,6 +128,10 @@ int OutboxRelay::relay_once() {
   return static_cast<int>(sent.size());
 }
 
+int OutboxRelay::prune(pqxx::work& tx) {
+  return tx.exec(kPruneSent).affected_rows() + tx.exec(kPruneInbox).affected_rows();
+}
+
 void OutboxRelay::run(std::stop_token stop) {
   auto backoff = options_.idle_poll;
   auto last_prune = std::chrono::steady_clock::now();
@@ -141,7 +149,7 @@ void OutboxRelay::run(std::stop_token stop) {
       }
       if (now - last_prune > std::chrono::minutes(10)) {
         last_prune = now;
-        pool_.in_transaction([](pqxx::work& tx) { tx.exec(kPruneSent); });
+        pool_.in_transaction([](pqxx::work& tx) { prune(tx); });
       }
     } catch (const std::exception& e) {
       spdlog::warn("outbox relay: {}", e.what());

@@ -55,8 +55,11 @@ class OutboxRelay {
   // returns how many were marked. Only one relay per database works at a time (advisory lock)
   // so one aggregate's events leave in commit order.
   int relay_once();
-  // Relays until stopped; errors are logged and retried with backoff.
+  // Relays until stopped; errors are logged and retried with backoff. Every 10 minutes it also
+  // prunes (one active relay per database does it for the database's consumers too).
   void run(std::stop_token stop);
+  // Deletes outbox rows sent over 7 days ago and inbox ids over 30 days old; returns how many.
+  static int prune(pqxx::work& tx);
 
   // Fault point for tests: called after the broker acknowledged a batch, before it is marked.
   std::function<void()> after_publish_before_mark;

@@ -186,6 +186,29 @@ TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApply
   });
 }
 
+TEST_F(OutboxTest, PruningDropsOnlyOldSentRowsAndOldInboxIds) {
+  pool_->in_transaction([&](pqxx::work& tx) {
+    outbox_->add(tx, make_event("T-old"));
+    outbox_->add(tx, make_event("T-recent"));
+    outbox_->add(tx, make_event("T-unsent"));
+    tx.exec(R"(UPDATE kit_outbox SET sent_at = now() - interval '8 days'
+               WHERE id = (SELECT min(id) FROM kit_outbox))");
+    tx.exec(R"(UPDATE kit_outbox SET sent_at = now() - interval '6 days'
+               WHERE id = (SELECT min(id) + 1 FROM kit_outbox))");
+    tx.exec(R"(INSERT INTO kit_inbox (consumer, event_id, event_type, processed_at) VALUES
+               ('c', gen_random_uuid(), 't', now() - interval '31 days'),
+               ('c', gen_random_uuid(), 't', now() - interval '29 days'))");
+  });
+  EXPECT_EQ(pool_->in_transaction([](pqxx::work& tx) { return OutboxRelay::prune(tx); }), 2);
+  auto left = pool_->in_transaction([](pqxx::work& tx) {
+    return std::pair{tx.exec("SELECT count(*) FROM kit_outbox")[0][0].as<int>(),
+                     tx.exec("SELECT count(*) FROM kit_inbox")[0][0].as<int>()};
+  });
+  EXPECT_EQ(left.first, 2);   // the recent sent row and the unsent one
+  EXPECT_EQ(left.second, 1);  // the 29-day-old id
+  EXPECT_EQ(unsent(), 1);
+}
+
 TEST_F(OutboxTest, BrokerOutageDelaysEventsWithoutLosingThem) {
   OutboxRelay::Options options;
   options.delivery_timeout = std::chrono::seconds(2);
