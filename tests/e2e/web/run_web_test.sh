@@ -41,31 +41,11 @@ bash "$web_src/npm_build.sh" --deps-only || fail "npm ci in gateway/web failed"
   fi
 ) || fail "npm ci in tests/e2e/web failed"
 
-export AFTERCARE_LOCAL_STATE=$repo/.state/web
-export AFTERCARE_PG_PORT=23432 AFTERCARE_REDIS_PORT=23379 AFTERCARE_HTTP_PORT=23080
-export AFTERCARE_GRPC_PORT_BASE=23051 AFTERCARE_METRICS_PORT_BASE=23101
-export AFTERCARE_SKIP_BUILD=1 AFTERCARE_JWT_SECRET=web-e2e-secret AFTERCARE_DEV_LOGIN=1
-export AFTERCARE_WEB_ROOT=$dist
-
-rc=1
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  if ((rc != 0)) && [[ -d $AFTERCARE_LOCAL_STATE/logs ]]; then
-    rm -rf -- "$build/e2e-logs/web"
-    mkdir -p "$build/e2e-logs" && cp -r -- "$AFTERCARE_LOCAL_STATE/logs" "$build/e2e-logs/web" 2>/dev/null &&
-      echo "web_console_e2e: stack logs kept in $build/e2e-logs/web" >&2
-  fi
-  "$repo/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$repo/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true # leftovers of a killed run
-"$repo/deploy/local/up.sh" >/dev/null
+export AFTERCARE_DEV_LOGIN=1 AFTERCARE_WEB_ROOT=$dist AFTERCARE_CHROMIUM=$chromium
 rm -rf -- "$artifacts"
 mkdir -p "$artifacts"
-AFTERCARE_CHROMIUM=$chromium node "$here/console_test.mjs" "http://127.0.0.1:$AFTERCARE_HTTP_PORT" "$artifacts" &&
-  rc=0 || rc=$?
+rc=0
+"$repo/tests/e2e/on_private_stack.sh" web 23000 \
+  bash -c 'node "$1" "$AFTERCARE_GATEWAY" "$2"' _ "$here/console_test.mjs" "$artifacts" || rc=$?
 echo "web_console_e2e: screenshots in $artifacts" >&2
 exit "$rc"
