@@ -66,6 +66,10 @@ class PgPool {
   int leased_ = 0;
 };
 
+// A PostgreSQL text[] literal with every element quoted and escaped, for binding as $n::text[]
+// (libpqxx 6 binds no arrays).
+std::string text_array(const std::vector<std::string>& items);
+
 // libpqxx 6 has no std::optional parameters: bind NULL when the value is empty.
 inline const char* nullable(const std::string& s) {
   return s.empty() ? nullptr : s.c_str();

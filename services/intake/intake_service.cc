@@ -731,12 +731,16 @@ Status IntakeServiceImpl::OpenTicket(grpc::ServerContext* context, const v1::Ope
           if (!r->idempotency_key().empty() &&
               store::find_by_idempotency_key(tx, actor_of(caller), r->idempotency_key(), nullptr))
             return std::nullopt;  // a replay needs no number
+          // Bad input must change nothing, not even the counter: the report's own checks first
+          // (the ticket transaction repeats them and answers the error).
           auto project = store::find_project(tx, r->project_id());
           if (!project) return std::nullopt;
-          absl::TimeZone zone;
-          if (!absl::LoadTimeZone(project->timezone(), &zone))
-            absl::LoadTimeZone(kDefaultTimeZone, &zone);
-          std::string day = domain::format_day(domain::local_day(reported_at, zone));
+          auto unit = store::find_unit(tx, r->unit_id());
+          if (!unit || unit->project_id() != r->project_id()) return std::nullopt;
+          ProjectRules rules = load_rules(tx, *project, reported_at);
+          if (!domain::check_reported_at(reported_at, now, rules.policy).empty())
+            return std::nullopt;
+          std::string day = domain::format_day(domain::local_day(reported_at, rules.zone));
           // No WAL flush of its own: the ticket that uses the number commits later, and that
           // commit flushes this one with it; a number lost in a crash was never used.
           tx.exec0("SET LOCAL synchronous_commit = off");

@@ -8,6 +8,8 @@
 
 namespace aftercare::billing::store {
 
+using kit::text_array;
+
 namespace v1 = aftercare::v1;
 
 namespace {
@@ -296,20 +298,6 @@ google::protobuf::Timestamp timestamp_from_us(int64_t us) {
 
 int64_t us_from_timestamp(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1000000 + ts.nanos() / 1000;
-}
-
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
 }
 
 v1::Event envelope(const std::string& type, const std::string& project_id,

@@ -233,7 +233,5 @@ aftercare::v1::Event envelope(const std::string& type, const std::string& projec
 
 google::protobuf::Timestamp timestamp_from_us(int64_t us);
 int64_t us_from_timestamp(const google::protobuf::Timestamp& ts);
-// ARRAY literal of text values for $n::text[] parameters.
-std::string text_array(const std::vector<std::string>& values);
 
 }  // namespace aftercare::billing::store

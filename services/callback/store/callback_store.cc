@@ -8,6 +8,8 @@
 #include "common/pg.h"
 
 namespace aftercare::callback::store {
+
+using kit::text_array;
 namespace {
 
 namespace v1 = aftercare::v1;
@@ -185,22 +187,6 @@ std::string micros(absl::Time t) {
 }
 std::string micros(const std::optional<absl::Time>& t) {
   return t ? micros(*t) : std::string();
-}
-
-// A PostgreSQL text[] literal, every element quoted; "" for none (-> NULL with nullable).
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
 }
 
 void set_micros(google::protobuf::Timestamp* out, const pqxx::field& f) {

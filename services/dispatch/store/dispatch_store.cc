@@ -5,6 +5,8 @@
 #include "dispatch/domain/names.h"
 
 namespace aftercare::dispatch::store {
+
+using kit::text_array;
 namespace {
 
 using aftercare::v1::WorkOrder;
@@ -220,20 +222,6 @@ aftercare::v1::Party party_from_row(const pqxx::row& r) {
 }
 
 }  // namespace
-
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 std::string sql_time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());

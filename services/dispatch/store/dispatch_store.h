@@ -21,8 +21,6 @@ namespace aftercare::dispatch::store {
 
 // "2026-11-22T10:00:00.123456+00:00".
 std::string sql_time(absl::Time t);
-// A PostgreSQL text[] literal: every element quoted, '"' and '\' escaped.
-std::string text_array(const std::vector<std::string>& items);
 inline pqxx::binarystring bytes(const std::string& s) {
   return pqxx::binarystring(s.data(), s.size());
 }

@@ -1,10 +1,13 @@
 #include "dispatch/store/technician_store.h"
 
 #include "absl/strings/str_split.h"
+#include "common/pg.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/store/dispatch_store.h"
 
 namespace aftercare::dispatch::store {
+
+using kit::text_array;
 namespace {
 
 constexpr const char* kColumns = R"(

@@ -116,7 +116,7 @@ void attach_attempts(pqxx::work& tx, std::vector<WebhookDelivery>& deliveries) {
     ids.push_back(d.delivery_id());
     by_id[d.delivery_id()] = &d;
   }
-  for (const auto& row : tx.exec_params(kAttempts, text_array(ids))) {
+  for (const auto& row : tx.exec_params(kAttempts, kit::text_array(ids))) {
     auto it = by_id.find(row[0].as<std::string>());
     if (it == by_id.end()) continue;
     aftercare::v1::WebhookAttempt* a = it->second->add_attempt_log();

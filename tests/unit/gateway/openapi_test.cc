@@ -120,10 +120,10 @@ TEST(OpenApi, UsesTheCodecConventions) {
 }
 
 TEST(OpenApi, CommittedCopyMatchesTheGenerator) {
-  // tests/unit/gateway/openapi_test.cc -> <repo>/gateway/openapi.json
+  // The checkout's path comes from CMake: __FILE__ is relative when ccache rewrites paths
+  // (tests/run sets CCACHE_BASEDIR so clean clones share the cache).
   std::filesystem::path file =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
-      "gateway" / "openapi.json";
+      std::filesystem::path(AFTERCARE_SOURCE_DIR) / "gateway" / "openapi.json";
   std::ifstream in(file);
   ASSERT_TRUE(in) << "cannot read " << file;
   std::stringstream committed;
