@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     host.add_consumer({"billing.dispatch", {"aftercare.dispatch.v1"}}, apply);
     // Reminders before the due date and overdue notices, once per invoice.
     const auto interval =
-        std::chrono::seconds(std::stoi(kit::env_or("AFTERCARE_BILLING_SWEEP_INTERVAL_S", "30")));
+        std::chrono::seconds(kit::env_int("AFTERCARE_BILLING_SWEEP_INTERVAL_S", 30, 1));
     host.add_worker("billing-sweeper", [&ops, interval](std::stop_token stop) {
       std::mutex mu;
       std::condition_variable_any wake;

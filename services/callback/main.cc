@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
     host.add_consumer({callback::kDispatchConsumer, {"aftercare.dispatch.v1"}}, applier);
     host.add_consumer({callback::kIntakeConsumer, {"aftercare.intake.v1"}}, applier);
     // Periodic and warranty-expiry callbacks; idempotent, so replicas may all run it.
-    auto interval = std::chrono::seconds(
-        std::stoi(kit::env_or("AFTERCARE_CALLBACK_GENERATOR_INTERVAL_S", "60")));
+    auto interval =
+        std::chrono::seconds(kit::env_int("AFTERCARE_CALLBACK_GENERATOR_INTERVAL_S", 60, 1));
     host.add_worker("outreach-generator", [&host, interval](std::stop_token stop) {
       std::mutex mu;
       std::condition_variable_any wake;

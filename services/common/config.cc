@@ -76,6 +76,21 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value && *value ? std::string(value) : fallback;
 }
 
+int env_int(const char* name, int fallback, int min) {
+  std::string text = env_or(name, std::to_string(fallback));
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || value < min)
+    throw std::invalid_argument(std::string(name) + " must be an integer >= " +
+                                std::to_string(min) + ", got '" + text + "'");
+  return value;
+}
+
 ServiceDefaults defaults_for(const std::string& service) {
   static const char* const kOrder[] = {"intake", "dispatch", "callback", "loyalty", "billing"};
   for (int i = 0; i < 5; ++i)

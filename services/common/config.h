@@ -48,4 +48,8 @@ std::string resolve_kafka_bootstrap(const Config& config);
 // Reads an environment variable or returns the fallback.
 std::string env_or(const char* name, const std::string& fallback);
 
+// An integer setting of a service's own (sweeper periods, sender counts): the variable, else
+// `fallback`; anything but a whole number >= `min` stops the start with a message naming it.
+int env_int(const char* name, int fallback, int min = 0);
+
 }  // namespace aftercare::kit

@@ -5,48 +5,28 @@
 #include "dispatch/dispatch_service.h"
 #include "dispatch/store/webhook_sender.h"
 
-namespace {
-
-// A non-negative integer setting from the environment (the kit's AFTERCARE_* convention).
-int int_setting(const char* name, const char* fallback, int min) {
-  std::string text = aftercare::kit::env_or(name, fallback);
-  size_t used = 0;
-  int value = 0;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || value < min)
-    throw std::invalid_argument(std::string(name) + " must be an integer >= " +
-                                std::to_string(min) + ", got '" + text + "'");
-  return value;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace aftercare;
   try {
     kit::ServiceHost host(kit::load_config("dispatch", argc, argv));
     // Late-builder sweeper and appointment reminders; at most 30 s apart by default.
     auto sweep_interval =
-        std::chrono::seconds(int_setting("AFTERCARE_DISPATCH_SWEEP_INTERVAL_S", "30", 1));
+        std::chrono::seconds(kit::env_int("AFTERCARE_DISPATCH_SWEEP_INTERVAL_S", 30, 1));
     // Webhooks: how often idle senders look for due deliveries, how long an endpoint gets to
     // connect and answer, how many deliveries are posted at once (each holds a connection of
     // the pool while it posts), and whether endpoints may be on private networks.
     dispatch::WebhookSender::Options webhook;
     webhook.poll_interval =
-        std::chrono::milliseconds(int_setting("AFTERCARE_DISPATCH_WEBHOOK_POLL_MS", "1000", 10));
+        std::chrono::milliseconds(kit::env_int("AFTERCARE_DISPATCH_WEBHOOK_POLL_MS", 1000, 10));
     webhook.timeout = std::chrono::milliseconds(
-        int_setting("AFTERCARE_DISPATCH_WEBHOOK_TIMEOUT_MS", "10000", 100));
-    int senders = int_setting("AFTERCARE_DISPATCH_WEBHOOK_SENDERS", "2", 0);
+        kit::env_int("AFTERCARE_DISPATCH_WEBHOOK_TIMEOUT_MS", 10000, 100));
+    int senders = kit::env_int("AFTERCARE_DISPATCH_WEBHOOK_SENDERS", 2, 0);
     if (senders >= host.config().db_pool_size)
       throw std::invalid_argument(
           "AFTERCARE_DISPATCH_WEBHOOK_SENDERS must be below AFTERCARE_DB_POOL_SIZE");
     dispatch::DispatchOptions options;
     options.webhook_allow_private_urls =
-        int_setting("AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS", "0", 0) != 0;
+        kit::env_int("AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS", 0, 0) != 0;
 
     host.migrate(generated::dispatch_migrations());
     dispatch::DispatchServiceImpl service(host.db(), host.outbox(), options);

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         {"loyalty.callback", {"aftercare.callback.v1"}},
         [&](pqxx::work& tx, const v1::Event& e) { service.HandleCallbackEvent(tx, e); });
     // Expired holds, points expiry and tier review; AFTERCARE_LOYALTY_SWEEP_S (default 60).
-    const int sweep_s = std::stoi(kit::env_or("AFTERCARE_LOYALTY_SWEEP_S", "60"));
+    const int sweep_s = kit::env_int("AFTERCARE_LOYALTY_SWEEP_S", 60, 1);
     host.add_worker("loyalty.sweeper", [&service, sweep_s](std::stop_token stop) {
       service.RunSweeper(stop, absl::Seconds(sweep_s > 0 ? sweep_s : 60));
     });

@@ -47,6 +47,18 @@ TEST(Config, RejectsUnknownFlagsAndBadNumbers) {
   EXPECT_THROW(load_config("intake", 2, argv3), std::invalid_argument);
 }
 
+TEST(Config, ServiceIntegerSettingsAreWholeNumbersAtLeastTheMinimum) {
+  unsetenv("AFTERCARE_TEST_INT");
+  EXPECT_EQ(env_int("AFTERCARE_TEST_INT", 30, 1), 30);
+  setenv("AFTERCARE_TEST_INT", "7", 1);
+  EXPECT_EQ(env_int("AFTERCARE_TEST_INT", 30, 1), 7);
+  for (const char* bad : {"4x", "0", "-3", "lots", "1.5"}) {
+    setenv("AFTERCARE_TEST_INT", bad, 1);
+    EXPECT_THROW(env_int("AFTERCARE_TEST_INT", 30, 1), std::invalid_argument) << bad;
+  }
+  unsetenv("AFTERCARE_TEST_INT");
+}
+
 TEST(Config, BootstrapFallsBackToTheFileAndExplainsWhenMissing) {
   Config c;
   EXPECT_THROW(resolve_kafka_bootstrap(c), std::runtime_error);
