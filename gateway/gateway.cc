@@ -1,17 +1,12 @@
 #include "gateway/gateway.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
-#include <grpcpp/impl/codegen/client_unary_call.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
-#include <grpcpp/impl/codegen/rpc_method.h>
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio.hpp>
+#include <csignal>
 #include <fstream>
-#include <functional>
-#include <regex>
 #include <thread>
 
 #include "aftercare/v1/billing.pb.h"
@@ -19,83 +14,29 @@
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/intake.pb.h"
 #include "aftercare/v1/loyalty.pb.h"
-#include "common/call.h"
+#include "common/config.h"
 #include "common/json_codec.h"
 #include "common/log.h"
-#include "common/trace.h"
+#include "gateway/authenticate.h"
+#include "gateway/authorize.h"
+#include "gateway/bind.h"
 #include "gateway/jwt.h"
 #include "gateway/openapi.h"
+#include "gateway/partner_feed.h"
+#include "gateway/settings.h"
+#include "gateway/stream_limits.h"
 
 namespace aftercare::gateway {
 
-using kit::from_json;
-using kit::to_json;
-namespace {
-
+namespace net = boost::asio;
 using google::protobuf::Message;
 using json = nlohmann::json;
+using kit::to_json;
 
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
-                  "application/json; charset=utf-8");
-}
+namespace {
 
-void send_error(httplib::Response& res, int status, const std::string& code,
-                const std::string& message) {
-  send_json(res, status, {{"error", {{"code", code}, {"message", message}}}});
-}
-
-// aftercare.v1.IntakeService.OpenTicket -> "intake"
-std::string service_of(const std::string& rpc) {
-  static const std::map<std::string, std::string> kServices = {{"IntakeService", "intake"},
-                                                               {"DispatchService", "dispatch"},
-                                                               {"CallbacksService", "callback"},
-                                                               {"LoyaltyService", "loyalty"},
-                                                               {"BillingService", "billing"}};
-  auto first = rpc.find('.', std::string("aftercare.v1.").size());
-  std::string name =
-      rpc.substr(std::string("aftercare.v1.").size(), first - std::string("aftercare.v1.").size());
-  auto it = kServices.find(name);
-  return it == kServices.end() ? "" : it->second;
-}
-
-const google::protobuf::MethodDescriptor* method_of(const std::string& rpc) {
-  auto dot = rpc.rfind('.');
-  const auto* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(rpc.substr(0, dot));
-  return service ? service->FindMethodByName(rpc.substr(dot + 1)) : nullptr;
-}
-
-std::unique_ptr<Message> new_message(const google::protobuf::Descriptor* d) {
-  return std::unique_ptr<Message>(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
-}
-
-// "/v1/tickets/{ticket_id}" -> regex and the parameter names in order.
-std::pair<std::string, std::vector<std::string>> compile_pattern(const std::string& pattern) {
-  std::string regex;
-  std::vector<std::string> names;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '{') {
-      auto close = pattern.find('}', i);
-      names.push_back(pattern.substr(i + 1, close - i - 1));
-      regex += "([^/]+)";
-      i = close;
-    } else if (std::string(".+*?()[]^$|\\").find(pattern[i]) != std::string::npos) {
-      regex += std::string("\\") + pattern[i];
-    } else {
-      regex += pattern[i];
-    }
-  }
-  return {regex, names};
-}
-
-std::string fnv1a(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  return std::to_string(h);
-}
+constexpr const char* kListPartnerEvents = "aftercare.v1.DispatchService.ListPartnerEvents";
+constexpr int kCatchUpPage = 100;
 
 // "2026-11" (month), "2026-W07" (ISO week), "2026-Q2" (quarter).
 bool parse_period(const std::string& text, aftercare::v1::ReportPeriod* out) {
@@ -117,55 +58,10 @@ bool parse_period(const std::string& text, aftercare::v1::ReportPeriod* out) {
   return true;
 }
 
-kit::Caller caller_of(const Claims& c) {
-  return {c.sub, c.role, c.projects, c.units, c.party_id};
-}
-
-// One access line per request, under the request's trace (the log line carries trace_id). The
-// path only, never the query string (it may hold personal data).
-void access_log(const httplib::Request& req, const httplib::Response& res,
-                const kit::Caller& caller, std::chrono::steady_clock::time_point started) {
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("access method={} path={} status={} latency_ms={:.1f} role={} sub={}", req.method,
-               req.path, res.status, ms, caller.role.empty() ? "-" : caller.role,
-               caller.sub.empty() ? "-" : caller.sub);
-}
-
-const std::set<std::string> kRoles = {"owner",      "agent",   "verifier",   "dispatcher", "crew",
-                                      "contractor", "builder", "supervisor", "finance",    "admin"};
-
-}  // namespace
-
-std::pair<int, std::string> http_status_of(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return {200, "ok"};
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return {400, "invalid_argument"};
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return {401, "unauthenticated"};
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return {403, "permission_denied"};
-    case grpc::StatusCode::NOT_FOUND:
-      return {404, "not_found"};
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return {409, "already_exists"};
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return {409, "failed_precondition"};
-    case grpc::StatusCode::ABORTED:
-      return {409, "aborted"};
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return {429, "resource_exhausted"};
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return {501, "unimplemented"};
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return {503, "unavailable"};
-    default:
-      return {500, "internal"};
-  }
+// One SSE event per feed entry: its cursor as id, so EventSource resumes with Last-Event-ID.
+std::string sse_event(const aftercare::v1::PartnerEvent& e) {
+  return "id: " + e.cursor() + "\nevent: " + e.event().type() + "\ndata: " + to_json(e).dump() +
+         "\n\n";
 }
 
 // Pulls every service's generated descriptors into the binary: the route table names methods
@@ -180,385 +76,658 @@ void register_service_descriptors() {
       throw std::logic_error("no service in " + d->file()->name());
 }
 
+}  // namespace
+
+GatewayConfig config_from_env() {
+  using kit::env_or;
+  GatewayConfig config;
+  config.http_addr = env_or("AFTERCARE_HTTP_ADDR", config.http_addr);
+  config.http_port = read_setting(kHttpPort);
+  config.jwt_secret = env_or("AFTERCARE_JWT_SECRET", config.jwt_secret);
+  config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
+  config.rate_per_second = read_setting(kRatePerSecond);
+  config.rate_burst = read_setting(kRateBurst);
+  config.web_root = env_or("AFTERCARE_WEB_ROOT", default_web_root());
+  if (config.web_root == "none") config.web_root.clear();
+  config.dev_login = env_or("AFTERCARE_DEV_LOGIN", "0") == "1";
+  for (const char* svc : {"intake", "dispatch", "callback", "loyalty", "billing"}) {
+    std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
+    for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
+    config.service_addrs[svc] =
+        env_or(env.c_str(), "127.0.0.1:" + std::to_string(kit::defaults_for(svc).grpc_port));
+  }
+  config.streams_per_subject = read_setting(kStreamsPerSubject);
+  config.streams_max = read_setting(kStreamsTotal);
+  config.limits.header_timeout = std::chrono::seconds(read_setting(kHeaderTimeoutS));
+  config.limits.idle_timeout = std::chrono::seconds(read_setting(kIdleTimeoutS));
+  config.limits.body_timeout = std::chrono::seconds(read_setting(kBodyTimeoutS));
+  config.limits.write_timeout = std::chrono::seconds(read_setting(kWriteTimeoutS));
+  config.limits.max_header_bytes = static_cast<size_t>(read_setting(kMaxHeaderBytes));
+  config.limits.stream_backlog_bytes = static_cast<size_t>(read_setting(kStreamBacklogBytes));
+  config.max_body_bytes = static_cast<size_t>(read_setting(kMaxBodyBytes));
+  config.heartbeat = std::chrono::seconds(read_setting(kHeartbeatS));
+  config.shutdown_grace = std::chrono::seconds(read_setting(kShutdownGraceS));
+  config.io_threads = read_setting(kIoThreads);
+  config.workers = read_setting(kWorkers);
+  return config;
+}
+
+// One HTTP request on its way through the stages.
+struct Gateway::Request {
+  HttpRequest http;
+  std::shared_ptr<HttpExchange> exchange;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  kit::TraceContext trace;
+  kit::Caller caller;
+};
+
+struct Gateway::Timers {
+  explicit Timers(net::io_context& io) : heartbeat(io), shutdown(io), guard(io.get_executor()) {}
+  net::steady_timer heartbeat, shutdown;
+  net::executor_work_guard<net::io_context::executor_type> guard;
+};
+
+// A partner stream (SSE) or a waiting long-poll: a subscriber of its party's shared feed,
+// holding a stream slot while it lasts.
+class Gateway::Stream : public FeedSubscriber, public std::enable_shared_from_this<Stream> {
+ public:
+  Stream(Gateway& g, std::shared_ptr<Request> r, std::string party, StreamSlots::Lease lease)
+      : gateway(g), request(std::move(r)), party(std::move(party)), lease(std::move(lease)) {}
+  virtual void heartbeat() {}
+  virtual void shutdown() = 0;
+  // The stream is over: leave the feed, free the slot.
+  void release() {
+    std::lock_guard lock(mu);
+    over = true;
+    membership.reset();
+    lease.reset();
+  }
+  void joined(FeedHub::Membership m) {
+    std::lock_guard lock(mu);
+    if (!over) membership = std::move(m);
+  }
+
+  Gateway& gateway;
+  std::shared_ptr<Request> request;
+  const std::string party;
+  std::mutex mu;
+  bool over = false;
+  StreamSlots::Lease lease;
+  FeedHub::Membership membership;
+};
+
+class Gateway::SseStream : public Gateway::Stream {
+ public:
+  using Stream::Stream;
+  bool opened = false;  // only touched by the catch-up chain, which runs one step at a time
+
+  void deliver(const std::vector<aftercare::v1::PartnerEvent>& events) override {
+    std::string chunk;
+    for (const auto& e : events) chunk += sse_event(e);
+    request->exchange->write(std::move(chunk));
+  }
+  void fail(const grpc::Status& status) override {
+    request->exchange->write(
+        "event: error\ndata: " + json{{"message", status.error_message()}}.dump() + "\n\n");
+  }
+  // An SSE comment: proxies see traffic and keep the connection; EventSource ignores it.
+  void heartbeat() override { request->exchange->write(": keep-alive\n\n"); }
+  void shutdown() override {
+    request->exchange->end(
+        "event: shutdown\nretry: 2000\ndata: " +
+        json{{"message", "the gateway is shutting down; reconnect with Last-Event-ID"}}.dump() +
+        "\n\n");
+    release();
+  }
+};
+
+class Gateway::LongPoll : public Gateway::Stream {
+ public:
+  LongPoll(Gateway& g, std::shared_ptr<Request> r, std::string party, StreamSlots::Lease lease,
+           std::string after, int wait_s)
+      : Stream(g, std::move(r), std::move(party), std::move(lease)),
+        after(std::move(after)),
+        deadline(std::chrono::steady_clock::now() + std::chrono::seconds(wait_s)),
+        strand(net::make_strand(*g.io_)),
+        timer(strand) {}
+  // The timer is only touched on its strand (the answer may come from any thread).
+  void start_timer() {
+    auto self = std::static_pointer_cast<LongPoll>(shared_from_this());
+    net::dispatch(strand, [self] {
+      self->timer.expires_at(self->deadline);
+      self->timer.async_wait([self](boost::system::error_code ec) {
+        if (!ec) self->answer({});
+      });
+    });
+  }
+  void deliver(const std::vector<aftercare::v1::PartnerEvent>& events) override { answer(events); }
+  void fail(const grpc::Status&) override {}  // the wait ends with what there is
+  void shutdown() override { answer({}); }
+
+  // Once: the events (or none when the wait is over), off the feed's lock.
+  void answer(std::vector<aftercare::v1::PartnerEvent> events) {
+    if (answered.exchange(true)) return;
+    auto self = std::static_pointer_cast<LongPoll>(shared_from_this());
+    net::post(strand, [self] { self->timer.cancel(); });
+    net::post(*gateway.workers_, [self, events = std::move(events)] {
+      self->release();
+      aftercare::v1::ListPartnerEventsResponse out;
+      for (const auto& e : events) *out.add_events() = e;
+      out.set_next_cursor(events.empty() ? self->after : events.back().cursor());
+      auto res = json_response(200, to_json(out));
+      res.set_header("traceparent", self->request->trace.traceparent());
+      self->gateway.finish(*self->request, std::move(res));
+      self->gateway.unregister_stream(self.get());
+    });
+  }
+
+  std::string after;  // set before the stream joins the feed, read after
+  std::chrono::steady_clock::time_point deadline;
+  std::atomic<bool> answered{false};
+  net::strand<net::io_context::executor_type> strand;
+  net::steady_timer timer;
+};
+
 Gateway::Gateway(GatewayConfig config)
     : config_(std::move(config)),
       redis_(config_.redis_addr, 8, std::chrono::milliseconds(100)),
       limiter_(redis_, config_.rate_per_second, config_.rate_burst),
       idempotency_(redis_, std::chrono::hours(24)),
+      idempotency_stage_(idempotency_),
       web_(config_.web_root),
-      http_(std::make_unique<httplib::Server>()) {
+      openapi_(openapi_text()),
+      slots_(StreamSlots::create(config_.streams_per_subject, config_.streams_max)) {
+  // A write to a socket the peer has closed (a Redis connection, a client) must be an error,
+  // not the end of the process (cpp-httplib's server used to set this).
+  std::signal(SIGPIPE, SIG_IGN);
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [name, addr] : config_.service_addrs)
-    channels_[name] = kit::service_channel(addr);
-
-  // Long-lived partner streams hold a thread each: give the pool room.
-  http_->new_task_queue = [] { return new httplib::ThreadPool(64); };
-  // httplib refuses anything above the largest route's limit; handle() applies each route's own.
-  size_t largest_body = config_.max_body_bytes;
-  for (const Route& route : routes()) largest_body = std::max(largest_body, route.max_body_bytes);
-  http_->set_payload_max_length(largest_body);
-  http_->set_read_timeout(10, 0);
-  http_->set_write_timeout(10, 0);
-  http_->set_keep_alive_max_count(1000);
-  // cpp-httplib writes a response's headers and body separately: with Nagle's algorithm on, the
-  // body waits for the client's delayed ACK of the headers, ~40 ms on every keep-alive request
-  // (tests/bench/run: GET /v1/tickets/{id} at one connection 44 ms -> 1.8 ms).
-  http_->set_tcp_nodelay(true);
-  http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    if (res.status == 413)
-      send_error(res, 400, "invalid_argument", "request body is too large");
-    else if (res.status == 404)
-      send_error(res, 404, "not_found", "no such route");
-    else
-      send_error(res, res.status, "http_error", "request refused");
-  });
-  http_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          spdlog::error("unhandled: {}", e.what());
-        }
-        send_error(res, 500, "internal", "internal error");
-      });
+    channels[name] = kit::service_channel(addr);
+  forward_ = std::make_unique<Forwarder>(std::move(channels), config_.rpc_deadline);
 
   register_service_descriptors();
   for (const auto& [section, rpc] : report_sections())
     if (!method_of(rpc))
       throw std::logic_error("report section " + section + " names an unknown method " + rpc);
+  // Every pattern is compiled here, once; a request only walks the compiled segments.
+  auto add = [&](const std::string& method, const std::string& pattern, Target t) {
+    size_t id = table_.add(method, pattern);
+    targets_.resize(id + 1);
+    targets_[id] = t;
+  };
   for (const Route& route : routes()) {
-    if (!method_of(route.rpc))
+    const auto* method = method_of(route.rpc);
+    if (!method)
       throw std::logic_error("route " + route.pattern + " names an unknown method " + route.rpc);
-    auto [regex, names] = compile_pattern(route.pattern);
-    auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
-      handle(route, req, res);
-    };
-    if (route.method == "GET")
-      http_->Get(regex, handler);
-    else if (route.method == "PUT")
-      http_->Put(regex, handler);
-    else
-      http_->Post(regex, handler);
+    add(route.method, route.pattern, {Kind::kApi, &route, method});
   }
-  http_->Get(R"(/v1/partners/([^/]+)/events)",
-             [this](const auto& req, auto& res) { partner_events(req, res); });
-  http_->Get(R"(/v1/projects/([^/]+)/reports/([^/]+))",
-             [this](const auto& req, auto& res) { report(req, res); });
-  http_->Get("/healthz", [this](const auto&, auto& res) { healthz(res); });
-  http_->Get("/openapi.json", [doc = openapi_text()](const auto&, auto& res) {
-    res.set_content(doc, "application/json; charset=utf-8");
-  });
-  http_->Get("/metrics", [this](const auto&, auto& res) {
-    res.set_content(metrics_.render(), "text/plain; version=0.0.4");
-  });
+  add("GET", "/v1/partners/{party_id}/events", {Kind::kPartnerEvents});
+  add("GET", "/v1/projects/{project_id}/reports/{period}", {Kind::kReport});
+  add("GET", "/healthz", {Kind::kHealthz});
+  add("GET", "/openapi.json", {Kind::kOpenApi});
+  add("GET", "/metrics", {Kind::kMetrics});
   // Development sign-in for the web console: off (404, like any unknown route) unless enabled.
   if (config_.dev_login) {
     spdlog::warn("dev login enabled: POST /v1/dev/login mints tokens for any role (local only)");
-    http_->Post("/v1/dev/login", [this](const auto& req, auto& res) { dev_login(req, res); });
+    add("POST", "/v1/dev/login", {Kind::kDevLogin});
   }
-  // The web console, last: only GET paths no route above matched reach it.
-  if (web_.enabled()) {
+  if (web_.enabled())
     spdlog::info("web console served at / from {}", web_.root());
-    http_->Get(R"(/.*)", [this](const auto& req, auto& res) { web(req, res); });
-  } else if (!config_.web_root.empty()) {
+  else if (!config_.web_root.empty())
     spdlog::warn("web console not served: {} has no index.html", config_.web_root);
-  }
+
+  io_ = std::make_unique<net::io_context>(config_.io_threads);
+  workers_ = std::make_unique<net::thread_pool>(static_cast<size_t>(config_.workers));
+  timers_ = std::make_unique<Timers>(*io_);
+  server_ = std::make_unique<HttpServer>(
+      *io_, config_.limits, [this](const HttpRequest& head) { return body_limit(head); },
+      [this](HttpRequest req, std::shared_ptr<HttpExchange> ex) {
+        on_request(std::move(req), std::move(ex));
+      });
+
+  FeedHub::Options feed_options;
+  feed_options.poll_wait_s = config_.feed_poll_wait_s;
+  hub_ = std::make_shared<FeedHub>(
+      // The shared poll: an async long-poll in dispatch, cancellable at shutdown.
+      [this](const kit::Caller& caller, const std::string& party, int64_t after, int wait_s,
+             FeedHub::Page done) -> std::function<void()> {
+        auto req = std::make_shared<aftercare::v1::ListPartnerEventsRequest>();
+        req->set_party_id(party);
+        req->set_after(std::to_string(after));
+        req->set_wait_seconds(wait_s);
+        auto res = std::make_shared<aftercare::v1::ListPartnerEventsResponse>();
+        auto context = std::shared_ptr<grpc::ClientContext>(
+            kit::client_context(caller, std::chrono::seconds(wait_s + 10)));
+        std::weak_ptr<grpc::ClientContext> weak = context;
+        auto channel = forward_->channels().find("dispatch");
+        if (channel == forward_->channels().end()) {
+          done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no address for dispatch"), {});
+          return [] {};
+        }
+        auto stub = std::make_shared<
+            grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>>(
+            channel->second);
+        grpc::ClientContext* raw = context.get();
+        stub->UnaryCall(raw, "/aftercare.v1.DispatchService/ListPartnerEvents", grpc::StubOptions(),
+                        req.get(), res.get(),
+                        [context, req, res, stub, done = std::move(done)](grpc::Status s) {
+                          done(std::move(s), std::move(*res));
+                        });
+        return [weak] {
+          if (auto c = weak.lock()) c->TryCancel();
+        };
+      },
+      [this](std::chrono::milliseconds delay, std::function<void()> fn) {
+        auto timer = std::make_shared<net::steady_timer>(*io_, delay);
+        timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code) { fn(); });
+      },
+      feed_options);
 }
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  stop();
+  {
+    // serve() runs the shutdown; what follows tears down what it still uses.
+    std::unique_lock lock(serve_mu_);
+    serve_done_.wait(lock, [&] { return !serving_; });
+  }
+  {
+    // A service call's completion touches this object: wait for the last (deadlines bound it).
+    std::unique_lock lock(rpcs_mu_);
+    rpcs_idle_.wait(lock, [&] { return rpcs_.load() == 0; });
+  }
+  hub_.reset();  // cancels the shared polls and waits for their callbacks
+  workers_->join();
+  {
+    std::lock_guard lock(streams_mu_);
+    streams_.clear();
+  }
+  timers_.reset();
+  server_->close();
+  io_.reset();
+  server_.reset();
+}
 
 int Gateway::bind() {
-  if (config_.http_port == 0) return http_->bind_to_any_port(config_.http_addr);
-  return http_->bind_to_port(config_.http_addr, config_.http_port) ? config_.http_port : -1;
+  return server_->bind(config_.http_addr, config_.http_port);
 }
 
 void Gateway::serve() {
-  http_->listen_after_bind();
+  {
+    std::lock_guard lock(serve_mu_);
+    if (stopping_.load()) return;
+    serving_ = true;
+  }
+  server_->start();
+  heartbeat();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config_.io_threads; ++i) threads.emplace_back([this] { io_->run(); });
+  io_->run();
+  for (auto& t : threads) t.join();
+  std::lock_guard lock(serve_mu_);
+  serving_ = false;
+  serve_done_.notify_all();
 }
+
 void Gateway::stop() {
-  http_->stop();
+  {
+    std::lock_guard lock(serve_mu_);
+    if (stopping_.exchange(true)) return;
+  }
+  net::post(*io_, [this] {
+    spdlog::info("gateway draining: {} streams, {} requests in flight", open_streams(),
+                 server_->in_flight());
+    server_->drain();
+    std::vector<std::shared_ptr<Stream>> open;
+    {
+      std::lock_guard lock(streams_mu_);
+      for (auto& [raw, weak] : streams_)
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    for (auto& s : open) s->shutdown();
+    hub_->stop();
+    shutdown_step(std::chrono::steady_clock::now() + config_.shutdown_grace);
+  });
 }
 
-std::shared_ptr<grpc::Channel> Gateway::channel_for(const std::string& rpc) {
-  auto it = channels_.find(service_of(rpc));
-  return it == channels_.end() ? nullptr : it->second;
+void Gateway::shutdown_step(std::chrono::steady_clock::time_point deadline) {
+  bool quiet = server_->in_flight() == 0 && server_->connections() == 0 &&
+               hub_->polls_in_flight() == 0 && rpcs_.load() == 0;
+  if (quiet || std::chrono::steady_clock::now() >= deadline) {
+    if (!quiet)
+      spdlog::warn("shutdown grace over: {} requests, {} connections still open",
+                   server_->in_flight(), server_->connections());
+    timers_->heartbeat.cancel();
+    timers_->guard.reset();
+    io_->stop();
+    return;
+  }
+  timers_->shutdown.expires_after(std::chrono::milliseconds(20));
+  timers_->shutdown.async_wait([this, deadline](boost::system::error_code ec) {
+    if (!ec) shutdown_step(deadline);
+  });
 }
 
-grpc::Status Gateway::unary(const std::string& rpc, const kit::Caller& caller,
-                            const Message& request, Message* response,
-                            const std::string& idempotency_key,
-                            std::chrono::milliseconds deadline) {
-  auto channel = channel_for(rpc);
-  if (!channel) return {grpc::StatusCode::UNAVAILABLE, "no address for " + service_of(rpc)};
-  auto context =
-      kit::client_context(caller, deadline.count() > 0 ? deadline : config_.rpc_deadline);
-  if (!idempotency_key.empty()) context->AddMetadata("idempotency-key", idempotency_key);
-  auto dot = rpc.rfind('.');
-  std::string path = "/" + rpc.substr(0, dot) + "/" + rpc.substr(dot + 1);
-  grpc::internal::RpcMethod method(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
-  return grpc::internal::BlockingUnaryCall<Message, Message>(channel.get(), method, context.get(),
-                                                             request, response);
+void Gateway::heartbeat() {
+  timers_->heartbeat.expires_after(config_.heartbeat);
+  timers_->heartbeat.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_.load()) return;
+    std::vector<std::shared_ptr<Stream>> open;
+    {
+      std::lock_guard lock(streams_mu_);
+      for (auto& [raw, weak] : streams_)
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    for (auto& s : open) s->heartbeat();
+    heartbeat();
+  });
 }
 
-bool Gateway::authenticate(const httplib::Request& req, httplib::Response& res,
-                           kit::Caller* caller) {
-  std::string header = req.get_header_value("Authorization");
-  if (!header.starts_with("Bearer ")) {
-    send_error(res, 401, "unauthenticated", "missing bearer token");
-    return false;
-  }
-  std::string why;
-  auto claims =
-      verify_token(config_.jwt_secret, header.substr(7), std::chrono::system_clock::now(), &why);
-  if (!claims) {
-    send_error(res, 401, "unauthenticated", why);
-    return false;
-  }
-  if (!kRoles.contains(claims->role)) {
-    send_error(res, 401, "unauthenticated", "unknown role in token");
-    return false;
-  }
-  *caller = caller_of(*claims);
-  int retry_after = 1;
-  if (!limiter_.allow(caller->sub.empty() ? "anonymous" : caller->sub, &retry_after)) {
-    res.set_header("Retry-After", std::to_string(retry_after));
-    send_error(res, 429, "rate_limited",
-               "too many requests, retry after " + std::to_string(retry_after) + " s");
-    return false;
-  }
-  return true;
+int Gateway::open_streams() const {
+  return slots_->open();
 }
 
-void Gateway::handle(const Route& route, const httplib::Request& req, httplib::Response& res) {
-  auto started = std::chrono::steady_clock::now();
-  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
-  res.set_header("traceparent", kit::current_trace().traceparent());
-  kit::Caller caller;
-  auto finish = [&] {
-    access_log(req, res, caller, started);
+void Gateway::register_stream(const std::shared_ptr<Stream>& s) {
+  std::lock_guard lock(streams_mu_);
+  streams_[s.get()] = s;
+}
+
+void Gateway::unregister_stream(const Stream* s) {
+  std::lock_guard lock(streams_mu_);
+  streams_.erase(s);
+}
+
+size_t Gateway::body_limit(const HttpRequest& head) const {
+  if (auto m = table_.find(head.method, head.raw_path)) {
+    const Target& t = targets_[m->id];
+    if (t.route && t.route->max_body_bytes) return t.route->max_body_bytes;
+  }
+  return config_.max_body_bytes;
+}
+
+void Gateway::on_request(HttpRequest req, std::shared_ptr<HttpExchange> exchange) {
+  auto r = std::make_shared<Request>();
+  r->http = std::move(req);
+  r->exchange = std::move(exchange);
+  // The stages block briefly (Redis, JWT): off the I/O threads.
+  net::post(*workers_, [this, r] { dispatch(r); });
+}
+
+void Gateway::dispatch(const std::shared_ptr<Request>& r) {
+  auto scope = kit::TraceScope::from_header(r->http.header("traceparent"));
+  r->trace = kit::current_trace();
+  try {
+    auto m = table_.find(r->http.method, r->http.raw_path);
+    if (!m) {
+      // The web console, last: only GET paths no route matched reach it.
+      if ((r->http.method == "GET" || r->http.method == "HEAD") && web_.enabled())
+        return send_plain(*r, web(r->http));
+      return send_plain(*r, error_response(404, "not_found", "no such route"));
+    }
+    const Target& t = targets_[m->id];
+    switch (t.kind) {
+      case Kind::kApi:
+        return api(t, table_.pattern(m->id).names(), m->params, r);
+      case Kind::kPartnerEvents:
+        return partner_events(m->params[0], r);
+      case Kind::kReport:
+        return report(m->params[0], m->params[1], r);
+      case Kind::kHealthz:
+        return send_plain(*r, healthz());
+      case Kind::kOpenApi: {
+        HttpResponse res;
+        res.content_type = "application/json; charset=utf-8";
+        res.body = openapi_;
+        return send_plain(*r, std::move(res));
+      }
+      case Kind::kMetrics: {
+        metrics_.gauge("aftercare_gateway_streams_open", "open partner streams and long-polls")
+            .set(slots_->open());
+        metrics_.gauge("aftercare_gateway_connections", "open HTTP connections")
+            .set(server_->connections());
+        const auto& c = server_->counters();
+        metrics_
+            .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
+                   {{"reason", "header_timeout"}})
+            .set(static_cast<int64_t>(c.header_timeouts.load()));
+        metrics_
+            .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
+                   {{"reason", "slow_reader"}})
+            .set(static_cast<int64_t>(c.slow_readers.load()));
+        HttpResponse res;
+        res.content_type = "text/plain; version=0.0.4";
+        res.body = metrics_.render();
+        return send_plain(*r, std::move(res));
+      }
+      case Kind::kDevLogin: {
+        HttpResponse res = dev_login(r->http, &r->caller);
+        return finish(*r, std::move(res));
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled: {}", e.what());
+    send_plain(*r, error_response(500, "internal", "internal error"));
+  }
+}
+
+void Gateway::send_plain(Request& r, HttpResponse res) {
+  r.exchange->send(std::move(res));
+}
+
+// One access line per request, under the request's trace (the log line carries trace_id). The
+// path only, never the query string (it may hold personal data).
+void Gateway::finish(Request& r, HttpResponse res, const Route* route) {
+  kit::TraceScope scope(r.trace);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
+  spdlog::info("access method={} path={} status={} latency_ms={:.1f} role={} sub={}", r.http.method,
+               r.http.path, res.status, seconds * 1000, r.caller.role.empty() ? "-" : r.caller.role,
+               r.caller.sub.empty() ? "-" : r.caller.sub);
+  if (route) {
     metrics_
-        .counter(
-            "aftercare_gateway_requests_total", "HTTP requests by route and status",
-            {{"route", route.method + " " + route.pattern}, {"status", std::to_string(res.status)}})
+        .counter("aftercare_gateway_requests_total", "HTTP requests by route and status",
+                 {{"route", route->method + " " + route->pattern},
+                  {"status", std::to_string(res.status)}})
         .inc();
     metrics_
         .histogram("aftercare_gateway_request_seconds", "HTTP request latency",
-                   {{"route", route.pattern}})
-        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  };
-  if (!authenticate(req, res, &caller)) return finish();
-  if (!route.roles.empty() && !route.roles.contains(caller.role)) {
-    send_error(res, 403, "permission_denied",
-               "role " + caller.role + " may not call " + route.method + " " + route.pattern);
-    return finish();
+                   {{"route", route->pattern}})
+        .observe(seconds);
   }
-  if (size_t limit = route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
-      req.body.size() > limit) {
-    send_error(res, 400, "invalid_argument",
-               "request body is too large (limit " + std::to_string(limit) + " bytes)");
-    return finish();
-  }
-  auto [regex, names] = compile_pattern(route.pattern);
-  json url = json::object();
-  for (size_t i = 0; i < names.size() && i + 1 < req.matches.size(); ++i) {
-    std::string value = httplib::detail::decode_url(req.matches[i + 1].str(), false);
-    if (names[i] == route.owner_param && caller.is("owner") && value != caller.sub) {
-      send_error(res, 404, "not_found", names[i] + " " + value + " not found");
-      return finish();
-    }
-    auto renamed = route.renames.find(names[i]);
-    url[renamed == route.renames.end() ? names[i] : renamed->second] = value;
-  }
-  for (const auto& [key, value] : req.params) {
-    if (url.contains(key)) {
-      send_error(res, 400, "invalid_argument", key + ": given twice");
-      return finish();
-    }
-    url[key] = value;
-  }
-
-  const auto* method = method_of(route.rpc);
-  if (!method) {
-    send_error(res, 500, "internal", "route without a method: " + route.rpc);
-    return finish();
-  }
-  auto request = new_message(method->input_type());
-  auto response = new_message(method->output_type());
-  if (!req.body.empty() && route.method != "GET") {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-      send_error(res, 400, "invalid_argument", "body is not valid JSON");
-      return finish();
-    }
-    if (!body.is_object()) {
-      send_error(res, 400, "invalid_argument", "body must be a JSON object");
-      return finish();
-    }
-    for (const auto& [key, value] : url.items())
-      if (body.contains(key) && !(body[key].is_string() && body[key] == value)) {
-        send_error(res, 400, "invalid_argument", key + ": the body disagrees with the URL");
-        return finish();
-      }
-    if (std::string err = from_json(body, request.get()); !err.empty()) {
-      send_error(res, 400, "invalid_argument", err);
-      return finish();
-    }
-  }
-  if (std::string err = from_json(url, request.get(), /*from_url=*/true); !err.empty()) {
-    send_error(res, 400, "invalid_argument", err);
-    return finish();
-  }
-
-  // Idempotent creates: the first answer is replayed for the same caller and key.
-  std::string key = req.get_header_value("Idempotency-Key");
-  if (key.size() > 200) {
-    send_error(res, 400, "invalid_argument", "Idempotency-Key is longer than 200 characters");
-    return finish();
-  }
-  std::string idem_key, request_hash;
-  bool claimed = false;
-  if (route.idempotent_create && !key.empty()) {
-    if (const auto* f = request->GetDescriptor()->FindFieldByName("idempotency_key");
-        f && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING)
-      request->GetReflection()->SetString(request.get(), f, key);
-    idem_key = caller.sub + ":" + route.method + " " + route.pattern + ":" + key;
-    request_hash = fnv1a(req.path + "\n" + req.body);
-    if (auto earlier = idempotency_.claim(idem_key, request_hash, &claimed)) {
-      if (earlier->request_hash != request_hash)
-        send_error(res, 409, "idempotency_key_reused",
-                   "Idempotency-Key was used for a different request");
-      else if (earlier->status == 0)
-        send_error(res, 409, "request_in_progress",
-                   "the first request with this Idempotency-Key is still running");
-      else {
-        res.status = earlier->status;
-        res.set_header("Idempotent-Replayed", "true");
-        res.set_content(earlier->body, "application/json; charset=utf-8");
-      }
-      return finish();
-    }
-  }
-
-  grpc::Status status = unary(route.rpc, caller, *request, response.get(), key);
-  if (!status.ok()) {
-    auto [http, code] = http_status_of(status.error_code());
-    send_error(res, http, code, status.error_message());
-    if (claimed) idempotency_.release(idem_key);  // a failed create may be retried with the key
-    return finish();
-  }
-  json body = to_json(*response);
-  int ok_status = route.created_status;
-  // A repeated earning (same source_id) or payment reference changed nothing: not "created".
-  if (body.is_object() && ((body.contains("awarded") && body["awarded"] == false) ||
-                           (body.contains("replayed") && body["replayed"] == true)))
-    ok_status = 200;
-  send_json(res, ok_status, body);
-  if (claimed) idempotency_.complete(idem_key, request_hash, ok_status, res.body);
-  finish();
+  r.exchange->send(std::move(res));
 }
 
-void Gateway::partner_events(const httplib::Request& req, httplib::Response& res) {
-  auto started = std::chrono::steady_clock::now();
-  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
-  res.set_header("traceparent", kit::current_trace().traceparent());
-  kit::Caller caller;
-  struct Logged {
-    std::function<void()> fn;
-    ~Logged() { fn(); }
-  } logged{[&] { access_log(req, res, caller, started); }};
-  if (!authenticate(req, res, &caller)) return;
-  std::string party = httplib::detail::decode_url(req.matches[1].str(), false);
-  // Partner feeds are for partners (and admins, for support): any other role is refused as a
-  // role; a partner asking for another party's feed learns nothing about it (404).
-  bool partner = caller.is("builder") || caller.is("crew") || caller.is("contractor");
-  if (!partner && !caller.is("admin"))
-    return send_error(res, 403, "permission_denied",
-                      "role " + caller.role + " may not read partner event streams");
-  if (partner && caller.party_id != party)
-    return send_error(res, 404, "not_found", "party " + party + " not found");
+std::optional<HttpResponse> Gateway::admit_caller(Request& r) {
+  auto who = authenticate(r.http.header("Authorization"), config_.jwt_secret,
+                          std::chrono::system_clock::now());
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
+  r.caller = std::get<kit::Caller>(who);
+  return admit(r.caller, [this](const std::string& subject, int* retry_after) {
+    return limiter_.allow(subject, retry_after);
+  });
+}
+
+void Gateway::call(const std::string& rpc, const Request& r, std::shared_ptr<const Message> request,
+                   std::shared_ptr<Message> response, const std::string& idempotency_key,
+                   std::chrono::milliseconds deadline, std::function<void(grpc::Status)> done) {
+  ++rpcs_;
+  kit::TraceScope scope(r.trace);
+  forward_->call(rpc, r.caller, std::move(request), std::move(response), idempotency_key, deadline,
+                 [this, trace = r.trace, done = std::move(done)](grpc::Status status) {
+                   // Off gRPC's thread: the completion may touch Redis (idempotency).
+                   net::post(*workers_, [this, trace, done, status = std::move(status)] {
+                     {
+                       kit::TraceScope scope(trace);
+                       done(status);
+                     }
+                     std::lock_guard lock(rpcs_mu_);
+                     if (--rpcs_ == 0) rpcs_idle_.notify_all();
+                   });
+                 });
+}
+
+void Gateway::api(const Target& target, const std::vector<std::string>& names,
+                  const std::vector<std::string>& params, const std::shared_ptr<Request>& r) {
+  const Route& route = *target.route;
+  auto refuse = [&](HttpResponse res) {
+    res.set_header("traceparent", r->trace.traceparent());
+    finish(*r, std::move(res), &route);
+  };
+  if (auto refused = admit_caller(*r)) return refuse(std::move(*refused));
+  if (auto refused = authorize(route, r->caller)) return refuse(std::move(*refused));
+  std::shared_ptr<Message> request = new_message(target.method->input_type());
+  std::shared_ptr<Message> response = new_message(target.method->output_type());
+  size_t limit = route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
+  if (auto refused = gateway::bind(route, names, params, r->http, r->caller, limit, request.get()))
+    return refuse(std::move(*refused));
+  IdempotencyStage::Claim claim;
+  if (auto answered = idempotency_stage_.begin(route, r->http, r->caller, request.get(), &claim))
+    return refuse(std::move(*answered));
+  call(route.rpc, *r, request, response, claim.header_key, std::chrono::milliseconds(0),
+       [this, r, &route, claim, response](grpc::Status status) {
+         HttpResponse res = respond(route, status, *response);
+         idempotency_stage_.finish(claim, res);
+         res.set_header("traceparent", r->trace.traceparent());
+         finish(*r, std::move(res), &route);
+       });
+}
+
+void Gateway::partner_events(const std::string& party, const std::shared_ptr<Request>& r) {
+  auto refuse = [&](HttpResponse res) {
+    res.set_header("traceparent", r->trace.traceparent());
+    finish(*r, std::move(res));
+  };
+  if (auto refused = admit_caller(*r)) return refuse(std::move(*refused));
+  if (auto refused = authorize_partner_feed(r->caller, party)) return refuse(std::move(*refused));
   std::string after =
-      req.has_param("after") ? req.get_param_value("after") : req.get_header_value("Last-Event-ID");
+      r->http.has_query("after") ? r->http.query_value("after") : r->http.header("Last-Event-ID");
   int wait = 25;
-  if (req.has_param("wait")) {
+  if (r->http.has_query("wait")) {
     try {
-      wait = std::clamp(std::stoi(req.get_param_value("wait")), 0, 30);
+      wait = std::clamp(std::stoi(r->http.query_value("wait")), 0, 30);
     } catch (const std::exception&) {
-      return send_error(res, 400, "invalid_argument", "wait: must be seconds 0-30");
+      return refuse(error_response(400, "invalid_argument", "wait: must be seconds 0-30"));
     }
   }
-  bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
-  if (!sse) {
-    aftercare::v1::ListPartnerEventsRequest r;
-    r.set_party_id(party);
-    r.set_after(after);
-    r.set_wait_seconds(wait);
-    aftercare::v1::ListPartnerEventsResponse out;
-    auto status = unary("aftercare.v1.DispatchService.ListPartnerEvents", caller, r, &out, "",
-                        std::chrono::seconds(wait + 5));
-    if (!status.ok()) {
-      auto [http, code] = http_status_of(status.error_code());
-      return send_error(res, http, code, status.error_message());
-    }
-    return send_json(res, 200, to_json(out));
-  }
-  // Server-Sent Events: each event with its cursor as id, resumable with Last-Event-ID.
-  auto cursor = std::make_shared<std::string>(after);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider(
-      "text/event-stream", [this, caller, party, cursor](size_t, httplib::DataSink& sink) {
-        aftercare::v1::ListPartnerEventsRequest r;
-        r.set_party_id(party);
-        r.set_after(*cursor);
-        r.set_wait_seconds(15);
-        aftercare::v1::ListPartnerEventsResponse out;
-        auto status = unary("aftercare.v1.DispatchService.ListPartnerEvents", caller, r, &out, "",
-                            std::chrono::seconds(20));
+  bool sse = r->http.header("Accept").find("text/event-stream") != std::string::npos;
+  StreamSlots::Lease lease;
+  // A long-poll that answers at once holds nothing; every other one counts as a stream.
+  if (sse || wait > 0)
+    if (auto refused = slots_->acquire(r->caller.sub, &lease)) return refuse(std::move(*refused));
+  std::shared_ptr<Stream> s;
+  if (sse)
+    s = std::make_shared<SseStream>(*this, r, party, std::move(lease));
+  else
+    s = std::make_shared<LongPoll>(*this, r, party, std::move(lease), after, wait);
+  catch_up(s, after);
+}
+
+// The subscriber's own reads from its cursor (wait 0) until it is at the end of the feed; then it
+// joins the party's shared poller. Each step runs after the previous one answered, so the
+// events go out in order.
+void Gateway::catch_up(const std::shared_ptr<Stream>& s, const std::string& after) {
+  auto req = std::make_shared<aftercare::v1::ListPartnerEventsRequest>();
+  req->set_party_id(s->party);
+  req->set_after(after);
+  req->set_limit(kCatchUpPage);
+  auto res = std::make_shared<aftercare::v1::ListPartnerEventsResponse>();
+  call(
+      kListPartnerEvents, *s->request, req, res, "", std::chrono::milliseconds(0),
+      [this, s, after, res](grpc::Status status) {
+        auto* sse = dynamic_cast<SseStream*>(s.get());
+        auto* poll = dynamic_cast<LongPoll*>(s.get());
+        Request& r = *s->request;
         if (!status.ok()) {
-          std::string msg =
-              "event: error\ndata: " + json{{"message", status.error_message()}}.dump() + "\n\n";
-          sink.write(msg.data(), msg.size());
-          std::this_thread::sleep_for(std::chrono::seconds(1));
-          return sink.is_writable();
+          s->release();
+          if (sse && sse->opened) {
+            sse->fail(status);
+            r.exchange->end("");
+            return;
+          }
+          auto out = status_response(status);
+          out.set_header("traceparent", r.trace.traceparent());
+          return finish(r, std::move(out));
         }
-        std::string chunk = out.events_size() == 0 ? ": keep-alive\n\n" : "";
-        for (const auto& e : out.events()) {
-          chunk += "id: " + e.cursor() + "\nevent: " + e.event().type() +
-                   "\ndata: " + to_json(e).dump() + "\n\n";
-          *cursor = e.cursor();
+        {
+          std::lock_guard lock(s->mu);
+          if (s->over) return;  // the client went away meanwhile
         }
-        return sink.write(chunk.data(), chunk.size());
+        std::vector<aftercare::v1::PartnerEvent> events(res->events().begin(), res->events().end());
+        if (poll && (!events.empty() || std::chrono::steady_clock::now() >= poll->deadline)) {
+          s->release();
+          poll->answered = true;
+          auto out = json_response(200, to_json(*res));
+          out.set_header("traceparent", r.trace.traceparent());
+          return finish(r, std::move(out));
+        }
+        if (sse && !sse->opened) {
+          // Server-Sent Events: each event with its cursor as id, resumable with Last-Event-ID.
+          sse->opened = true;
+          HttpResponse head;
+          head.status = 200;
+          head.content_type = "text/event-stream";
+          head.set_header("Cache-Control", "no-cache");
+          head.set_header("traceparent", r.trace.traceparent());
+          {
+            kit::TraceScope scope(r.trace);
+            double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                  r.started)
+                            .count();
+            spdlog::info("access method={} path={} status=200 latency_ms={:.1f} role={} sub={}",
+                         r.http.method, r.http.path, ms, r.caller.role, r.caller.sub);
+          }
+          register_stream(s);
+          r.exchange->open_stream(std::move(head));
+          // The connection owns its stream: when it closes, the stream leaves the feed and
+          // frees its slot (the feed and the registry only hold weak references).
+          r.exchange->on_close([this, s] {
+            s->release();
+            unregister_stream(s.get());
+          });
+        }
+        if (sse && !events.empty()) sse->deliver(events);
+        std::string cursor = res->next_cursor().empty() ? after : res->next_cursor();
+        if (res->events_size() >= kCatchUpPage) return catch_up(s, cursor);  // more to read
+        if (poll) {
+          poll->after = cursor;
+          register_stream(s);
+        }
+        auto membership = hub_->join(s->party, r.caller, cursor_value(cursor).value_or(0), s);
+        if (!membership) {
+          if (stopping_.load()) return s->shutdown();
+          return catch_up(s, cursor);  // the shared feed moved on meanwhile: read up to it
+        }
+        s->joined(std::move(membership));
+        if (poll) poll->start_timer();
       });
 }
 
-void Gateway::report(const httplib::Request& req, httplib::Response& res) {
-  auto started = std::chrono::steady_clock::now();
-  auto scope = kit::TraceScope::from_header(req.get_header_value("traceparent"));
-  res.set_header("traceparent", kit::current_trace().traceparent());
-  kit::Caller caller;
-  struct Logged {
-    std::function<void()> fn;
-    ~Logged() { fn(); }
-  } logged{[&] { access_log(req, res, caller, started); }};
-  if (!authenticate(req, res, &caller)) return;
-  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin"))
-    return send_error(res, 403, "permission_denied",
-                      "reports are for supervisors, finance and admins");
-  std::string project = httplib::detail::decode_url(req.matches[1].str(), false);
+void Gateway::report(const std::string& project, const std::string& period_text,
+                     const std::shared_ptr<Request>& r) {
+  auto refuse = [&](HttpResponse res) {
+    res.set_header("traceparent", r->trace.traceparent());
+    finish(*r, std::move(res));
+  };
+  if (auto refused = admit_caller(*r)) return refuse(std::move(*refused));
+  if (auto refused = authorize_report(r->caller)) return refuse(std::move(*refused));
   aftercare::v1::ReportPeriod period;
-  if (!parse_period(req.matches[2].str(), &period))
-    return send_error(res, 400, "invalid_argument", "period: must be YYYY-MM, YYYY-Www or YYYY-Qn");
-  if (!caller.sees_project(project))
-    return send_error(res, 404, "not_found", "project " + project + " not found");
+  if (!parse_period(period_text, &period))
+    return refuse(
+        error_response(400, "invalid_argument", "period: must be YYYY-MM, YYYY-Www or YYYY-Qn"));
+  if (auto refused = authorize_project(r->caller, project)) return refuse(std::move(*refused));
 
-  // Each service reports its own figures (DOMAIN §6); they are asked in parallel.
+  // Each service reports its own figures (DOMAIN §6); they are asked at once, in parallel.
   struct Section {
-    const char* name;
-    std::string rpc;
-    std::unique_ptr<Message> request, response;
+    std::string name, rpc;
+    std::shared_ptr<Message> request, response;
     grpc::Status status;
   };
-  std::vector<Section> sections;
-  auto add = [&](const char* name, const std::string& rpc) {
+  struct Sections {
+    std::vector<Section> all;
+    std::atomic<int> remaining{0};
+  };
+  auto sections = std::make_shared<Sections>();
+  for (const auto& [name, rpc] : report_sections()) {
     const auto* m = method_of(rpc);  // checked to exist at start-up
     Section s{name, rpc, new_message(m->input_type()), new_message(m->output_type()), {}};
     const auto* d = s.request->GetDescriptor();
@@ -567,44 +736,44 @@ void Gateway::report(const httplib::Request& req, httplib::Response& res) {
     s.request->GetReflection()
         ->MutableMessage(s.request.get(), d->FindFieldByName("period"))
         ->CopyFrom(period);
-    sections.push_back(std::move(s));
-  };
-  for (const auto& [name, rpc] : report_sections()) add(name.c_str(), rpc);
-  std::vector<std::thread> calls;
-  for (auto& s : sections)
-    calls.emplace_back(
-        [&, &s = s] { s.status = unary(s.rpc, caller, *s.request, s.response.get()); });
-  for (auto& t : calls) t.join();
-  json body = {{"project_id", project}, {"period", req.matches[2].str()}};
-  json incomplete = json::array();
-  for (auto& s : sections) {
-    if (s.status.ok()) {
-      body[s.name] = to_json(*s.response);
-    } else if (s.status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-               s.status.error_code() == grpc::StatusCode::NOT_FOUND ||
-               s.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-      auto [http, code] = http_status_of(s.status.error_code());
-      return send_error(res, http, code, s.status.error_message());
-    } else {
-      body[s.name] = nullptr;
-      incomplete.push_back({{"section", s.name}, {"reason", s.status.error_message()}});
-    }
+    sections->all.push_back(std::move(s));
   }
-  // A section whose service is down is reported as missing rather than failing the whole report.
-  body["incomplete"] = incomplete;
-  send_json(res, 200, body);
+  sections->remaining = static_cast<int>(sections->all.size());
+  auto assemble = [this, r, sections, project, period_text] {
+    json body = {{"project_id", project}, {"period", period_text}};
+    json incomplete = json::array();
+    for (auto& s : sections->all) {
+      if (s.status.ok()) {
+        body[s.name] = to_json(*s.response);
+      } else if (s.status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                 s.status.error_code() == grpc::StatusCode::NOT_FOUND ||
+                 s.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        auto res = status_response(s.status);
+        res.set_header("traceparent", r->trace.traceparent());
+        return finish(*r, std::move(res));
+      } else {
+        body[s.name] = nullptr;
+        incomplete.push_back({{"section", s.name}, {"reason", s.status.error_message()}});
+      }
+    }
+    // A section whose service is down is reported as missing rather than failing the report.
+    body["incomplete"] = incomplete;
+    auto res = json_response(200, body);
+    res.set_header("traceparent", r->trace.traceparent());
+    finish(*r, std::move(res));
+  };
+  for (auto& s : sections->all)
+    call(s.rpc, *r, s.request, s.response, "", std::chrono::milliseconds(0),
+         [sections, &s, assemble](grpc::Status status) {
+           s.status = std::move(status);
+           if (sections->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) assemble();
+         });
 }
 
-void Gateway::dev_login(const httplib::Request& req, httplib::Response& res) {
-  auto started = std::chrono::steady_clock::now();
-  kit::Caller caller;
-  struct Logged {
-    std::function<void()> fn;
-    ~Logged() { fn(); }
-  } logged{[&] { access_log(req, res, caller, started); }};
+HttpResponse Gateway::dev_login(const HttpRequest& req, kit::Caller* caller) {
   json body = json::parse(req.body, nullptr, false);
   if (!body.is_object())
-    return send_error(res, 400, "invalid_argument", "body must be a JSON object");
+    return error_response(400, "invalid_argument", "body must be a JSON object");
   Claims claims;
   auto list = [&](const char* name, std::vector<std::string>* out) -> bool {
     if (!body.contains(name)) return true;
@@ -620,40 +789,42 @@ void Gateway::dev_login(const httplib::Request& req, httplib::Response& res) {
   };
   for (const auto& [key, value] : body.items())
     if (key != "role" && key != "sub" && key != "projects" && key != "units" && key != "party_id")
-      return send_error(res, 400, "invalid_argument", key + ": unknown field");
+      return error_response(400, "invalid_argument", key + ": unknown field");
   if (!body.contains("role") || !body["role"].is_string() ||
-      !kRoles.contains(body["role"].get<std::string>()))
-    return send_error(res, 400, "invalid_argument", "role: must be one of the roles of DESIGN.md");
+      !known_role(body["role"].get<std::string>()))
+    return error_response(400, "invalid_argument", "role: must be one of the roles of DESIGN.md");
   claims.role = body["role"].get<std::string>();
   if (!body.contains("sub") || !body["sub"].is_string() || body["sub"].get<std::string>().empty() ||
       body["sub"].get<std::string>().size() > 128)
-    return send_error(res, 400, "invalid_argument", "sub: required, 1-128 characters");
+    return error_response(400, "invalid_argument", "sub: required, 1-128 characters");
   claims.sub = body["sub"].get<std::string>();
   if (!list("projects", &claims.projects))
-    return send_error(res, 400, "invalid_argument", "projects: must be an array of ids");
+    return error_response(400, "invalid_argument", "projects: must be an array of ids");
   if (!list("units", &claims.units))
-    return send_error(res, 400, "invalid_argument", "units: must be an array of ids");
+    return error_response(400, "invalid_argument", "units: must be an array of ids");
   if (body.contains("party_id")) {
     if (!body["party_id"].is_string() || body["party_id"].get<std::string>().size() > 128)
-      return send_error(res, 400, "invalid_argument", "party_id: must be a string");
+      return error_response(400, "invalid_argument", "party_id: must be a string");
     claims.party_id = body["party_id"].get<std::string>();
   }
   auto exp = std::chrono::system_clock::now() + config_.dev_token_ttl;
   claims.exp = std::chrono::duration_cast<std::chrono::seconds>(exp.time_since_epoch()).count();
-  caller = caller_of(claims);
+  *caller = caller_of(claims);
   spdlog::info("dev login: minted a {} token for {}", claims.role, claims.sub);
-  send_json(res, 200, {{"token", mint_token(config_.jwt_secret, claims)}, {"exp", claims.exp}});
+  return json_response(200,
+                       {{"token", mint_token(config_.jwt_secret, claims)}, {"exp", claims.exp}});
 }
 
-void Gateway::web(const httplib::Request& req, httplib::Response& res) {
+HttpResponse Gateway::web(const HttpRequest& req) {
   // Unknown API paths keep the API's JSON 404 (the SPA never answers for /v1).
-  if (reserved_path(req.path)) return send_error(res, 404, "not_found", "no such route");
-  auto file =
-      web_.resolve(req.path, req.get_header_value("Accept").find("text/html") != std::string::npos);
-  if (!file) return send_error(res, 404, "not_found", "no such file");
+  if (reserved_path(req.path)) return error_response(404, "not_found", "no such route");
+  auto file = web_.resolve(req.path, req.header("Accept").find("text/html") != std::string::npos);
+  if (!file) return error_response(404, "not_found", "no such file");
   std::ifstream in(file->path, std::ios::binary);
-  if (!in) return send_error(res, 404, "not_found", "no such file");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) return error_response(404, "not_found", "no such file");
+  HttpResponse res;
+  res.body.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  res.content_type = file->content_type;
   res.set_header("Cache-Control", file->cache_control);
   res.set_header("X-Content-Type-Options", "nosniff");
   if (file->content_type.starts_with("text/html")) {
@@ -662,21 +833,23 @@ void Gateway::web(const httplib::Request& req, httplib::Response& res) {
                    "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'");
     res.set_header("Referrer-Policy", "no-referrer");
   }
-  res.set_content(std::move(content), file->content_type);
+  return res;
 }
 
-void Gateway::healthz(httplib::Response& res) {
+// What /healthz reports: every service's channel and Redis (informative: the gateway works
+// without it). Kept in one function so what it checks can change in one place.
+HttpResponse Gateway::healthz() {
   json services = json::object();
   bool all_up = true;
-  for (auto& [name, channel] : channels_) {
+  for (const auto& [name, channel] : forward_->channels()) {
     bool up = channel->WaitForConnected(std::chrono::system_clock::now() +
                                         std::chrono::milliseconds(300));
     services[name] = up ? "up" : "down";
     all_up = all_up && up;
   }
-  services["redis"] = redis_.ping() ? "up" : "down";  // informative: the gateway works without it
-  send_json(res, all_up ? 200 : 503,
-            {{"status", all_up ? "ok" : "degraded"}, {"services", services}});
+  services["redis"] = redis_.ping() ? "up" : "down";
+  return json_response(all_up ? 200 : 503,
+                       {{"status", all_up ? "ok" : "degraded"}, {"services", services}});
 }
 
 }  // namespace aftercare::gateway

@@ -24,21 +24,32 @@ class RateLimiter {
   int per_second_, burst_;
 };
 
-class IdempotencyStore {
+// Where first answers are kept for replay (Redis in production; a map in the stage's tests).
+class ReplayStore {
  public:
   struct Stored {
     std::string request_hash;
     int status = 0;  // 0 = the first request is still running
     std::string body;
   };
-  IdempotencyStore(kit::RedisClient& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
+  virtual ~ReplayStore() = default;
   // Claims the key for this request; returns the earlier record when the key was already used.
-  // nullopt and `claimed` = true: go ahead. Redis down: nullopt and `claimed` = false.
+  // nullopt and `claimed` = true: go ahead. Store down: nullopt and `claimed` = false.
+  virtual std::optional<Stored> claim(const std::string& key, const std::string& request_hash,
+                                      bool* claimed) = 0;
+  virtual void complete(const std::string& key, const std::string& request_hash, int status,
+                        const std::string& body) = 0;
+  virtual void release(const std::string& key) = 0;
+};
+
+class IdempotencyStore : public ReplayStore {
+ public:
+  IdempotencyStore(kit::RedisClient& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
   std::optional<Stored> claim(const std::string& key, const std::string& request_hash,
-                              bool* claimed);
+                              bool* claimed) override;
   void complete(const std::string& key, const std::string& request_hash, int status,
-                const std::string& body);
-  void release(const std::string& key);
+                const std::string& body) override;
+  void release(const std::string& key) override;
 
  private:
   kit::RedisClient& redis_;

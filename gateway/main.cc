@@ -3,7 +3,6 @@
 // (kept in gateway/openapi.json). AFTERCARE_WEB_ROOT: the web console's files (default: web/dist
 // beside this binary, when built; `none` = off); AFTERCARE_DEV_LOGIN=1 enables POST /v1/dev/login.
 #include <grpcpp/grpcpp.h>
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
@@ -73,28 +72,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   aftercare::kit::init_logging("gateway", env_or("AFTERCARE_LOG_LEVEL", "info"));
   try {
-    aftercare::gateway::GatewayConfig config;
-    config.http_addr = env_or("AFTERCARE_HTTP_ADDR", config.http_addr);
-    config.http_port = std::stoi(env_or("AFTERCARE_HTTP_PORT", "8080"));
-    config.jwt_secret = env_or("AFTERCARE_JWT_SECRET", config.jwt_secret);
-    config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
-    config.rate_per_second = std::stoi(env_or("AFTERCARE_RATE_LIMIT_PER_SECOND", "50"));
-    config.rate_burst = std::stoi(env_or("AFTERCARE_RATE_LIMIT_BURST", "100"));
-    config.web_root = env_or("AFTERCARE_WEB_ROOT", aftercare::gateway::default_web_root());
-    if (config.web_root == "none") config.web_root.clear();
-    config.dev_login = env_or("AFTERCARE_DEV_LOGIN", "0") == "1";
-    for (const char* svc : {"intake", "dispatch", "callback", "loyalty", "billing"}) {
-      std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
-      for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
-      config.service_addrs[svc] = env_or(
-          env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
-    }
+    aftercare::gateway::GatewayConfig config = aftercare::gateway::config_from_env();
     aftercare::gateway::Gateway gateway(config);
     int port = gateway.bind();
     if (port <= 0) {
       spdlog::error("cannot listen on {}:{}", config.http_addr, config.http_port);
       return 1;
     }
+    // SIGTERM: stop accepting, end the streams with a final event, let in-flight calls answer
+    // (AFTERCARE_GATEWAY_SHUTDOWN_GRACE_S), then serve() returns.
     std::thread signal_thread([&] {
       int sig = 0;
       sigwait(&stop_signals, &sig);

@@ -1,5 +1,5 @@
 // The route table: the fixed public contract of DESIGN.md first, then added routes.
-#include "gateway/gateway.h"
+#include "gateway/route.h"
 
 namespace aftercare::gateway {
 

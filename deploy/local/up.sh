@@ -111,6 +111,7 @@ GATEWAY_BIN=$BUILD/gateway/aftercare-gateway
 # The local stack signs people in to the web console with the dev login (AFTERCARE_DEV_LOGIN=0 to
 # turn it off); the gateway's own default is off.
 DEV_LOGIN=${AFTERCARE_DEV_LOGIN:-1}
+ulimit -Sn 65536 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true # a socket per partner stream (issue 17)
 if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT" "AFTERCARE_DEV_LOGIN=$DEV_LOGIN"; then
   STARTED+=(gateway)
   HEALTH_URL+=("http://127.0.0.1:$HTTP_PORT/healthz")

@@ -360,7 +360,7 @@ def cases(w):
         raw=json.dumps(good, ensure_ascii=False).replace("门窗关不严", "a\x00b").encode())
     add(g, "escaped NUL in description", "POST", T, w.agentP, (400,), "description",
         body=tk(description="a\u0000b"))
-    add(g, "body over 1 MiB", "POST", T, w.agentP, (400,),
+    add(g, "body over 1 MiB", "POST", T, w.agentP, (413,),
         raw=json.dumps(tk(description="漏" * 400000), ensure_ascii=False))
     add(g, "description 2001 chars", "POST", T, w.agentP, (400,), "description",
         body=tk(description="a" * 2001))

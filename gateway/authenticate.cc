@@ -1,0 +1,43 @@
+#include "gateway/authenticate.h"
+
+#include <set>
+
+namespace aftercare::gateway {
+namespace {
+
+const std::set<std::string> kRoles = {"owner",      "agent",   "verifier",   "dispatcher", "crew",
+                                      "contractor", "builder", "supervisor", "finance",    "admin"};
+
+}  // namespace
+
+bool known_role(const std::string& role) {
+  return kRoles.contains(role);
+}
+
+kit::Caller caller_of(const Claims& c) {
+  return {c.sub, c.role, c.projects, c.units, c.party_id};
+}
+
+std::variant<kit::Caller, HttpResponse> authenticate(const std::string& authorization,
+                                                     const std::string& secret,
+                                                     std::chrono::system_clock::time_point now) {
+  if (!authorization.starts_with("Bearer "))
+    return error_response(401, "unauthenticated", "missing bearer token");
+  std::string why;
+  auto claims = verify_token(secret, authorization.substr(7), now, &why);
+  if (!claims) return error_response(401, "unauthenticated", why);
+  if (!known_role(claims->role))
+    return error_response(401, "unauthenticated", "unknown role in token");
+  return caller_of(*claims);
+}
+
+std::optional<HttpResponse> admit(const kit::Caller& caller, const RateCheck& check) {
+  int retry_after = 1;
+  if (check(caller.sub.empty() ? "anonymous" : caller.sub, &retry_after)) return std::nullopt;
+  auto res = error_response(429, "rate_limited",
+                            "too many requests, retry after " + std::to_string(retry_after) + " s");
+  res.set_header("Retry-After", std::to_string(retry_after));
+  return res;
+}
+
+}  // namespace aftercare::gateway

@@ -1,0 +1,37 @@
+#include "gateway/authorize.h"
+
+namespace aftercare::gateway {
+
+std::optional<HttpResponse> authorize(const Route& route, const kit::Caller& caller) {
+  if (route.roles.empty() || route.roles.contains(caller.role)) return std::nullopt;
+  return error_response(
+      403, "permission_denied",
+      "role " + caller.role + " may not call " + route.method + " " + route.pattern);
+}
+
+std::optional<HttpResponse> authorize_partner_feed(const kit::Caller& caller,
+                                                   const std::string& party_id) {
+  bool partner = caller.is("builder") || caller.is("crew") || caller.is("contractor");
+  if (!partner && !caller.is("admin"))
+    return error_response(403, "permission_denied",
+                          "role " + caller.role + " may not read partner event streams");
+  if (partner && caller.party_id != party_id)
+    return error_response(404, "not_found", "party " + party_id + " not found");
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> authorize_report(const kit::Caller& caller) {
+  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin"))
+    return error_response(403, "permission_denied",
+                          "reports are for supervisors, finance and admins");
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> authorize_project(const kit::Caller& caller,
+                                              const std::string& project_id) {
+  if (!caller.sees_project(project_id))
+    return error_response(404, "not_found", "project " + project_id + " not found");
+  return std::nullopt;
+}
+
+}  // namespace aftercare::gateway
