@@ -25,16 +25,16 @@ streams=${BENCH_STREAMS:-5000} parties=${BENCH_PARTIES:-100}
 conns=${BENCH_CONNECTIONS:-16} threads=${BENCH_THREADS:-2} duration=${BENCH_DURATION:-15s}
 rate=${BENCH_EVENT_RATE:-50}
 url=http://127.0.0.1:$AFTERCARE_HTTP_PORT
-work=$(mktemp -d)
-client_pid=
+client_pid= work=
 
 cleanup() {
-  [[ -n $client_pid ]] && kill "$client_pid" 2>/dev/null || true
+  if [[ -n $client_pid ]]; then kill "$client_pid" 2>/dev/null || true; fi
   "$repo/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true
-  rm -rf -- "$work"
+  if [[ -n $work ]]; then rm -rf -- "$work"; fi
 }
 trap cleanup EXIT
 cleanup
+work=$(mktemp -d)
 "$repo/deploy/local/up.sh" >/dev/null
 gateway_pid=$(cat "$AFTERCARE_LOCAL_STATE/run/gateway.pid")
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$gateway_pid/status"; }
@@ -64,9 +64,12 @@ print(t["ticket_id"])
 PY
 )
 
-# run_wrk LABEL: GET then POST; prints "p99_get p99_post rps_get rps_post errors".
+# run_wrk LABEL RUN_ID: GET then POST; prints "p99_get p99_post rps_get rps_post errors".
 run_wrk() {
   local g p
+  # post_ticket.lua numbers its requests across wrk's threads; a fresh run id per phase keeps
+  # the second phase's Idempotency-Keys from replaying the first's.
+  export BENCH_THREADS=$threads BENCH_RUN=$2
   g=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$here/get_ticket.lua" \
     "$url/v1/tickets/$ticket_id" | grep RESULT)
   p=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$here/post_ticket.lua" \
@@ -80,7 +83,7 @@ run_wrk() {
 
 echo "== streams bench: nproc=$(nproc) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== gateway RSS idle: $(rss_mb) MB"
-read -r base_get base_post base_rps_get base_rps_post base_err < <(run_wrk "no streams")
+read -r base_get base_post base_rps_get base_rps_post base_err < <(run_wrk "no streams" "base-$$")
 
 per_party=$(((streams + parties - 1) / parties))
 python3 "$here/streams_client.py" 127.0.0.1 "$AFTERCARE_HTTP_PORT" - "$parties" "$per_party" \
@@ -98,7 +101,7 @@ pg_seconds=$((${duration%s} * 2 + 10))
   -T "$pg_seconds" -c 2 >"$work/pgbench.log" 2>&1 &
 pgbench_pid=$!
 sleep 2
-read -r s_get s_post s_rps_get s_rps_post s_err < <(run_wrk "$((parties * per_party)) streams")
+read -r s_get s_post s_rps_get s_rps_post s_err < <(run_wrk "$((parties * per_party)) streams" "streams-$$")
 rss_load=$(rss_mb)
 wait "$pgbench_pid" || true
 sleep 3 # the last events reach the streams
