@@ -161,9 +161,9 @@ class Gateway::SseStream : public Gateway::Stream {
   using Stream::Stream;
   bool opened = false;  // only touched by the catch-up chain, which runs one step at a time
 
-  void deliver(const std::vector<aftercare::v1::PartnerEvent>& events) override {
+  void deliver(const std::vector<FeedEvent>& events) override {
     std::string chunk;
-    for (const auto& e : events) chunk += sse_event(e);
+    for (const auto& e : events) chunk += *e.text;
     request->exchange->write(std::move(chunk));
   }
   void fail(const grpc::Status& status) override {
@@ -200,20 +200,20 @@ class Gateway::LongPoll : public Gateway::Stream {
       });
     });
   }
-  void deliver(const std::vector<aftercare::v1::PartnerEvent>& events) override { answer(events); }
+  void deliver(const std::vector<FeedEvent>& events) override { answer(events); }
   void fail(const grpc::Status&) override {}  // the wait ends with what there is
   void shutdown() override { answer({}); }
 
   // Once: the events (or none when the wait is over), off the feed's lock.
-  void answer(std::vector<aftercare::v1::PartnerEvent> events) {
+  void answer(std::vector<FeedEvent> events) {
     if (answered.exchange(true)) return;
     auto self = std::static_pointer_cast<LongPoll>(shared_from_this());
     net::post(strand, [self] { self->timer.cancel(); });
     net::post(*gateway.workers_, [self, events = std::move(events)] {
       self->release();
       aftercare::v1::ListPartnerEventsResponse out;
-      for (const auto& e : events) *out.add_events() = e;
-      out.set_next_cursor(events.empty() ? self->after : events.back().cursor());
+      for (const auto& e : events) *out.add_events() = *e.event;
+      out.set_next_cursor(events.empty() ? self->after : events.back().event->cursor());
       auto res = json_response(200, to_json(out));
       res.set_header("traceparent", self->request->trace.traceparent());
       self->gateway.finish(*self->request, std::move(res));
@@ -287,6 +287,7 @@ Gateway::Gateway(GatewayConfig config)
 
   FeedHub::Options feed_options;
   feed_options.poll_wait_s = config_.feed_poll_wait_s;
+  feed_options.render = sse_event;
   hub_ = std::make_shared<FeedHub>(
       // The shared poll: an async long-poll in dispatch, cancellable at shutdown.
       [this](const kit::Caller& caller, const std::string& party, int64_t after, int wait_s,
@@ -631,75 +632,74 @@ void Gateway::catch_up(const std::shared_ptr<Stream>& s, const std::string& afte
   req->set_after(after);
   req->set_limit(kCatchUpPage);
   auto res = std::make_shared<aftercare::v1::ListPartnerEventsResponse>();
-  call(
-      kListPartnerEvents, *s->request, req, res, "", std::chrono::milliseconds(0),
-      [this, s, after, res](grpc::Status status) {
-        auto* sse = dynamic_cast<SseStream*>(s.get());
-        auto* poll = dynamic_cast<LongPoll*>(s.get());
-        Request& r = *s->request;
-        if (!status.ok()) {
-          s->release();
-          if (sse && sse->opened) {
-            sse->fail(status);
-            r.exchange->end("");
-            return;
-          }
-          auto out = status_response(status);
-          out.set_header("traceparent", r.trace.traceparent());
-          return finish(r, std::move(out));
-        }
-        {
-          std::lock_guard lock(s->mu);
-          if (s->over) return;  // the client went away meanwhile
-        }
-        std::vector<aftercare::v1::PartnerEvent> events(res->events().begin(), res->events().end());
-        if (poll && (!events.empty() || std::chrono::steady_clock::now() >= poll->deadline)) {
-          s->release();
-          poll->answered = true;
-          auto out = json_response(200, to_json(*res));
-          out.set_header("traceparent", r.trace.traceparent());
-          return finish(r, std::move(out));
-        }
-        if (sse && !sse->opened) {
-          // Server-Sent Events: each event with its cursor as id, resumable with Last-Event-ID.
-          sse->opened = true;
-          HttpResponse head;
-          head.status = 200;
-          head.content_type = "text/event-stream";
-          head.set_header("Cache-Control", "no-cache");
-          head.set_header("traceparent", r.trace.traceparent());
-          {
-            kit::TraceScope scope(r.trace);
-            double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                  r.started)
-                            .count();
-            spdlog::info("access method={} path={} status=200 latency_ms={:.1f} role={} sub={}",
-                         r.http.method, r.http.path, ms, r.caller.role, r.caller.sub);
-          }
-          register_stream(s);
-          r.exchange->open_stream(std::move(head));
-          // The connection owns its stream: when it closes, the stream leaves the feed and
-          // frees its slot (the feed and the registry only hold weak references).
-          r.exchange->on_close([this, s] {
-            s->release();
-            unregister_stream(s.get());
-          });
-        }
-        if (sse && !events.empty()) sse->deliver(events);
-        std::string cursor = res->next_cursor().empty() ? after : res->next_cursor();
-        if (res->events_size() >= kCatchUpPage) return catch_up(s, cursor);  // more to read
-        if (poll) {
-          poll->after = cursor;
-          register_stream(s);
-        }
-        auto membership = hub_->join(s->party, r.caller, cursor_value(cursor).value_or(0), s);
-        if (!membership) {
-          if (stopping_.load()) return s->shutdown();
-          return catch_up(s, cursor);  // the shared feed moved on meanwhile: read up to it
-        }
-        s->joined(std::move(membership));
-        if (poll) poll->start_timer();
-      });
+  call(kListPartnerEvents, *s->request, req, res, "", std::chrono::milliseconds(0),
+       [this, s, after, res](grpc::Status status) {
+         auto* sse = dynamic_cast<SseStream*>(s.get());
+         auto* poll = dynamic_cast<LongPoll*>(s.get());
+         Request& r = *s->request;
+         if (!status.ok()) {
+           s->release();
+           if (sse && sse->opened) {
+             sse->fail(status);
+             r.exchange->end("");
+             return;
+           }
+           auto out = status_response(status);
+           out.set_header("traceparent", r.trace.traceparent());
+           return finish(r, std::move(out));
+         }
+         {
+           std::lock_guard lock(s->mu);
+           if (s->over) return;  // the client went away meanwhile
+         }
+         bool any = res->events_size() > 0;
+         if (poll && (any || std::chrono::steady_clock::now() >= poll->deadline)) {
+           s->release();
+           poll->answered = true;
+           auto out = json_response(200, to_json(*res));
+           out.set_header("traceparent", r.trace.traceparent());
+           return finish(r, std::move(out));
+         }
+         if (sse && !sse->opened) {
+           // Server-Sent Events: each event with its cursor as id, resumable with Last-Event-ID.
+           sse->opened = true;
+           HttpResponse head;
+           head.status = 200;
+           head.content_type = "text/event-stream";
+           head.set_header("Cache-Control", "no-cache");
+           head.set_header("traceparent", r.trace.traceparent());
+           {
+             kit::TraceScope scope(r.trace);
+             double ms = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - r.started)
+                             .count();
+             spdlog::info("access method={} path={} status=200 latency_ms={:.1f} role={} sub={}",
+                          r.http.method, r.http.path, ms, r.caller.role, r.caller.sub);
+           }
+           register_stream(s);
+           r.exchange->open_stream(std::move(head));
+           // The connection owns its stream: when it closes, the stream leaves the feed and
+           // frees its slot (the feed and the registry only hold weak references).
+           r.exchange->on_close([this, s] {
+             s->release();
+             unregister_stream(s.get());
+           });
+         }
+         if (sse && any) sse->deliver(FeedHub::events_of(*res, hub_->options()));
+         std::string cursor = res->next_cursor().empty() ? after : res->next_cursor();
+         if (res->events_size() >= kCatchUpPage) return catch_up(s, cursor);  // more to read
+         if (poll) {
+           poll->after = cursor;
+           register_stream(s);
+         }
+         auto membership = hub_->join(s->party, r.caller, cursor_value(cursor).value_or(0), s);
+         if (!membership) {
+           if (stopping_.load()) return s->shutdown();
+           return catch_up(s, cursor);  // the shared feed moved on meanwhile: read up to it
+         }
+         s->joined(std::move(membership));
+         if (poll) poll->start_timer();
+       });
 }
 
 void Gateway::report(const std::string& project, const std::string& period_text,

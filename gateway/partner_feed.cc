@@ -9,7 +9,7 @@ struct FeedHub::Feed {
   kit::Caller caller;
   int64_t head = 0;         // the last seq the poller has seen
   int64_t replay_from = 0;  // the buffer holds every event after this seq up to head
-  std::deque<aftercare::v1::PartnerEvent> recent;
+  std::deque<FeedEvent> recent;
   std::map<uint64_t, Member> members;
   bool polling = false;
   bool pausing = false;     // waiting to retry a failed poll: no read outstanding
@@ -27,6 +27,21 @@ std::optional<int64_t> cursor_value(const std::string& cursor) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+std::vector<FeedEvent> FeedHub::events_of(aftercare::v1::ListPartnerEventsResponse page,
+                                          const Options& options) {
+  std::vector<FeedEvent> out;
+  out.reserve(page.events_size());
+  for (auto& e : *page.mutable_events()) {
+    FeedEvent f;
+    f.seq = cursor_value(e.cursor()).value_or(0);
+    auto event = std::make_shared<aftercare::v1::PartnerEvent>(std::move(e));
+    f.text = std::make_shared<const std::string>(options.render ? options.render(*event) : "");
+    f.event = std::move(event);
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 FeedHub::FeedHub(Read read, Later later, Options options)
@@ -84,13 +99,13 @@ FeedHub::Membership FeedHub::join(const std::string& party, const kit::Caller& c
     }
     if (cursor < feed->replay_from) return nullptr;  // events in between are not buffered
     if (cursor < feed->head) {
-      std::vector<aftercare::v1::PartnerEvent> missed;
+      std::vector<FeedEvent> missed;
       for (const auto& e : feed->recent)
-        if (cursor_value(e.cursor()).value_or(0) > cursor) missed.push_back(e);
+        if (e.seq > cursor) missed.push_back(e);
       joiner = subscriber.lock();
       if (joiner && !missed.empty()) {
         joiner->deliver(missed);
-        cursor = cursor_value(missed.back().cursor()).value_or(cursor);
+        cursor = missed.back().seq;
       }
     }
     id = next_member_++;
@@ -166,20 +181,22 @@ void FeedHub::on_page(const std::shared_ptr<Feed>& feed, const grpc::Status& sta
                       aftercare::v1::ListPartnerEventsResponse page) {
   bool again = false, pause = false;
   std::vector<std::shared_ptr<FeedSubscriber>> alive;  // released after the lock (see join)
+  // Parsed and rendered once, outside the lock, for every subscriber of the party.
+  std::vector<FeedEvent> page_events;
+  if (status.ok()) page_events = events_of(std::move(page), options_);
   {
     std::lock_guard lock(mu_);
     feed->cancel = nullptr;
     feed->pausing = false;
     if (status.ok()) {
-      std::vector<aftercare::v1::PartnerEvent> fresh;
-      for (auto& e : *page.mutable_events()) {
-        int64_t seq = cursor_value(e.cursor()).value_or(0);
-        if (seq <= feed->head) continue;
-        feed->head = seq;
+      std::vector<FeedEvent> fresh;
+      for (auto& e : page_events) {
+        if (e.seq <= feed->head) continue;
+        feed->head = e.seq;
         fresh.push_back(e);
         feed->recent.push_back(std::move(e));
         while (feed->recent.size() > options_.buffer_events) {
-          feed->replay_from = cursor_value(feed->recent.front().cursor()).value_or(0);
+          feed->replay_from = feed->recent.front().seq;
           feed->recent.pop_front();
         }
       }
@@ -190,11 +207,11 @@ void FeedHub::on_page(const std::shared_ptr<Feed>& feed, const grpc::Status& sta
           continue;
         }
         alive.push_back(s);
-        std::vector<aftercare::v1::PartnerEvent> theirs;
+        std::vector<FeedEvent> theirs;
         for (const auto& e : fresh)
-          if (cursor_value(e.cursor()).value_or(0) > it->second.cursor) theirs.push_back(e);
+          if (e.seq > it->second.cursor) theirs.push_back(e);
         if (!theirs.empty()) {
-          it->second.cursor = cursor_value(theirs.back().cursor()).value_or(it->second.cursor);
+          it->second.cursor = theirs.back().seq;
           s->deliver(theirs);
         }
         ++it;

@@ -26,12 +26,20 @@
 
 namespace aftercare::gateway {
 
+// One event of a feed as the subscribers get it: parsed once, its SSE text rendered once for
+// every subscriber (at 50 streams a party, rendering per stream was most of the fan-out's CPU).
+struct FeedEvent {
+  int64_t seq = 0;
+  std::shared_ptr<const aftercare::v1::PartnerEvent> event;
+  std::shared_ptr<const std::string> text;  // Options::render's output ("" when none)
+};
+
 // The subscriber's side (an SSE stream or a waiting long-poll). Called with the feed's lock
 // held, so implementations only queue (post to their connection) and never call the hub back.
 class FeedSubscriber {
  public:
   virtual ~FeedSubscriber() = default;
-  virtual void deliver(const std::vector<aftercare::v1::PartnerEvent>& events) = 0;
+  virtual void deliver(const std::vector<FeedEvent>& events) = 0;
   // The shared poll failed; it is retried after a pause.
   virtual void fail(const grpc::Status& status) = 0;
 };
@@ -53,7 +61,12 @@ class FeedHub : public std::enable_shared_from_this<FeedHub> {
     int poll_wait_s = 15;        // dispatch holds an empty poll this long (max 30)
     size_t buffer_events = 512;  // recent events kept per party for joiners
     std::chrono::milliseconds retry_pause{1000};
+    std::function<std::string(const aftercare::v1::PartnerEvent&)> render;  // FeedEvent::text
   };
+  // A page's events as FeedEvents (the catch-up reads use the same shape).
+  static std::vector<FeedEvent> events_of(aftercare::v1::ListPartnerEventsResponse page,
+                                          const Options& options);
+  const Options& options() const { return options_; }
   // Owned by a shared_ptr: memberships hold a weak one, so a stream that ends after the hub
   // leaves nothing dangling.
   FeedHub(Read read, Later later, Options options);

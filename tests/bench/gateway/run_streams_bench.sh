@@ -96,20 +96,27 @@ rss_open=$(rss_mb)
 echo "== gateway RSS with $((parties * per_party)) streams open: $rss_open MB"
 # Events flow to the streams during the measured run (pgbench paced at BENCH_EVENT_RATE/s).
 pg_seconds=$((${duration%s} * 2 + 10))
-"/usr/lib/postgresql/15/bin/pgbench" -n -h 127.0.0.1 -p "$AFTERCARE_PG_PORT" -U aftercare \
-  -d aftercare_dispatch -f "$here/partner_event.sql" -D parties="$parties" -R "$rate" \
-  -T "$pg_seconds" -c 2 >"$work/pgbench.log" 2>&1 &
-pgbench_pid=$!
+pgbench_pid=
+if ((rate > 0)); then
+  "/usr/lib/postgresql/15/bin/pgbench" -n -h 127.0.0.1 -p "$AFTERCARE_PG_PORT" -U aftercare \
+    -d aftercare_dispatch -f "$here/partner_event.sql" -D parties="$parties" -R "$rate" \
+    -T "$pg_seconds" -c 2 >"$work/pgbench.log" 2>&1 &
+  pgbench_pid=$!
+fi
 sleep 2
+# Where the two cores go while the streams are open (one 5 s top sample, mid-run).
+(sleep 8 && top -b -d 5 -n 2 -w 200 | awk '/^top -/ {n++} n == 2' | sed -n '7,16p' >"$work/top.txt") &
 read -r s_get s_post s_rps_get s_rps_post s_err < <(run_wrk "$((parties * per_party)) streams" "streams-$$")
 rss_load=$(rss_mb)
-wait "$pgbench_pid" || true
+if [[ -n $pgbench_pid ]]; then wait "$pgbench_pid" || true; fi
+echo "== CPU mid-run (top):"
+awk '{print "   " $9 "% " $12}' "$work/top.txt"
 sleep 3 # the last events reach the streams
 touch "$work/stop"
 wait "$client_pid" || true
 client_pid=
 summary=$(tail -n 1 "$work/client.log")
-events_written=$(grep -oE 'number of transactions actually processed: [0-9]+' "$work/pgbench.log" | grep -oE '[0-9]+$' || echo "?")
+events_written=$(grep -soE 'number of transactions actually processed: [0-9]+' "$work/pgbench.log" | grep -oE '[0-9]+$' || echo "?")
 ratio_get=$(awk -v a="$s_get" -v b="$base_get" 'BEGIN {printf "%.2f", a / b}')
 ratio_post=$(awk -v a="$s_post" -v b="$base_post" 'BEGIN {printf "%.2f", a / b}')
 

@@ -52,9 +52,12 @@ struct Fake {
 
 class Recorder : public FeedSubscriber {
  public:
-  void deliver(const std::vector<PartnerEvent>& events) override {
-    for (const auto& e : events)
-      seqs.push_back(std::stoll(e.cursor())), ids.push_back(e.event().aggregate_id());
+  void deliver(const std::vector<FeedEvent>& events) override {
+    for (const auto& e : events) {
+      seqs.push_back(e.seq);
+      ids.push_back(e.event->event().aggregate_id());
+      EXPECT_EQ(*e.text, "rendered " + e.event->cursor());  // rendered once, by the hub
+    }
   }
   void fail(const grpc::Status& s) override { failures.push_back(s.error_message()); }
   std::vector<int64_t> seqs;
@@ -65,6 +68,7 @@ class Recorder : public FeedSubscriber {
 std::shared_ptr<FeedHub> hub_of(Fake& fake, size_t buffer = 512) {
   FeedHub::Options options;
   options.buffer_events = buffer;
+  options.render = [](const PartnerEvent& e) { return "rendered " + e.cursor(); };
   return std::make_shared<FeedHub>(
       [&fake](const kit::Caller&, const std::string& party, int64_t after, int,
               FeedHub::Page done) {
