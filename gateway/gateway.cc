@@ -133,7 +133,8 @@ class Gateway::Stream : public FeedSubscriber, public std::enable_shared_from_th
  public:
   Stream(Gateway& g, std::shared_ptr<Request> r, std::string party, StreamSlots::Lease lease)
       : gateway(g), request(std::move(r)), party(std::move(party)), lease(std::move(lease)) {}
-  virtual void heartbeat() {}
+  // Sends a keep-alive unless the stream has written since `quiet_since`.
+  virtual void heartbeat(std::chrono::steady_clock::time_point) {}
   virtual void shutdown() = 0;
   // The stream is over: leave the feed, free the slot.
   void release() {
@@ -165,13 +166,19 @@ class Gateway::SseStream : public Gateway::Stream {
     std::string chunk;
     for (const auto& e : events) chunk += *e.text;
     request->exchange->write(std::move(chunk));
+    last_write = std::chrono::steady_clock::now().time_since_epoch();
   }
   void fail(const grpc::Status& status) override {
     request->exchange->write(
         "event: error\ndata: " + json{{"message", status.error_message()}}.dump() + "\n\n");
   }
   // An SSE comment: proxies see traffic and keep the connection; EventSource ignores it.
-  void heartbeat() override { request->exchange->write(": keep-alive\n\n"); }
+  void heartbeat(std::chrono::steady_clock::time_point quiet_since) override {
+    if (std::chrono::steady_clock::time_point(last_write.load()) >= quiet_since) return;
+    request->exchange->write(": keep-alive\n\n");
+    last_write = std::chrono::steady_clock::now().time_since_epoch();
+  }
+  std::atomic<std::chrono::steady_clock::duration> last_write{};
   void shutdown() override {
     request->exchange->end(
         "event: shutdown\nretry: 2000\ndata: " +
@@ -409,17 +416,25 @@ void Gateway::shutdown_step(std::chrono::steady_clock::time_point deadline) {
   });
 }
 
+// The keep-alive comments go out in kHeartbeatSlices slices, one slice per tick, so 5,000
+// streams are not written in one burst every 15 s (the burst showed as API tail latency).
+constexpr int kHeartbeatSlices = 15;
+
 void Gateway::heartbeat() {
-  timers_->heartbeat.expires_after(config_.heartbeat);
+  timers_->heartbeat.expires_after(config_.heartbeat / kHeartbeatSlices);
   timers_->heartbeat.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping_.load()) return;
-    std::vector<std::shared_ptr<Stream>> open;
+    uint64_t slice = heartbeat_tick_++ % kHeartbeatSlices;
+    std::vector<std::shared_ptr<Stream>> due;
     {
       std::lock_guard lock(streams_mu_);
       for (auto& [raw, weak] : streams_)
-        if (auto s = weak.lock()) open.push_back(std::move(s));
+        if (reinterpret_cast<uintptr_t>(raw) / alignof(std::max_align_t) % kHeartbeatSlices ==
+            slice)
+          if (auto s = weak.lock()) due.push_back(std::move(s));
     }
-    for (auto& s : open) s->heartbeat();
+    auto quiet_since = std::chrono::steady_clock::now() - config_.heartbeat / 2;
+    for (auto& s : due) s->heartbeat(quiet_since);
     heartbeat();
   });
 }

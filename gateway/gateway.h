@@ -154,6 +154,7 @@ class Gateway {
   std::mutex serve_mu_;
   std::condition_variable serve_done_;
   bool serving_ = false;
+  std::atomic<uint64_t> heartbeat_tick_{0};
   std::atomic<int> rpcs_{0};  // service calls whose completion has not run yet
   std::mutex rpcs_mu_;
   std::condition_variable rpcs_idle_;
