@@ -70,9 +70,6 @@ struct GatewayConfig {
   int feed_poll_wait_s = 15;  // how long one shared poll waits in dispatch for an event
 };
 
-// The config from AFTERCARE_* variables (settings.h), with the service addresses.
-GatewayConfig config_from_env();
-
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);

@@ -18,6 +18,7 @@
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
 #include "gateway/openapi.h"
+#include "gateway/settings.h"
 #include "gateway/static_files.h"
 
 namespace {
@@ -56,6 +57,42 @@ int mint(int argc, char** argv) {
   return 0;
 }
 
+// The config from AFTERCARE_* variables: integer settings through settings.h (declared once
+// with their bounds), the service addresses, the rest as strings.
+aftercare::gateway::GatewayConfig config_from_env() {
+  using namespace aftercare::gateway;
+  GatewayConfig config;
+  config.http_addr = env_or("AFTERCARE_HTTP_ADDR", config.http_addr);
+  config.http_port = read_setting(kHttpPort);
+  config.jwt_secret = env_or("AFTERCARE_JWT_SECRET", config.jwt_secret);
+  config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
+  config.rate_per_second = read_setting(kRatePerSecond);
+  config.rate_burst = read_setting(kRateBurst);
+  config.web_root = env_or("AFTERCARE_WEB_ROOT", default_web_root());
+  if (config.web_root == "none") config.web_root.clear();
+  config.dev_login = env_or("AFTERCARE_DEV_LOGIN", "0") == "1";
+  for (const char* svc : {"intake", "dispatch", "callback", "loyalty", "billing"}) {
+    std::string env = "AFTERCARE_" + std::string(svc) + "_ADDR";
+    for (auto& ch : env) ch = static_cast<char>(std::toupper(ch));
+    config.service_addrs[svc] = env_or(
+        env.c_str(), "127.0.0.1:" + std::to_string(aftercare::kit::defaults_for(svc).grpc_port));
+  }
+  config.streams_per_subject = read_setting(kStreamsPerSubject);
+  config.streams_max = read_setting(kStreamsTotal);
+  config.limits.header_timeout = std::chrono::seconds(read_setting(kHeaderTimeoutS));
+  config.limits.idle_timeout = std::chrono::seconds(read_setting(kIdleTimeoutS));
+  config.limits.body_timeout = std::chrono::seconds(read_setting(kBodyTimeoutS));
+  config.limits.write_timeout = std::chrono::seconds(read_setting(kWriteTimeoutS));
+  config.limits.max_header_bytes = static_cast<size_t>(read_setting(kMaxHeaderBytes));
+  config.limits.stream_backlog_bytes = static_cast<size_t>(read_setting(kStreamBacklogBytes));
+  config.max_body_bytes = static_cast<size_t>(read_setting(kMaxBodyBytes));
+  config.heartbeat = std::chrono::seconds(read_setting(kHeartbeatS));
+  config.shutdown_grace = std::chrono::seconds(read_setting(kShutdownGraceS));
+  config.io_threads = read_setting(kIoThreads);
+  config.workers = read_setting(kWorkers);
+  return config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +109,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   aftercare::kit::init_logging("gateway", env_or("AFTERCARE_LOG_LEVEL", "info"));
   try {
-    aftercare::gateway::GatewayConfig config = aftercare::gateway::config_from_env();
+    aftercare::gateway::GatewayConfig config = config_from_env();
     aftercare::gateway::Gateway gateway(config);
     int port = gateway.bind();
     if (port <= 0) {
