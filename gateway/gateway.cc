@@ -23,6 +23,7 @@
 #include "common/json_codec.h"
 #include "common/log.h"
 #include "common/trace.h"
+#include "gateway/health.h"
 #include "gateway/jwt.h"
 #include "gateway/openapi.h"
 
@@ -669,10 +670,9 @@ void Gateway::healthz(httplib::Response& res) {
   json services = json::object();
   bool all_up = true;
   for (auto& [name, channel] : channels_) {
-    bool up = channel->WaitForConnected(std::chrono::system_clock::now() +
-                                        std::chrono::milliseconds(300));
-    services[name] = up ? "up" : "down";
-    all_up = all_up && up;
+    const std::string readiness = service_readiness(channel, name, std::chrono::milliseconds(300));
+    services[name] = readiness;
+    all_up = all_up && readiness == "up";
   }
   services["redis"] = redis_.ping() ? "up" : "down";  // informative: the gateway works without it
   send_json(res, all_up ? 200 : 503,

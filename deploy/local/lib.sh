@@ -82,9 +82,10 @@ ac_install_packages() {
     # Other tools (or engineers) may be running apt at the same moment: wait for the dpkg lock
     # instead of failing straight away.
     local lock_wait=(-o DPkg::Lock::Timeout=600)
-    ac__as_root apt-get "${lock_wait[@]}" update
+    # apt prints progress on stdout: send it to stderr, so `eval "$(up.sh)"` sees only exports.
+    ac__as_root apt-get "${lock_wait[@]}" update >&2
     ac__as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"
+      apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}" >&2
   fi
   # nodejs is NodeSource's 20.x here and brings npm; Debian's own npm package would replace it
   # with node 18, too old for the web console's Vite 7, so npm is never installed by name.
@@ -108,10 +109,11 @@ ac_build() {
   # A configure that died halfway leaves a CMakeCache.txt but no build system: redo it then.
   if [[ ! -f $dir/CMakeCache.txt || ! (-f $dir/build.ninja || -f $dir/Makefile) ]]; then
     ac_log "configuring $dir"
-    cmake -S "$AC_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake -S "$AC_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
   fi
   ac_log "building $dir"
-  cmake --build "$dir" -j2
+  # Compiler and npm output go to stderr too (stdout is for callers' machine-readable output).
+  cmake --build "$dir" -j2 >&2
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -474,11 +476,13 @@ ac_redis_stop() {
 # devbroker (librdkafka mock cluster) and whole-stack teardown
 # ---------------------------------------------------------------------------------------------
 
-# ac_devbroker_start STATE_DIR BUILD_DIR: three mock brokers; the bootstrap list is written by
-# devbroker to STATE_DIR/kafka.bootstrap (ports are random), the control file to
-# STATE_DIR/devbroker.control. Returns 1 if the binary is missing or does not come up.
+# ac_devbroker_start STATE_DIR BUILD_DIR PORT: three mock brokers on 127.0.0.1:PORT..PORT+2 and
+# the control API on PORT+7 (fixed, below the ephemeral range: a restarted devbroker has the same
+# addresses, so running services reconnect by themselves). The bootstrap list is written by
+# devbroker to STATE_DIR/kafka.bootstrap, the control address to STATE_DIR/devbroker.control.
+# Returns 1 if the binary is missing or does not come up.
 ac_devbroker_start() {
-  local state=$1 build=$2
+  local state=$1 build=$2 port=$3
   local bin=$build/deploy/local/devbroker/devbroker
   local pidfile=$state/run/devbroker.pid log=$state/logs/devbroker.log
   local boot=$state/kafka.bootstrap ctl=$state/devbroker.control
@@ -487,12 +491,13 @@ ac_devbroker_start() {
     return 1
   fi
   if ! ac_pidfile_alive "$pidfile"; then
-    # Left over from a previous broker: would point clients at dead ports, and would make the
-    # wait below succeed before the new broker is ready.
+    # Left over from a previous broker: would make the wait below succeed before the new broker
+    # is ready.
     rm -f -- "$boot" "$ctl"
   fi
   ac_start_bg devbroker "$log" "$pidfile" -- \
-    "$bin" --brokers 3 --bootstrap-file "$boot" --control-file "$ctl"
+    "$bin" --brokers 3 --port "$port" --control-addr "127.0.0.1:$((port + 7))" \
+    --bootstrap-file "$boot" --control-file "$ctl"
   AC_WAIT_LOG=$log AC_WAIT_PIDFILE=$pidfile ac_wait_for "devbroker bootstrap file $boot" 30 \
     test -s "$boot"
 }

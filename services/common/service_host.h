@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -25,6 +26,14 @@ class Server;
 }
 
 namespace aftercare::kit {
+
+// What /healthz says: ok, or degraded with the problems by name (database, broker, outbox), or
+// unavailable while starting and stopping.
+struct HealthReport {
+  std::string status;                           // "ok", "degraded", "unavailable"
+  std::map<std::string, std::string> problems;  // e.g. "broker" -> "unreachable for 12 s"
+  bool ready() const { return status == "ok"; }
+};
 
 class ServiceHost {
  public:
@@ -54,12 +63,17 @@ class ServiceHost {
   bool started() const { return started_.load(); }
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // Readiness: the database answers, the broker answers the outbox relay, and no committed event
+  // has waited longer than outbox_max_age to be published.
+  HealthReport health();
 
  private:
   void serve_http();
+  void publish_health();
   Config config_;
   Metrics metrics_;
   Outbox outbox_;
+  BrokerStatus broker_status_;
   std::unique_ptr<PgPool> db_;
   std::vector<grpc::Service*> services_;
   std::vector<std::pair<std::string, std::function<void(std::stop_token)>>> workers_;
@@ -70,6 +84,11 @@ class ServiceHost {
   int grpc_port_ = 0;
   int metrics_port_ = 0;
 };
+
+// The name under which a service's gRPC health reports readiness (HealthReport::ready), e.g.
+// aftercare.v1.IntakeService for "intake". The empty name stays SERVING while the process runs:
+// that is liveness, which a broker or database outage must not fail.
+std::string readiness_service_name(const std::string& service);
 
 // host:port -> (host, port); throws std::invalid_argument.
 std::pair<std::string, int> split_host_port(const std::string& addr);
