@@ -328,9 +328,12 @@ ac__pg_logfile() {
   printf '%s\n' "$log"
 }
 
-# True if a postmaster is running on DATA_DIR.
+# True if a postmaster is running on DATA_DIR. pg_ctl status only checks that the pid in
+# postmaster.pid exists; a postmaster killed a moment ago (a power cut, kill -9) can linger as a
+# zombie until init reaps it, and must count as stopped so that the caller starts a new one.
 ac__pg_running() {
-  [[ -f $1/PG_VERSION ]] && ac__pg_run "$AC_PG_BIN/pg_ctl" status -D "$1" >/dev/null 2>&1
+  [[ -f $1/PG_VERSION ]] && ac__pg_run "$AC_PG_BIN/pg_ctl" status -D "$1" >/dev/null 2>&1 &&
+    ac__pid_is_alive "$(head -n 1 "$1/postmaster.pid" 2>/dev/null)"
 }
 
 # ac_pg_start STATE_DIR PORT
@@ -342,6 +345,14 @@ ac_pg_start() {
   sock=$area/socket
   log=$(ac__pg_logfile "$state" "$area")
 
+  # A postmaster killed a moment ago may linger as a zombie, and PostgreSQL refuses to start while
+  # the pid in postmaster.pid exists: wait (bounded) for init to reap it.
+  local old_pid
+  old_pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)
+  if [[ $old_pid =~ ^[0-9]+$ ]] && kill -0 "$old_pid" 2>/dev/null && ! ac__pid_is_alive "$old_pid"; then
+    ac_log "waiting for the killed postmaster (pid $old_pid, a zombie) to be reaped"
+    ac_wait_for "postmaster $old_pid to be reaped" 60 bash -c "! kill -0 $old_pid" || true
+  fi
   if ac__pg_running "$data"; then
     # Line 4 of postmaster.pid is the port the running server listens on.
     running_port=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null || true)
