@@ -80,6 +80,12 @@ void ServiceHost::add_worker(std::string name, std::function<void(std::stop_toke
   workers_.emplace_back(std::move(name), std::move(work));
 }
 
+void ServiceHost::add_periodic(PeriodicWorker::Options options, PeriodicWorker::Task task) {
+  auto& worker =
+      periodic_.emplace_back(std::make_unique<PeriodicWorker>(options, std::move(task), &metrics_));
+  add_worker(options.name, [w = worker.get()](std::stop_token stop) { w->run(stop); });
+}
+
 void ServiceHost::add_outbox_relay() {
   add_worker("outbox-relay", [this](std::stop_token stop) {
     OutboxRelay::Options options;
@@ -158,6 +164,9 @@ HealthReport ServiceHost::health() {
   if (auto down = broker_status_.unreachable_for(); down.count() > 0)
     report.problems["broker"] =
         fmt::format("unreachable for {} s", std::chrono::ceil<std::chrono::seconds>(down).count());
+  for (const auto& worker : periodic_)
+    if (std::string problem = worker->problem(); !problem.empty())
+      report.problems["worker " + worker->name()] = std::move(problem);
   if (!report.problems.empty()) report.status = "degraded";
   return report;
 }

@@ -19,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
+#include "common/periodic.h"
 #include "common/pg.h"
 
 namespace httplib {
@@ -51,6 +52,9 @@ class ServiceHost {
   void migrate(const std::vector<Migration>& service_migrations);
   void add_service(grpc::Service* service) { services_.push_back(service); }
   void add_worker(std::string name, std::function<void(std::stop_token)> work);
+  // A task every `options.interval` (sweepers, generators, senders); its failures are counted,
+  // and when it keeps failing /healthz is degraded naming it.
+  void add_periodic(PeriodicWorker::Options options, PeriodicWorker::Task task);
   // The outbox relay for this service's database.
   void add_outbox_relay();
   // A consumer whose handler runs inside the inbox transaction.
@@ -77,6 +81,7 @@ class ServiceHost {
   std::unique_ptr<PgPool> db_;
   std::vector<grpc::Service*> services_;
   std::vector<std::pair<std::string, std::function<void(std::stop_token)>>> workers_;
+  std::vector<std::unique_ptr<PeriodicWorker>> periodic_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> started_{false};

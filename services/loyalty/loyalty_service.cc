@@ -3,11 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include "absl/strings/escaping.h"
 #include "common/call.h"
+#include "common/periodic.h"
 #include "loyalty/domain/statement.h"
 #include "loyalty/domain/tier.h"
 #include "loyalty/domain/validation.h"
@@ -696,24 +695,19 @@ SweepTotals LoyaltyServiceImpl::Sweep(absl::Time as_of) {
   return totals;
 }
 
+void LoyaltyServiceImpl::SweepNow() {
+  const SweepTotals t = Sweep(clock_());
+  if (t.holds_released || t.points_expired || t.tiers_changed)
+    spdlog::info(
+        "loyalty sweep: {} holds released ({} points), {} points expired for {} members, {} "
+        "tiers changed",
+        t.holds_released, t.points_released, t.points_expired, t.members_affected, t.tiers_changed);
+}
+
 void LoyaltyServiceImpl::RunSweeper(std::stop_token stop, absl::Duration interval) {
-  std::mutex mu;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    try {
-      const SweepTotals t = Sweep(clock_());
-      if (t.holds_released || t.points_expired || t.tiers_changed)
-        spdlog::info(
-            "loyalty sweep: {} holds released ({} points), {} points expired for {} members, {} "
-            "tiers changed",
-            t.holds_released, t.points_released, t.points_expired, t.members_affected,
-            t.tiers_changed);
-    } catch (const std::exception& e) {
-      spdlog::warn("loyalty sweep failed (retried next round): {}", e.what());
-    }
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, absl::ToChronoMilliseconds(interval), [] { return false; });
-  }
+  kit::PeriodicWorker({"loyalty.sweeper", absl::ToChronoMilliseconds(interval)},
+                      [this](std::stop_token) { SweepNow(); })
+      .run(stop);
 }
 
 // ---------------------------------------------------------------------------------------------
