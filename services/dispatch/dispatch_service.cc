@@ -214,6 +214,9 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
       q.after_id = cursor.after_id();
     }
     auto orders = db_.in_transaction([&](pqxx::work& tx) {
+      // Both queries below must see one snapshot: under read committed, a work order committed
+      // between them made a ticket of the caller's own project answer 404 (seen by faults_suite).
+      tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
       auto rows = store::list_work_orders(tx, q);
       // A ticket whose work orders are all outside the caller's scope is not the caller's to
       // ask about: 404, as each of its work orders would answer.

@@ -6,6 +6,7 @@
 
 #include "common/policy_defaults.h"
 #include "common/privacy.h"
+#include "common/refusal.h"
 #include "common/time.h"
 #include "intake/domain/attachments.h"
 #include "intake/domain/dates.h"
@@ -69,30 +70,8 @@ bool sees_ticket(const kit::Caller& c, const v1::Ticket& t) {
   return staff_sees(c, t.project_id());
 }
 
-// Thrown inside a transaction to roll it back and answer `status`.
-struct Refusal {
-  Status status;
-};
-
-// Runs a handler body, turning exceptions into precise statuses.
-template <typename F>
-Status guarded(const char* rpc, F&& body) {
-  try {
-    return body();
-  } catch (const Refusal& r) {
-    return r.status;
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("{}: database unavailable: {}", rpc, e.what());
-    return {StatusCode::UNAVAILABLE, "database unavailable"};
-  } catch (const pqxx::serialization_failure& e) {
-    return {StatusCode::ABORTED, "concurrent change, retry"};
-  } catch (const pqxx::deadlock_detected& e) {
-    return {StatusCode::ABORTED, "concurrent change, retry"};
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", rpc, e.what());
-    return {StatusCode::INTERNAL, "internal error"};
-  }
-}
+using kit::guarded;
+using kit::Refusal;
 
 std::string fnv1a_hex(const std::string& bytes) {
   uint64_t h = 1469598103934665603ULL;
