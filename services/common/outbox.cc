@@ -1,5 +1,6 @@
 #include "common/outbox.h"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <uuid/uuid.h>
@@ -61,13 +62,28 @@ std::string new_uuid() {
   return text;
 }
 
+std::string event_type_of(const std::string& producer, const aftercare::v1::Event& event) {
+  const google::protobuf::OneofDescriptor* oneof =
+      aftercare::v1::Event::descriptor()->FindOneofByName("payload");
+  const google::protobuf::FieldDescriptor* field =
+      event.GetReflection()->GetOneofFieldDescriptor(event, oneof);
+  return field == nullptr ? "" : producer + "." + field->message_type()->name();
+}
+
 std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) const {
+  if (event.producer().empty()) event.set_producer(producer_);
+  if (std::string derived = event_type_of(event.producer(), event); !derived.empty()) {
+    if (!event.type().empty() && event.type() != derived)
+      throw std::logic_error("event type " + event.type() + " does not match its payload " +
+                             derived);
+    event.set_type(std::move(derived));
+  }
+  if (event.type().empty()) throw std::logic_error("an event without payload needs a type");
   if (event.event_id().empty()) event.set_event_id(new_uuid());
   if (!event.has_occurred_at())
     *event.mutable_occurred_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   const TraceContext& trace = current_trace();
   if (event.trace_id().empty()) event.set_trace_id(trace.trace_id);
-  if (event.producer().empty()) event.set_producer(producer_);
   std::string payload = event.SerializeAsString();
   std::string traceparent = trace.trace_id.empty() ? "" : trace.traceparent();
   tx.exec_params(kInsertOutbox, event.event_id(), topic_, event.aggregate_id(), event.type(),

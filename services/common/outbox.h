@@ -26,9 +26,10 @@ class Outbox {
   Outbox(std::string topic, std::string producer)
       : topic_(std::move(topic)), producer_(std::move(producer)) {}
 
-  // Stores the event in `tx`. Fills event_id (a new UUID), occurred_at (now) and trace_id (the
-  // current trace) and producer when they are empty. The partition key is the aggregate id. Returns
-  // the event id.
+  // Stores the event in `tx`. Fills event_id (a new UUID), occurred_at (now), trace_id (the
+  // current trace), producer, and the type from the payload (event_type_of) when they are empty;
+  // a type that contradicts the payload is a bug (std::logic_error). The partition key is the
+  // aggregate id. Returns the event id.
   std::string add(pqxx::transaction_base& tx, aftercare::v1::Event event) const;
 
   const std::string& topic() const { return topic_; }
@@ -107,6 +108,10 @@ class OutboxRelay {
   Gauge& backlog_;
   Gauge& oldest_unsent_;
 };
+
+// The type an event of `producer` with this payload has: "<producer>.<payload message>", e.g.
+// intake.TicketOpened (the catalog in the README). Empty when the event has no payload.
+std::string event_type_of(const std::string& producer, const aftercare::v1::Event& event);
 
 // A UUID v4 in canonical lower-case form.
 std::string new_uuid();

@@ -187,6 +187,26 @@ TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApply
   });
 }
 
+// The type is the payload's, named by the producer (intake.TicketOpened): services no longer
+// type it by hand, and one that contradicts its payload is a bug the outbox refuses.
+TEST_F(OutboxTest, TheTypeComesFromThePayloadAndAContradictionIsRefused) {
+  Event opened = make_event("T-typed", "");
+  opened.mutable_ticket_opened()->set_ticket_id("T-typed");
+  pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, opened); });
+  EXPECT_EQ(pool_->in_transaction([](pqxx::work& tx) {
+    return tx.exec("SELECT event_type FROM kit_outbox WHERE partition_key = 'T-typed'")[0][0]
+        .as<std::string>();
+  }),
+            "test.TicketOpened");
+  Event wrong = make_event("T-wrong", "test.TicketClosed");
+  wrong.mutable_ticket_opened()->set_ticket_id("T-wrong");
+  EXPECT_THROW(pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, wrong); }),
+               std::logic_error);
+  EXPECT_THROW(
+      pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, make_event("x", "")); }),
+      std::logic_error);
+}
+
 // Sent rows live as long as the replay window, inbox ids longer (common/retention.h).
 TEST_F(OutboxTest, PruningDropsOnlyOldSentRowsAndOldInboxIds) {
   auto days_ago = [](int days) { return "now() - interval '" + std::to_string(days) + " days'"; };
