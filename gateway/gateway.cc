@@ -17,9 +17,11 @@
 #include "common/config.h"
 #include "common/json_codec.h"
 #include "common/log.h"
+#include "common/trace.h"
 #include "gateway/authenticate.h"
 #include "gateway/authorize.h"
 #include "gateway/bind.h"
+#include "gateway/health.h"
 #include "gateway/jwt.h"
 #include "gateway/openapi.h"
 #include "gateway/partner_feed.h"
@@ -817,16 +819,15 @@ HttpResponse Gateway::web(const HttpRequest& req) {
   return res;
 }
 
-// What /healthz reports: every service's channel and Redis (informative: the gateway works
-// without it). Kept in one function so what it checks can change in one place.
+// What /healthz reports: every service's readiness by its gRPC health (up, degraded, down) and
+// Redis (informative: the gateway works without it). Kept in one function so what it checks can change in one place.
 HttpResponse Gateway::healthz() {
   json services = json::object();
   bool all_up = true;
   for (const auto& [name, channel] : forward_->channels()) {
-    bool up = channel->WaitForConnected(std::chrono::system_clock::now() +
-                                        std::chrono::milliseconds(300));
-    services[name] = up ? "up" : "down";
-    all_up = all_up && up;
+    const std::string readiness = service_readiness(channel, name, std::chrono::milliseconds(300));
+    services[name] = readiness;
+    all_up = all_up && readiness == "up";
   }
   services["redis"] = redis_.ping() ? "up" : "down";
   return json_response(all_up ? 200 : 503,

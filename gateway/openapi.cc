@@ -349,18 +349,21 @@ void add_special_routes(json& paths, SchemaBuilder& schemas) {
                    {"services",
                     {{"type", "object"},
                      {"additionalProperties",
-                      {{"type", "string"}, {"enum", json::array({"up", "down"})}}}}}}}};
-  paths["/healthz"]["get"] = {{"operationId", "Healthz"},
-                              {"summary", "Aggregated health of the services (no auth)"},
-                              {"tags", json::array({"Operations"})},
-                              {"security", json::array()},
-                              {"responses",
-                               {{"200",
-                                 {{"description", "every service is up"},
-                                  {"content", {{"application/json", {{"schema", health}}}}}}},
-                                {"503",
-                                 {{"description", "a service is down"},
-                                  {"content", {{"application/json", {{"schema", health}}}}}}}}}};
+                      {{"type", "string"}, {"enum", json::array({"up", "degraded", "down"})}}}}}}}};
+  paths["/healthz"]["get"] = {
+      {"operationId", "Healthz"},
+      {"summary", "Aggregated health of the services (no auth)"},
+      {"tags", json::array({"Operations"})},
+      {"security", json::array()},
+      {"responses",
+       {{"200",
+         {{"description", "every service is up"},
+          {"content", {{"application/json", {{"schema", health}}}}}}},
+        {"503",
+         {{"description",
+           "a service is down, or degraded (its database, broker or outbox; "
+           "the service's own /healthz names which)"},
+          {"content", {{"application/json", {{"schema", health}}}}}}}}}};
   paths["/metrics"]["get"] = {
       {"operationId", "Metrics"},
       {"summary", "Prometheus metrics (no auth)"},

@@ -82,9 +82,10 @@ ac_install_packages() {
     # Other tools (or engineers) may be running apt at the same moment: wait for the dpkg lock
     # instead of failing straight away.
     local lock_wait=(-o DPkg::Lock::Timeout=600)
-    ac__as_root apt-get "${lock_wait[@]}" update
+    # apt prints progress on stdout: send it to stderr, so `eval "$(up.sh)"` sees only exports.
+    ac__as_root apt-get "${lock_wait[@]}" update >&2
     ac__as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"
+      apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}" >&2
   fi
   # nodejs is NodeSource's 20.x here and brings npm; Debian's own npm package would replace it
   # with node 18, too old for the web console's Vite 7, so npm is never installed by name.
@@ -108,10 +109,11 @@ ac_build() {
   # A configure that died halfway leaves a CMakeCache.txt but no build system: redo it then.
   if [[ ! -f $dir/CMakeCache.txt || ! (-f $dir/build.ninja || -f $dir/Makefile) ]]; then
     ac_log "configuring $dir"
-    cmake -S "$AC_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake -S "$AC_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
   fi
   ac_log "building $dir"
-  cmake --build "$dir" -j2
+  # Compiler and npm output go to stderr too (stdout is for callers' machine-readable output).
+  cmake --build "$dir" -j2 >&2
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -326,9 +328,12 @@ ac__pg_logfile() {
   printf '%s\n' "$log"
 }
 
-# True if a postmaster is running on DATA_DIR.
+# True if a postmaster is running on DATA_DIR. pg_ctl status only checks that the pid in
+# postmaster.pid exists; a postmaster killed a moment ago (a power cut, kill -9) can linger as a
+# zombie until init reaps it, and must count as stopped so that the caller starts a new one.
 ac__pg_running() {
-  [[ -f $1/PG_VERSION ]] && ac__pg_run "$AC_PG_BIN/pg_ctl" status -D "$1" >/dev/null 2>&1
+  [[ -f $1/PG_VERSION ]] && ac__pg_run "$AC_PG_BIN/pg_ctl" status -D "$1" >/dev/null 2>&1 &&
+    ac__pid_is_alive "$(head -n 1 "$1/postmaster.pid" 2>/dev/null)"
 }
 
 # ac_pg_start STATE_DIR PORT
@@ -340,6 +345,14 @@ ac_pg_start() {
   sock=$area/socket
   log=$(ac__pg_logfile "$state" "$area")
 
+  # A postmaster killed a moment ago may linger as a zombie, and PostgreSQL refuses to start while
+  # the pid in postmaster.pid exists: wait (bounded) for init to reap it.
+  local old_pid
+  old_pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)
+  if [[ $old_pid =~ ^[0-9]+$ ]] && kill -0 "$old_pid" 2>/dev/null && ! ac__pid_is_alive "$old_pid"; then
+    ac_log "waiting for the killed postmaster (pid $old_pid, a zombie) to be reaped"
+    ac_wait_for "postmaster $old_pid to be reaped" 60 bash -c "! kill -0 $old_pid" || true
+  fi
   if ac__pg_running "$data"; then
     # Line 4 of postmaster.pid is the port the running server listens on.
     running_port=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null || true)
@@ -474,11 +487,13 @@ ac_redis_stop() {
 # devbroker (librdkafka mock cluster) and whole-stack teardown
 # ---------------------------------------------------------------------------------------------
 
-# ac_devbroker_start STATE_DIR BUILD_DIR: three mock brokers; the bootstrap list is written by
-# devbroker to STATE_DIR/kafka.bootstrap (ports are random), the control file to
-# STATE_DIR/devbroker.control. Returns 1 if the binary is missing or does not come up.
+# ac_devbroker_start STATE_DIR BUILD_DIR PORT: three mock brokers on 127.0.0.1:PORT..PORT+2 and
+# the control API on PORT+7 (fixed, below the ephemeral range: a restarted devbroker has the same
+# addresses, so running services reconnect by themselves). The bootstrap list is written by
+# devbroker to STATE_DIR/kafka.bootstrap, the control address to STATE_DIR/devbroker.control.
+# Returns 1 if the binary is missing or does not come up.
 ac_devbroker_start() {
-  local state=$1 build=$2
+  local state=$1 build=$2 port=$3
   local bin=$build/deploy/local/devbroker/devbroker
   local pidfile=$state/run/devbroker.pid log=$state/logs/devbroker.log
   local boot=$state/kafka.bootstrap ctl=$state/devbroker.control
@@ -487,12 +502,13 @@ ac_devbroker_start() {
     return 1
   fi
   if ! ac_pidfile_alive "$pidfile"; then
-    # Left over from a previous broker: would point clients at dead ports, and would make the
-    # wait below succeed before the new broker is ready.
+    # Left over from a previous broker: would make the wait below succeed before the new broker
+    # is ready.
     rm -f -- "$boot" "$ctl"
   fi
   ac_start_bg devbroker "$log" "$pidfile" -- \
-    "$bin" --brokers 3 --bootstrap-file "$boot" --control-file "$ctl"
+    "$bin" --brokers 3 --port "$port" --control-addr "127.0.0.1:$((port + 7))" \
+    --bootstrap-file "$boot" --control-file "$ctl"
   AC_WAIT_LOG=$log AC_WAIT_PIDFILE=$pidfile ac_wait_for "devbroker bootstrap file $boot" 30 \
     test -s "$boot"
 }

@@ -10,7 +10,8 @@
 #   deploy/local/down.sh [--wipe]      # stop it (and delete its data)
 #
 # Environment: AFTERCARE_BUILD_DIR (default <repo>/build), AFTERCARE_PG_PORT (15432),
-# AFTERCARE_REDIS_PORT (16379), AFTERCARE_HTTP_PORT (8080),
+# AFTERCARE_REDIS_PORT (16379), AFTERCARE_KAFKA_PORT (19092: devbroker's brokers on 19092-19094,
+# its control API on 19099), AFTERCARE_HTTP_PORT (8080),
 # AFTERCARE_JWT_SECRET (aftercare-dev-secret, a dev-only default), AFTERCARE_LOCAL_STATE (state
 # dir, default <repo>/.state/local), AFTERCARE_GRPC_PORT_BASE (50051) and
 # AFTERCARE_METRICS_PORT_BASE (9101) for a second stack beside the first, AFTERCARE_SKIP_BUILD=1.
@@ -22,6 +23,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 STATE=${AFTERCARE_LOCAL_STATE:-$AC_REPO/.state/local}
 PG_PORT=${AFTERCARE_PG_PORT:-15432}
 REDIS_PORT=${AFTERCARE_REDIS_PORT:-16379}
+KAFKA_PORT=${AFTERCARE_KAFKA_PORT:-19092}
 HTTP_PORT=${AFTERCARE_HTTP_PORT:-8080}
 JWT_SECRET=${AFTERCARE_JWT_SECRET:-aftercare-dev-secret}
 HEALTH_TIMEOUT=60
@@ -50,7 +52,7 @@ ac_redis_start "$STATE" "$REDIS_PORT"
 # --- Kafka (devbroker) -------------------------------------------------------------------------
 BOOTSTRAP_FILE=$STATE/kafka.bootstrap
 CONTROL_FILE=$STATE/devbroker.control
-ac_devbroker_start "$STATE" "$BUILD" ||
+ac_devbroker_start "$STATE" "$BUILD" "$KAFKA_PORT" ||
   ac_die "devbroker did not come up (the services need Kafka); see $STATE/logs/devbroker.log"
 
 # --- services and gateway ----------------------------------------------------------------------
@@ -94,8 +96,9 @@ start_proc() {
 COMMON_ENV+=("AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS=${AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS:-1}")
 
 # Start everything first and wait afterwards, so the services boot in parallel.
-STARTED=()   # names to health-check
-HEALTH_URL=() # index-aligned with STARTED
+STARTED=()    # names to health-check
+HEALTH_URL=() # index-aligned with STARTED: the whole truth (503 "degraded" names the problem)
+READY_URL=()  # index-aligned with STARTED: serves its API
 for i in "${!AC_SERVICES[@]}"; do
   svc=${AC_SERVICES[i]}
   if start_proc "$svc" "$BUILD/services/$svc/aftercare-$svc" \
@@ -104,6 +107,7 @@ for i in "${!AC_SERVICES[@]}"; do
     "AFTERCARE_METRICS_ADDR=127.0.0.1:${AC_METRICS_PORTS[i]}"; then
     STARTED+=("$svc")
     HEALTH_URL+=("http://127.0.0.1:${AC_METRICS_PORTS[i]}/healthz")
+    READY_URL+=("http://127.0.0.1:${AC_METRICS_PORTS[i]}/readyz")
   fi
 done
 
@@ -115,21 +119,29 @@ ulimit -Sn 65536 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true #
 if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT" "AFTERCARE_DEV_LOGIN=$DEV_LOGIN"; then
   STARTED+=(gateway)
   HEALTH_URL+=("http://127.0.0.1:$HTTP_PORT/healthz")
+  READY_URL+=("http://127.0.0.1:$HTTP_PORT/openapi.json")
 fi
 
 # Check every process (rather than stop at the first failure) so one run reports all problems;
-# a crashed process fails its check at once instead of after the deadline.
+# a crashed process fails its check at once instead of after the deadline. A process that serves
+# but is degraded (e.g. after a power cut, while its outbox publishes what waited) is reported,
+# not fatal: it heals by itself, and its /healthz says what is wrong meanwhile.
 FAILED=()
 for i in "${!STARTED[@]}"; do
   name=${STARTED[i]}
   AC_WAIT_LOG=$STATE/logs/$name.log AC_WAIT_PIDFILE=$STATE/run/$name.pid \
-    ac_wait_for "$name health at ${HEALTH_URL[i]}" "$HEALTH_TIMEOUT" \
-    curl -fsS --max-time 2 -o /dev/null "${HEALTH_URL[i]}" ||
+    ac_wait_for "$name serving at ${READY_URL[i]}" "$HEALTH_TIMEOUT" \
+    curl -fsS --max-time 2 -o /dev/null "${READY_URL[i]}" ||
     FAILED+=("$name")
 done
 if ((${#FAILED[@]} > 0)); then
-  ac_die "not healthy: ${FAILED[*]} (logs in $STATE/logs; the rest is still running, stop it with deploy/local/down.sh)"
+  ac_die "not serving: ${FAILED[*]} (logs in $STATE/logs; the rest is still running, stop it with deploy/local/down.sh)"
 fi
+for i in "${!STARTED[@]}"; do
+  ac_wait_for "${STARTED[i]} healthy" 10 \
+    curl -fsS --max-time 2 -o /dev/null "${HEALTH_URL[i]}" ||
+    ac_log "WARNING: ${STARTED[i]} serves but is degraded: $(curl -sS --max-time 2 "${HEALTH_URL[i]}" 2>&1)"
+done
 
 # --- admin token -------------------------------------------------------------------------------
 

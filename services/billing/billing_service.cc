@@ -14,6 +14,7 @@
 #include "billing/domain/validation.h"
 #include "billing/store/errors.h"
 #include "common/call.h"
+#include "common/refusal.h"
 
 namespace aftercare::billing {
 
@@ -32,25 +33,7 @@ constexpr size_t kMaxDescriptionChars = 500;
 // refused as coming from the future. Not a business number.
 const absl::Duration kClockSkew = absl::Minutes(5);
 
-// Runs a handler body, turning refusals and infrastructure failures into status codes.
-template <typename F>
-grpc::Status guarded(const char* rpc, F&& body) {
-  try {
-    body();
-    return grpc::Status::OK;
-  } catch (const BillingError& e) {
-    return e.status();
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("billing {}: database unreachable: {}", rpc, e.what());
-    return {grpc::StatusCode::UNAVAILABLE, "database unavailable"};
-  } catch (const pqxx::deadlock_detected& e) {
-    spdlog::warn("billing {}: {}", rpc, e.what());
-    return {grpc::StatusCode::ABORTED, "conflict with a concurrent change, retry"};
-  } catch (const std::exception& e) {
-    spdlog::error("billing {}: {}", rpc, e.what());
-    return {grpc::StatusCode::INTERNAL, "internal error"};
-  }
-}
+using kit::guarded;
 
 void require_role(const kit::Caller& caller, std::initializer_list<std::string_view> roles) {
   for (auto role : roles) {

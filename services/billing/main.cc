@@ -1,9 +1,7 @@
 // aftercare-billing: config, wire, run.
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 
 #include "billing/billing_service.h"
 #include "common/call.h"
@@ -30,22 +28,11 @@ int main(int argc, char** argv) {
     // Reminders before the due date and overdue notices, once per invoice.
     const auto interval =
         std::chrono::seconds(kit::env_int("AFTERCARE_BILLING_SWEEP_INTERVAL_S", 30, 1));
-    host.add_worker("billing-sweeper", [&ops, interval](std::stop_token stop) {
-      std::mutex mu;
-      std::condition_variable_any wake;
-      while (!stop.stop_requested()) {
-        try {
-          auto done = ops.sweep_once(absl::Now());
-          if (done.reminders || done.overdue) {
-            spdlog::info("billing sweeper: {} reminders, {} overdue notices", done.reminders,
-                         done.overdue);
-          }
-        } catch (const std::exception& e) {
-          spdlog::warn("billing sweeper: {}", e.what());
-        }
-        std::unique_lock lock(mu);
-        wake.wait_for(lock, stop, interval, [] { return false; });
-      }
+    host.add_periodic({"billing-sweeper", interval}, [&ops](std::stop_token) {
+      auto done = ops.sweep_once(absl::Now());
+      if (done.reminders || done.overdue)
+        spdlog::info("billing sweeper: {} reminders, {} overdue notices", done.reminders,
+                     done.overdue);
     });
     return host.run();
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 #include "callback/domain/stats.h"
 #include "callback/domain/validation.h"
 #include "callback/store/callback_store.h"
+#include "common/refusal.h"
 
 namespace aftercare::callback {
 namespace {
@@ -32,13 +33,11 @@ constexpr size_t kMaxIdempotencyKeyChars = 128;
 constexpr int64_t kMinSeconds = 946684800;
 constexpr int64_t kMaxSeconds = 253402300799;
 
-// A status thrown from inside a transaction: the transaction rolls back, nothing is written.
-struct StatusError {
-  grpc::Status status;
-};
+using kit::guarded;
+using StatusError = kit::Refusal;
 
 [[noreturn]] void fail(grpc::StatusCode code, const std::string& message) {
-  throw StatusError{grpc::Status(code, message)};
+  throw StatusError(code, message);
 }
 
 // Domain checks return "field why"; the kit convention is INVALID_ARGUMENT "field: why".
@@ -46,23 +45,6 @@ grpc::Status invalid(const std::string& error) {
   size_t space = error.find(' ');
   if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
   return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
-}
-
-// Runs a handler body and maps what escapes it: StatusError as is, a lost database as
-// UNAVAILABLE, anything else as INTERNAL (logged, not shown).
-template <typename F>
-grpc::Status guarded(const char* rpc, F&& body) {
-  try {
-    return body();
-  } catch (const StatusError& e) {
-    return e.status;
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("{}: database unavailable: {}", rpc, e.what());
-    return {grpc::StatusCode::UNAVAILABLE, "database unavailable"};
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", rpc, e.what());
-    return {grpc::StatusCode::INTERNAL, "internal error"};
-  }
 }
 
 // Agents call owners back, supervisors review; admins may stand in for either.

@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -43,6 +44,8 @@ bool apply(Config& c, const std::string& name, const std::string& value) {
     c.relay_idle_poll = std::chrono::milliseconds(parse_int(name, value));
   else if (name == "AFTERCARE_SHUTDOWN_GRACE_S")
     c.shutdown_grace = std::chrono::seconds(parse_int(name, value));
+  else if (name == "AFTERCARE_OUTBOX_MAX_AGE_S")
+    c.outbox_max_age = std::chrono::seconds(std::max(1, parse_int(name, value)));
   else
     return false;
   return true;
@@ -60,6 +63,7 @@ const char* const kSettingNames[] = {
     "AFTERCARE_CONSUMER_MAX_ATTEMPTS",
     "AFTERCARE_RELAY_IDLE_POLL_MS",
     "AFTERCARE_SHUTDOWN_GRACE_S",
+    "AFTERCARE_OUTBOX_MAX_AGE_S",
 };
 
 // "--grpc-addr" -> "AFTERCARE_GRPC_ADDR"
@@ -144,6 +148,7 @@ std::map<std::string, std::string> Config::describe() const {
       {"AFTERCARE_CONSUMER_MAX_ATTEMPTS", std::to_string(consumer_max_attempts)},
       {"AFTERCARE_RELAY_IDLE_POLL_MS", std::to_string(relay_idle_poll.count())},
       {"AFTERCARE_SHUTDOWN_GRACE_S", std::to_string(shutdown_grace.count())},
+      {"AFTERCARE_OUTBOX_MAX_AGE_S", std::to_string(outbox_max_age.count())},
   };
 }
 

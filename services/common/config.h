@@ -22,6 +22,8 @@ struct Config {
       5;  // AFTERCARE_CONSUMER_MAX_ATTEMPTS before a message is dead-lettered
   std::chrono::milliseconds relay_idle_poll{50};  // AFTERCARE_RELAY_IDLE_POLL_MS
   std::chrono::seconds shutdown_grace{10};        // AFTERCARE_SHUTDOWN_GRACE_S for in-flight RPCs
+  // AFTERCARE_OUTBOX_MAX_AGE_S: /healthz is degraded once the oldest unpublished event is older.
+  std::chrono::seconds outbox_max_age{60};
 
   // Every setting by its environment name, for documentation and the startup log line.
   std::map<std::string, std::string> describe() const;

@@ -48,6 +48,7 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
     : pool_(pool),
       options_(std::move(options)),
       handler_(std::move(handler)),
+      events_("consumer " + options_.name),
       bootstrap_(bootstrap),
       applied_(metrics.counter("aftercare_consumer_applied_total", "Events applied",
                                {{"consumer", options_.name}})),
@@ -57,7 +58,10 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
       dead_lettered_(metrics.counter("aftercare_consumer_dead_letters_total",
                                      "Events sent to the DLQ", {{"consumer", options_.name}})),
       failures_(metrics.counter("aftercare_consumer_failures_total", "Handler failures (retried)",
-                                {{"consumer", options_.name}})) {
+                                {{"consumer", options_.name}})),
+      rewinds_(metrics.counter("aftercare_consumer_rewinds_total",
+                               "Restarts from the earliest offset after the broker lost its data",
+                               {{"consumer", options_.name}})) {
   KafkaSettings settings = {
       {"bootstrap.servers", bootstrap},
       {"group.id", options_.name},
@@ -77,6 +81,7 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
   for (const auto& [k, v] : options_.settings) settings[k] = v;
   auto conf = make_kafka_conf(settings);
   std::string err;
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), err);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) throw std::runtime_error("kafka consumer " + options_.name + ": " + err);
   if (auto e = consumer_->subscribe(options_.topics); e != RdKafka::ERR_NO_ERROR)
@@ -87,7 +92,42 @@ EventConsumer::~EventConsumer() {
   if (consumer_) consumer_->close();
 }
 
+void EventConsumer::watch_cluster() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool connection_lost = events_.take_connection_lost();
+  if (!connection_lost && now - cluster_checked_ < std::chrono::seconds(5)) return;
+  cluster_checked_ = now;
+  std::string identity = cluster_identity(*consumer_, std::chrono::seconds(2));
+  if (identity.empty()) return;  // unreachable: compare with what answers next
+  if (!cluster_.empty() && identity != cluster_) {
+    spdlog::warn(
+        "consumer {}: the broker is cluster '{}', not '{}' as before: rewinding to the "
+        "earliest offsets",
+        options_.name, identity, cluster_);
+    rewind_to_start();
+  }
+  cluster_ = std::move(identity);
+}
+
+void EventConsumer::rewind_to_start() {
+  std::vector<RdKafka::TopicPartition*> parts;
+  if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
+  for (RdKafka::TopicPartition* tp : parts) {
+    tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+    if (auto err = consumer_->seek(*tp, 2000); err != RdKafka::ERR_NO_ERROR)
+      spdlog::warn("consumer {}: rewind {}/{}: {}", options_.name, tp->topic(), tp->partition(),
+                   RdKafka::err2str(err));
+    // The old cluster's positions must not be committed to the new one.
+    tp->set_offset(0);
+  }
+  if (!parts.empty()) consumer_->offsets_store(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  failing_key_.clear();
+  rewinds_.inc();
+}
+
 Delivery EventConsumer::poll_once(std::chrono::milliseconds wait) {
+  watch_cluster();
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(static_cast<int>(wait.count())));
   switch (message->err()) {
     case RdKafka::ERR_NO_ERROR:

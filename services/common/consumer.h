@@ -49,6 +49,11 @@ class EventConsumer {
 
  private:
   Delivery handle(RdKafka::Message& message);
+  // A broker that lost its data (devbroker restarted) may already hold new events at offsets
+  // this consumer had passed on the old one: on a change of cluster, start over from the
+  // earliest offset (the inbox makes the repeats harmless).
+  void watch_cluster();
+  void rewind_to_start();
   bool dead_letter(RdKafka::Message& message, const std::string& event_id, const std::string& error,
                    int attempts);
   void store_offset(RdKafka::Message& message);
@@ -56,7 +61,10 @@ class EventConsumer {
   PgPool& pool_;
   Options options_;
   EventHandler handler_;
+  ConnectionEvents events_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::string cluster_;  // the cluster identity last seen ("" = not yet asked)
+  std::chrono::steady_clock::time_point cluster_checked_{};
   std::unique_ptr<BatchProducer> dlq_producer_;
   std::string bootstrap_;
   // Failures of the message at the head of each partition (it blocks its partition while
@@ -67,6 +75,7 @@ class EventConsumer {
   Counter& duplicates_;
   Counter& dead_lettered_;
   Counter& failures_;
+  Counter& rewinds_;
 };
 
 }  // namespace aftercare::kit

@@ -3,8 +3,42 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <string_view>
 
 namespace aftercare::kit {
+namespace {
+// Must match devbroker's kEpochTopicPrefix (deploy/local/devbroker/devbroker.cc).
+constexpr std::string_view kDevbrokerEpochPrefix = "__devbroker.epoch.";
+}  // namespace
+
+std::string cluster_identity(RdKafka::Handle& client, std::chrono::milliseconds timeout) {
+  RdKafka::Metadata* raw = nullptr;
+  if (client.metadata(/*all_topics=*/true, nullptr, &raw, static_cast<int>(timeout.count())) !=
+      RdKafka::ERR_NO_ERROR)
+    return {};
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::string epoch;
+  for (const RdKafka::TopicMetadata* topic : *metadata->topics())
+    if (topic->topic().starts_with(kDevbrokerEpochPrefix)) epoch = topic->topic();
+  // The Metadata response just received carried the cluster id: no further wait.
+  std::string id = client.clusterid(0);
+  if (id.empty()) id = "unknown";
+  return epoch.empty() ? id : id + "/" + epoch.substr(kDevbrokerEpochPrefix.size());
+}
+
+void ConnectionEvents::event_cb(RdKafka::Event& event) {
+  if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+  switch (event.err()) {
+    case RdKafka::ERR__TRANSPORT:
+    case RdKafka::ERR__ALL_BROKERS_DOWN:
+    case RdKafka::ERR__RESOLVE:
+      lost_ = true;
+      break;
+    default:
+      break;
+  }
+  spdlog::warn("kafka {}: {} ({})", client_, event.str(), RdKafka::err2str(event.err()));
+}
 
 std::unique_ptr<RdKafka::Conf> make_kafka_conf(const KafkaSettings& settings) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
@@ -18,18 +52,15 @@ std::unique_ptr<RdKafka::Conf> make_kafka_conf(const KafkaSettings& settings) {
 // Records each message's delivery report under the sequence number carried as its opaque.
 // Keyed by number, not by pointer, so a report that arrives after publish() gave up on it
 // cannot write into freed memory. Reports are served by poll() on the publishing thread.
-class BatchProducer::DeliveryCollector : public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
+class BatchProducer::DeliveryCollector : public RdKafka::DeliveryReportCb, public ConnectionEvents {
  public:
+  DeliveryCollector() : ConnectionEvents("producer") {}
   void dr_cb(RdKafka::Message& message) override {
     auto seq = reinterpret_cast<uintptr_t>(message.msg_opaque());
     auto it = pending.find(seq);
     if (it == pending.end()) return;  // a straggler from an earlier batch
     results[it->second] = {message.err(), message.partition(), message.offset()};
     pending.erase(it);
-  }
-  void event_cb(RdKafka::Event& event) override {
-    if (event.type() == RdKafka::Event::EVENT_ERROR)
-      spdlog::warn("kafka producer: {} ({})", event.str(), RdKafka::err2str(event.err()));
   }
   std::map<uintptr_t, size_t> pending;  // sequence number -> index in results
   std::vector<DeliveryResult> results;
@@ -87,6 +118,15 @@ std::vector<DeliveryResult> BatchProducer::publish(const std::vector<OutgoingMes
   while (!c.pending.empty() && std::chrono::steady_clock::now() < deadline) producer_->poll(20);
   c.pending.clear();  // anything still unreported counts as not delivered (and is retried)
   return std::move(c.results);
+}
+
+std::string BatchProducer::cluster_identity(std::chrono::milliseconds timeout) {
+  return kit::cluster_identity(*producer_, timeout);
+}
+
+bool BatchProducer::take_connection_lost() {
+  producer_->poll(0);  // serves the event callback
+  return collector_->take_connection_lost();
 }
 
 std::string BatchProducer::fatal_error() {

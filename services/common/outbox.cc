@@ -1,11 +1,13 @@
 #include "common/outbox.h"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <uuid/uuid.h>
 
 #include <thread>
 
+#include "common/retention.h"
 #include "common/trace.h"
 
 namespace aftercare::kit {
@@ -25,13 +27,24 @@ constexpr const char* kMarkSent =
 constexpr const char* kCountFailedAttempt =
     "UPDATE kit_outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])";
 constexpr const char* kCountBacklog = "SELECT count(*) FROM kit_outbox WHERE sent_at IS NULL";
-// Sent rows are kept a week for audit and replay, then pruned.
+// The oldest unsent row by id, found through the partial index (ids follow commit order closely
+// enough for an age alarm).
+constexpr const char* kOldestUnsentSeconds = R"(
+  SELECT extract(epoch FROM now() - created_at)::float8 FROM kit_outbox
+  WHERE sent_at IS NULL ORDER BY id LIMIT 1)";
+// Sent rows are kept for the replay window (common/retention.h), then pruned.
 constexpr const char* kPruneSent =
-    "DELETE FROM kit_outbox WHERE sent_at < now() - interval '7 days'";
-// Inbox ids are kept 30 days: far longer than the topics' retention (7 days), so no redelivery
-// can be older, and handlers dedup on business keys as well.
+    "DELETE FROM kit_outbox WHERE sent_at < now() - make_interval(days => $1)";
 constexpr const char* kPruneInbox =
-    "DELETE FROM kit_inbox WHERE processed_at < now() - interval '30 days'";
+    "DELETE FROM kit_inbox WHERE processed_at < now() - make_interval(days => $1)";
+constexpr const char* kLastCluster = "SELECT identity FROM kit_broker_cluster FOR UPDATE";
+constexpr const char* kRecordCluster = R"(
+  INSERT INTO kit_broker_cluster (identity) VALUES ($1)
+  ON CONFLICT (singleton) DO UPDATE SET identity = EXCLUDED.identity, seen_at = now())";
+// The old cluster took these rows and is gone: unsent again, they leave in their original order.
+constexpr const char* kReplayWindow = R"(
+  UPDATE kit_outbox SET sent_at = NULL, replays = replays + 1
+  WHERE sent_at > now() - make_interval(days => $1))";
 
 std::string id_array(const std::vector<int64_t>& ids) {
   std::string out = "{";
@@ -49,13 +62,28 @@ std::string new_uuid() {
   return text;
 }
 
+std::string event_type_of(const std::string& producer, const aftercare::v1::Event& event) {
+  const google::protobuf::OneofDescriptor* oneof =
+      aftercare::v1::Event::descriptor()->FindOneofByName("payload");
+  const google::protobuf::FieldDescriptor* field =
+      event.GetReflection()->GetOneofFieldDescriptor(event, oneof);
+  return field == nullptr ? "" : producer + "." + field->message_type()->name();
+}
+
 std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) const {
+  if (event.producer().empty()) event.set_producer(producer_);
+  if (std::string derived = event_type_of(event.producer(), event); !derived.empty()) {
+    if (!event.type().empty() && event.type() != derived)
+      throw std::logic_error("event type " + event.type() + " does not match its payload " +
+                             derived);
+    event.set_type(std::move(derived));
+  }
+  if (event.type().empty()) throw std::logic_error("an event without payload needs a type");
   if (event.event_id().empty()) event.set_event_id(new_uuid());
   if (!event.has_occurred_at())
     *event.mutable_occurred_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   const TraceContext& trace = current_trace();
   if (event.trace_id().empty()) event.set_trace_id(trace.trace_id);
-  if (event.producer().empty()) event.set_producer(producer_);
   std::string payload = event.SerializeAsString();
   std::string traceparent = trace.trace_id.empty() ? "" : trace.traceparent();
   tx.exec_params(kInsertOutbox, event.event_id(), topic_, event.aggregate_id(), event.type(),
@@ -63,34 +91,110 @@ std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) 
   return event.event_id();
 }
 
+void BrokerStatus::unreachable() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t expected = 0;
+  unreachable_since_ms_.compare_exchange_strong(expected, now);  // keeps the first failure
+}
+
+std::chrono::milliseconds BrokerStatus::unreachable_for() const {
+  const int64_t since = unreachable_since_ms_.load();
+  if (since == 0) return std::chrono::milliseconds(0);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  return std::chrono::milliseconds(std::max<int64_t>(1, now - since));
+}
+
 OutboxRelay::OutboxRelay(PgPool& pool, std::function<std::string()> bootstrap, Metrics& metrics,
-                         Options options)
+                         Options options, BrokerStatus* broker_status)
     : pool_(pool),
       bootstrap_(std::move(bootstrap)),
       options_(std::move(options)),
+      broker_status_(broker_status),
       published_(metrics.counter("aftercare_outbox_published_total",
                                  "Outbox events published and marked sent")),
+      replayed_(metrics.counter("aftercare_outbox_replayed_total",
+                                "Sent events published again because the broker lost them")),
       failed_(metrics.counter("aftercare_outbox_publish_failures_total",
                               "Outbox events the broker did not acknowledge (retried)")),
       producer_resets_(metrics.counter("aftercare_outbox_producer_resets_total",
                                        "Producers recreated after a fatal error")),
-      backlog_(metrics.gauge("aftercare_outbox_backlog", "Committed events not yet published")) {}
+      backlog_(metrics.gauge("aftercare_outbox_backlog", "Committed events not yet published")),
+      oldest_unsent_(metrics.gauge("aftercare_outbox_oldest_unsent_seconds",
+                                   "Age of the oldest committed event not yet published")) {}
 
 OutboxRelay::~OutboxRelay() = default;
 
 BatchProducer& OutboxRelay::producer() {
-  if (!producer_)
+  if (!producer_) {
     producer_ = std::make_unique<BatchProducer>(bootstrap_(), options_.producer_settings);
+    verified_cluster_.clear();  // a new producer may reach another cluster
+  }
   return *producer_;
 }
 
+bool OutboxRelay::check_cluster() {
+  const auto now = std::chrono::steady_clock::now();
+  const bool connection_lost = producer().take_connection_lost();
+  const bool never_asked = verified_cluster_.empty() && unadopted_cluster_.empty();
+  if (!never_asked && !connection_lost && now - cluster_checked_ < options_.cluster_check_interval)
+    return true;
+  cluster_checked_ = now;
+  std::string identity = producer().cluster_identity(options_.cluster_check_timeout);
+  if (identity.empty()) {
+    if (broker_status_) broker_status_->unreachable();
+    // Whatever answers next is compared with the database again before anything is published.
+    verified_cluster_.clear();
+    unadopted_cluster_.clear();
+    return false;
+  }
+  if (broker_status_) broker_status_->reachable();
+  if (identity != verified_cluster_) unadopted_cluster_ = std::move(identity);
+  return true;
+}
+
+void OutboxRelay::adopt_cluster(pqxx::work& tx, const std::string& identity) {
+  auto last = tx.exec(kLastCluster);
+  const std::string previous = last.empty() ? "" : last[0][0].as<std::string>();
+  if (previous == identity) return;
+  if (!previous.empty()) {
+    const auto replayed = tx.exec_params(kReplayWindow, kOutboxReplayDays).affected_rows();
+    spdlog::warn(
+        "outbox: the broker is cluster '{}', not '{}' as before: it lost what it held; publishing "
+        "the {} events sent in the last {} days again",
+        identity, previous, replayed, kOutboxReplayDays);
+    replayed_.inc(replayed);
+  } else {
+    spdlog::info("outbox: publishing to cluster '{}'", identity);
+  }
+  tx.exec_params(kRecordCluster, identity);
+}
+
 int OutboxRelay::relay_once() {
+  if (!check_cluster()) {
+    spdlog::warn("outbox: broker unreachable, nothing published");
+    return 0;
+  }
   auto lease = pool_.acquire();
   pqxx::work tx(*lease);
   if (!tx.exec(kTryRelayLock)[0][0].as<bool>()) return 0;
+  const bool adopting = !unadopted_cluster_.empty();
+  if (adopting) adopt_cluster(tx, unadopted_cluster_);
+  // The database now agrees on the cluster: later passes may publish without asking.
+  auto adopted = [&] {
+    if (!adopting) return;
+    verified_cluster_ = std::move(unadopted_cluster_);
+    unadopted_cluster_.clear();
+  };
   auto rows = tx.exec_params(kClaimUnsent, options_.batch_size);
   if (rows.empty()) {
+    tx.commit();
+    adopted();
     backlog_.set(0);
+    oldest_unsent_.set(0);
     return 0;
   }
   std::vector<int64_t> ids;
@@ -113,10 +217,12 @@ int OutboxRelay::relay_once() {
   if (!sent.empty()) tx.exec_params(kMarkSent, id_array(sent));
   if (!unsent.empty()) tx.exec_params(kCountFailedAttempt, id_array(unsent));
   tx.commit();
+  adopted();
   published_.inc(sent.size());
   failed_.inc(unsent.size());
   if (!unsent.empty()) {
     spdlog::warn("outbox: {} of {} events not acknowledged, will retry", unsent.size(), ids.size());
+    cluster_checked_ = {};  // a broker that fails deliveries may be a new one: ask next pass
     // librdkafka 2.0.2's idempotent producer can fail fatally (OUT_OF_ORDER_SEQUENCE_NUMBER)
     // after broker restarts; only a new producer recovers, and the outbox resends what is unsent.
     if (std::string fatal = producer_->fatal_error(); !fatal.empty()) {
@@ -129,7 +235,13 @@ int OutboxRelay::relay_once() {
 }
 
 int OutboxRelay::prune(pqxx::work& tx) {
-  return tx.exec(kPruneSent).affected_rows() + tx.exec(kPruneInbox).affected_rows();
+  return tx.exec_params(kPruneSent, kOutboxReplayDays).affected_rows() +
+         tx.exec_params(kPruneInbox, kInboxRetentionDays).affected_rows();
+}
+
+double OutboxRelay::oldest_unsent_seconds(pqxx::transaction_base& tx) {
+  auto rows = tx.exec(kOldestUnsentSeconds);
+  return rows.empty() ? 0.0 : std::max(0.0, rows[0][0].as<double>());
 }
 
 void OutboxRelay::run(std::stop_token stop) {
@@ -144,8 +256,10 @@ void OutboxRelay::run(std::stop_token stop) {
       auto now = std::chrono::steady_clock::now();
       if (now - last_backlog > std::chrono::seconds(5)) {  // the outbox-lag alert's signal
         last_backlog = now;
-        backlog_.set(pool_.in_transaction(
-            [](pqxx::work& tx) { return tx.exec(kCountBacklog)[0][0].as<int64_t>(); }));
+        pool_.in_transaction([this](pqxx::work& tx) {
+          backlog_.set(tx.exec(kCountBacklog)[0][0].as<int64_t>());
+          oldest_unsent_.set(static_cast<int64_t>(oldest_unsent_seconds(tx)));
+        });
       }
       if (now - last_prune > std::chrono::minutes(10)) {
         last_prune = now;

@@ -27,7 +27,7 @@ PgPool::Lease::~Lease() {
 PgPool::Lease PgPool::acquire(std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
   if (!freed_.wait_for(lock, wait, [&] { return !idle_.empty() || leased_ < size_; }))
-    throw std::runtime_error("database pool exhausted (" + std::to_string(size_) + " connections)");
+    throw PoolExhausted("database pool exhausted (" + std::to_string(size_) + " connections)");
   ++leased_;
   if (!idle_.empty()) {
     auto conn = std::move(idle_.back());

@@ -9,10 +9,17 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace aftercare::kit {
+
+// Every connection of the pool stayed leased for the whole wait: the database is busy, not
+// broken (callers answer UNAVAILABLE: retry).
+struct PoolExhausted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class PgPool {
  public:
@@ -34,7 +41,7 @@ class PgPool {
   };
 
   // Waits up to `wait` for a free slot; throws pqxx::broken_connection when the database is
-  // unreachable and std::runtime_error when the pool stays exhausted.
+  // unreachable and PoolExhausted when the pool stays exhausted.
   Lease acquire(std::chrono::milliseconds wait = std::chrono::seconds(5));
 
   // Runs `work` in a read-committed transaction and commits it; rolls back on any exception.

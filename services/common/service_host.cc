@@ -7,6 +7,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
 
@@ -77,12 +80,19 @@ void ServiceHost::add_worker(std::string name, std::function<void(std::stop_toke
   workers_.emplace_back(std::move(name), std::move(work));
 }
 
+void ServiceHost::add_periodic(PeriodicWorker::Options options, PeriodicWorker::Task task) {
+  auto& worker =
+      periodic_.emplace_back(std::make_unique<PeriodicWorker>(options, std::move(task), &metrics_));
+  add_worker(options.name, [w = worker.get()](std::stop_token stop) { w->run(stop); });
+}
+
 void ServiceHost::add_outbox_relay() {
   add_worker("outbox-relay", [this](std::stop_token stop) {
     OutboxRelay::Options options;
     options.idle_poll = config_.relay_idle_poll;
     OutboxRelay relay(
-        db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options);
+        db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options,
+        &broker_status_);
     relay.run(stop);
   });
 }
@@ -109,15 +119,69 @@ void ServiceHost::serve_http() {
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4");
   });
+  // Readiness for load balancers and operators; 503 names what is wrong.
   http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    bool ok = started_ && !stop_requested_ && (!db_ || db_->healthy());
-    res.status = ok ? 200 : 503;
-    res.set_content(ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})", "application/json");
+    HealthReport report = health();
+    nlohmann::json body = {{"status", report.status}};
+    if (!report.problems.empty()) body["problems"] = report.problems;
+    res.status = report.ready() ? 200 : 503;
+    res.set_content(body.dump(), "application/json");
+  });
+  // Where load balancers send traffic: the API works while the database answers, even when the
+  // broker does not (the outbox keeps the events).
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const bool ready = started_ && !stop_requested_ && (!db_ || db_->healthy());
+    res.status = ready ? 200 : 503;
+    res.set_content(ready ? R"({"status":"ok"})" : R"({"status":"unavailable"})",
+                    "application/json");
+  });
+  // Liveness: the process serves. A broker or database outage must not get it restarted.
+  http_->Get("/livez", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"alive"})", "application/json");
   });
   auto [host, port] = split_host_port(config_.metrics_addr);
   metrics_port_ =
       port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
   if (metrics_port_ <= 0) throw std::runtime_error("cannot listen on " + config_.metrics_addr);
+}
+
+HealthReport ServiceHost::health() {
+  if (!started_ || stop_requested_) return {"unavailable", {}};
+  HealthReport report{"ok", {}};
+  if (db_) {
+    try {
+      auto lease = db_->acquire(std::chrono::milliseconds(500));
+      pqxx::nontransaction query(*lease);
+      const double age = OutboxRelay::oldest_unsent_seconds(query);
+      if (age > static_cast<double>(config_.outbox_max_age.count()))
+        report.problems["outbox"] =
+            fmt::format("the oldest unpublished event is {:.0f} s old (threshold {} s)", age,
+                        config_.outbox_max_age.count());
+    } catch (const std::exception& e) {
+      report.problems["database"] = std::string("not answering: ") + e.what();
+    }
+  }
+  if (auto down = broker_status_.unreachable_for(); down.count() > 0)
+    report.problems["broker"] =
+        fmt::format("unreachable for {} s", std::chrono::ceil<std::chrono::seconds>(down).count());
+  for (const auto& worker : periodic_)
+    if (std::string problem = worker->problem(); !problem.empty())
+      report.problems["worker " + worker->name()] = std::move(problem);
+  if (!report.problems.empty()) report.status = "degraded";
+  return report;
+}
+
+std::string readiness_service_name(const std::string& service) {
+  std::string name = service;
+  if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  return "aftercare.v1." + name + "Service";
+}
+
+// The gateway asks each service's gRPC health for readiness_service_name(): keep it current.
+void ServiceHost::publish_health() {
+  const bool ready = health().ready();
+  server_->GetHealthCheckService()->SetServingStatus(readiness_service_name(config_.service),
+                                                     ready);
 }
 
 int ServiceHost::run() {
@@ -158,6 +222,19 @@ int ServiceHost::run() {
 
   server_->GetHealthCheckService()->SetServingStatus(true);
   started_ = true;
+  std::jthread health_thread([this](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    while (!stop.stop_requested()) {
+      try {
+        publish_health();
+      } catch (const std::exception& e) {
+        spdlog::warn("health: {}", e.what());
+      }
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+    }
+  });
   spdlog::info("aftercare-{} serving gRPC on port {}, metrics on port {}", config_.service,
                grpc_port_, metrics_port_);
   {
@@ -166,6 +243,8 @@ int ServiceHost::run() {
   }
 
   // Graceful stop: report NOT_SERVING, finish in-flight RPCs within the grace, stop workers.
+  health_thread.request_stop();
+  health_thread.join();
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
   for (auto& w : workers) w.request_stop();

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -18,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
+#include "common/periodic.h"
 #include "common/pg.h"
 
 namespace httplib {
@@ -25,6 +27,14 @@ class Server;
 }
 
 namespace aftercare::kit {
+
+// What /healthz says: ok, or degraded with the problems by name (database, broker, outbox), or
+// unavailable while starting and stopping.
+struct HealthReport {
+  std::string status;                           // "ok", "degraded", "unavailable"
+  std::map<std::string, std::string> problems;  // e.g. "broker" -> "unreachable for 12 s"
+  bool ready() const { return status == "ok"; }
+};
 
 class ServiceHost {
  public:
@@ -42,6 +52,9 @@ class ServiceHost {
   void migrate(const std::vector<Migration>& service_migrations);
   void add_service(grpc::Service* service) { services_.push_back(service); }
   void add_worker(std::string name, std::function<void(std::stop_token)> work);
+  // A task every `options.interval` (sweepers, generators, senders); its failures are counted,
+  // and when it keeps failing /healthz is degraded naming it.
+  void add_periodic(PeriodicWorker::Options options, PeriodicWorker::Task task);
   // The outbox relay for this service's database.
   void add_outbox_relay();
   // A consumer whose handler runs inside the inbox transaction.
@@ -54,15 +67,21 @@ class ServiceHost {
   bool started() const { return started_.load(); }
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // Readiness: the database answers, the broker answers the outbox relay, and no committed event
+  // has waited longer than outbox_max_age to be published.
+  HealthReport health();
 
  private:
   void serve_http();
+  void publish_health();
   Config config_;
   Metrics metrics_;
   Outbox outbox_;
+  BrokerStatus broker_status_;
   std::unique_ptr<PgPool> db_;
   std::vector<grpc::Service*> services_;
   std::vector<std::pair<std::string, std::function<void(std::stop_token)>>> workers_;
+  std::vector<std::unique_ptr<PeriodicWorker>> periodic_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> started_{false};
@@ -70,6 +89,11 @@ class ServiceHost {
   int grpc_port_ = 0;
   int metrics_port_ = 0;
 };
+
+// The name under which a service's gRPC health reports readiness (HealthReport::ready), e.g.
+// aftercare.v1.IntakeService for "intake". The empty name stays SERVING while the process runs:
+// that is liveness, which a broker or database outage must not fail.
+std::string readiness_service_name(const std::string& service);
 
 // host:port -> (host, port); throws std::invalid_argument.
 std::pair<std::string, int> split_host_port(const std::string& addr);

@@ -3,13 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "absl/strings/escaping.h"
 #include "common/call.h"
+#include "common/periodic.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/report.h"
 #include "dispatch/domain/validation.h"
@@ -52,19 +51,15 @@ void DispatchServiceImpl::apply_event(pqxx::work& tx, const aftercare::v1::Event
   workflows_.apply(tx, event, now_micros());
 }
 
+void DispatchServiceImpl::sweep_once() {
+  workflows_.reroute_late_builders(db_, now_micros(), "");
+  workflows_.send_due_reminders(db_, now_micros());
+}
+
 void DispatchServiceImpl::run_sweeper(std::stop_token stop, std::chrono::seconds interval) {
-  std::mutex mu;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    try {
-      workflows_.reroute_late_builders(db_, now_micros(), "");
-      workflows_.send_due_reminders(db_, now_micros());
-    } catch (const std::exception& e) {
-      spdlog::warn("dispatch sweeper: {}", e.what());
-    }
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, interval, [] { return false; });
-  }
+  kit::PeriodicWorker({"reroute-sweeper", interval}, [this](std::stop_token) {
+    sweep_once();
+  }).run(stop);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +214,9 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
       q.after_id = cursor.after_id();
     }
     auto orders = db_.in_transaction([&](pqxx::work& tx) {
+      // Both queries below must see one snapshot: under read committed, a work order committed
+      // between them made a ticket of the caller's own project answer 404 (seen by faults_suite).
+      tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
       auto rows = store::list_work_orders(tx, q);
       // A ticket whose work orders are all outside the caller's scope is not the caller's to
       // ask about: 404, as each of its work orders would answer.

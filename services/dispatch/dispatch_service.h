@@ -32,6 +32,9 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
   void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
   // Background work: reroutes late builders, sends appointment reminders; every `interval`
   // until stopped. Errors are logged and retried on the next round.
+  // Reroutes late builders and sends due appointment reminders (one round).
+  void sweep_once();
+  // sweep_once every interval until stopped (tests; the service runs it through the host).
   void run_sweeper(std::stop_token stop, std::chrono::seconds interval);
 
   using Status = grpc::Status;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/call.h"
+#include "common/refusal.h"
 #include "dispatch/domain/validation.h"
 #include "dispatch/domain/work_order.h"
 #include "dispatch/store/dispatch_store.h"
@@ -27,13 +28,11 @@ inline constexpr size_t kMaxNameChars = 100;
 inline constexpr size_t kMaxReasonChars = 500;
 inline constexpr size_t kMaxNotesChars = 2000;
 
-// A refusal thrown from inside a transaction (which rolls it back) and returned as the status.
-struct Refusal {
-  Status status;
-};
+using kit::guarded;
+using kit::Refusal;
 
 [[noreturn]] inline void refuse(StatusCode code, const std::string& message) {
-  throw Refusal{Status(code, message)};
+  throw Refusal(code, message);
 }
 
 // Domain checks return "field why"; the kit's convention is INVALID_ARGUMENT "field: why".
@@ -46,33 +45,6 @@ inline void check_input(const std::string& error, const std::string& field) {
 
 inline void check_precondition(const std::string& error) {
   if (!error.empty()) refuse(StatusCode::FAILED_PRECONDITION, error);
-}
-
-template <typename F>
-inline Status guarded(const char* rpc, F&& body) {
-  try {
-    body();
-    return Status::OK;
-  } catch (const Refusal& r) {
-    return r.status;
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("{}: database unavailable: {}", rpc, e.what());
-    return Status(StatusCode::UNAVAILABLE, "database unavailable");
-  } catch (const store::AppointmentConflict& e) {
-    return Status(StatusCode::FAILED_PRECONDITION, e.what());
-  } catch (const store::TechnicianIdTaken& e) {
-    return Status(StatusCode::ALREADY_EXISTS, e.what());
-  } catch (const pqxx::sql_error& e) {
-    // 40001 serialization failure, 40P01 deadlock: the client may retry.
-    if (e.sqlstate() == "40001" || e.sqlstate() == "40P01") {
-      return Status(StatusCode::ABORTED, "concurrent update, retry");
-    }
-    spdlog::error("{}: {}", rpc, e.what());
-    return Status(StatusCode::INTERNAL, "internal error");
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", rpc, e.what());
-    return Status(StatusCode::INTERNAL, "internal error");
-  }
 }
 
 // ---- who may do what ----

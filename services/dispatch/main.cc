@@ -35,12 +35,12 @@ int main(int argc, char** argv) {
     host.add_consumer(
         {"dispatch.inbound", {"aftercare.intake.v1", "aftercare.callback.v1"}},
         [&](pqxx::work& tx, const aftercare::v1::Event& e) { service.apply_event(tx, e); });
-    host.add_worker("reroute-sweeper",
-                    [&](std::stop_token stop) { service.run_sweeper(stop, sweep_interval); });
+    host.add_periodic({"reroute-sweeper", sweep_interval},
+                      [&](std::stop_token) { service.sweep_once(); });
     dispatch::WebhookSender sender(host.db(), webhook, &host.metrics());
     for (int i = 0; i < senders; ++i) {
-      host.add_worker("webhook-sender-" + std::to_string(i + 1),
-                      [&](std::stop_token stop) { sender.run(stop); });
+      host.add_periodic({"webhook-sender-" + std::to_string(i + 1), webhook.poll_interval},
+                        [&](std::stop_token stop) { sender.deliver_due(stop); });
     }
     return host.run();
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include "common/policy_defaults.h"
 #include "common/privacy.h"
+#include "common/refusal.h"
 #include "common/time.h"
 #include "intake/domain/attachments.h"
 #include "intake/domain/dates.h"
@@ -69,30 +70,8 @@ bool sees_ticket(const kit::Caller& c, const v1::Ticket& t) {
   return staff_sees(c, t.project_id());
 }
 
-// Thrown inside a transaction to roll it back and answer `status`.
-struct Refusal {
-  Status status;
-};
-
-// Runs a handler body, turning exceptions into precise statuses.
-template <typename F>
-Status guarded(const char* rpc, F&& body) {
-  try {
-    return body();
-  } catch (const Refusal& r) {
-    return r.status;
-  } catch (const pqxx::broken_connection& e) {
-    spdlog::warn("{}: database unavailable: {}", rpc, e.what());
-    return {StatusCode::UNAVAILABLE, "database unavailable"};
-  } catch (const pqxx::serialization_failure& e) {
-    return {StatusCode::ABORTED, "concurrent change, retry"};
-  } catch (const pqxx::deadlock_detected& e) {
-    return {StatusCode::ABORTED, "concurrent change, retry"};
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", rpc, e.what());
-    return {StatusCode::INTERNAL, "internal error"};
-  }
-}
+using kit::guarded;
+using kit::Refusal;
 
 std::string fnv1a_hex(const std::string& bytes) {
   uint64_t h = 1469598103934665603ULL;
@@ -129,9 +108,9 @@ ProjectRules load_rules(pqxx::transaction_base& tx, const v1::Project& project, 
   return rules;
 }
 
-v1::Event event(const v1::Ticket& t, const std::string& type) {
+// The envelope of a ticket's event; the outbox names its type after the payload.
+v1::Event event(const v1::Ticket& t) {
   v1::Event e;
-  e.set_type("intake." + type);
   e.set_project_id(t.project_id());
   e.set_aggregate_id(t.ticket_id());
   return e;
@@ -164,7 +143,7 @@ class Tickets {
     history(t, actor, "status_changed",
             domain::public_name(from) + " -> " + domain::public_name(to) +
                 (reason.empty() ? "" : ": " + reason));
-    v1::Event e = event(t, "TicketStatusChanged");
+    v1::Event e = event(t);
     auto* p = e.mutable_ticket_status_changed();
     p->set_ticket_id(t.ticket_id());
     p->set_from_status(from);
@@ -177,7 +156,7 @@ class Tickets {
 
   void resolved(const v1::Ticket& t, const std::string& resolution,
                 const std::string& work_order_id) {
-    v1::Event e = event(t, "TicketResolved");
+    v1::Event e = event(t);
     auto* p = e.mutable_ticket_resolved();
     p->set_ticket_id(t.ticket_id());
     p->set_unit_id(t.unit_id());
@@ -193,7 +172,7 @@ class Tickets {
   }
 
   void closed(const v1::Ticket& t, const std::string& reason, const std::string& callback_id) {
-    v1::Event e = event(t, "TicketClosed");
+    v1::Event e = event(t);
     auto* p = e.mutable_ticket_closed();
     p->set_ticket_id(t.ticket_id());
     p->set_reason(kit::mask_digit_runs(reason));
@@ -227,7 +206,7 @@ class Tickets {
     history(t, actor, "escalated",
             "level " + std::to_string(previous) + " -> " + std::to_string(d.level) + " (" + reason +
                 (fine > 0 ? ", fine " + std::to_string(fine) + " fen against " + party : "") + ")");
-    v1::Event e = event(t, "TicketEscalated");
+    v1::Event e = event(t);
     auto* p = e.mutable_ticket_escalated();
     p->set_ticket_id(t.ticket_id());
     p->set_level(d.level);
@@ -261,7 +240,7 @@ class Tickets {
                                          rules.calendar, rules.zone);
     *t.mutable_response_due() = to_timestamp(due.response_due);
     *t.mutable_resolve_due() = to_timestamp(due.resolve_due);
-    v1::Event e = event(t, "TicketReopened");
+    v1::Event e = event(t);
     auto* p = e.mutable_ticket_reopened();
     p->set_ticket_id(t.ticket_id());
     p->set_reason(kit::mask_digit_runs(reason));
@@ -388,7 +367,7 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
     tickets.escalate_by_rules(t, rules, r.reported_by);
     store::update_ticket(tx, t);
   }
-  v1::Event e = event(t, "TicketOpened");
+  v1::Event e = event(t);
   auto* p = e.mutable_ticket_opened();
   p->set_ticket_id(t.ticket_id());
   p->set_ticket_no(t.ticket_no());
@@ -412,7 +391,7 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
   p->set_owner_agent(t.owner_agent());
   tickets.outbox().add(tx, e);
   if (primary) {
-    v1::Event linked = event(t, "TicketsLinked");
+    v1::Event linked = event(t);
     auto* l = linked.mutable_tickets_linked();
     l->set_ticket_id(t.ticket_id());
     l->set_duplicate_of(primary->ticket_id());
@@ -425,7 +404,7 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
 // Other services (dispatch's partner view, callback) learn of attachments from this event; the
 // content stays here. Filenames can carry phone numbers, so digit runs are masked.
 void publish_attachment_added(Tickets& tickets, const v1::Ticket& t, const v1::Attachment& a) {
-  v1::Event e = event(t, "AttachmentAdded");
+  v1::Event e = event(t);
   auto* p = e.mutable_attachment_added();
   p->set_attachment_id(a.attachment_id());
   p->set_ticket_id(a.ticket_id());
@@ -483,7 +462,6 @@ Status IntakeServiceImpl::UpsertProject(grpc::ServerContext* context,
     db_.in_transaction([&](pqxx::work& tx) {
       *out = store::upsert_project(tx, r->project_id(), r->name(), zone);
       v1::Event e;
-      e.set_type("intake.ProjectUpserted");
       e.set_project_id(out->project_id());
       e.set_aggregate_id(out->project_id());
       auto* p = e.mutable_project_upserted();
@@ -538,7 +516,6 @@ Status IntakeServiceImpl::UpsertUnit(grpc::ServerContext* context, const v1::Ups
       std::string previous_owner;
       *out = store::upsert_unit(tx, *r, &previous_owner);
       v1::Event e;
-      e.set_type("intake.UnitUpserted");
       e.set_project_id(out->project_id());
       e.set_aggregate_id(out->unit_id());
       *e.mutable_unit_upserted() = unit_event_payload(*out, previous_owner);
@@ -616,7 +593,6 @@ Status IntakeServiceImpl::PutCalendar(grpc::ServerContext* context, const v1::Pu
       store::put_calendar(tx, *r);
       *out = *store::find_calendar(tx, r->project_id(), r->year());
       v1::Event e;
-      e.set_type("intake.CalendarUpserted");
       e.set_project_id(r->project_id());
       e.set_aggregate_id(r->project_id());
       auto* p = e.mutable_calendar_upserted();
@@ -656,7 +632,6 @@ Status IntakeServiceImpl::SetPolicy(grpc::ServerContext* context, const v1::SetP
       if (!store::find_project(tx, r->project_id())) return not_found("project " + r->project_id());
       *out = store::save_policy(tx, r->project_id(), r->policy());
       v1::Event e;
-      e.set_type("intake.PolicyUpdated");
       e.set_project_id(r->project_id());
       e.set_aggregate_id(r->project_id());
       *e.mutable_policy_updated()->mutable_policy() = *out;
@@ -948,7 +923,7 @@ Status IntakeServiceImpl::RecordResponse(grpc::ServerContext* context,
                            t.set_owner_agent(call.caller.sub);
                          tickets.history(t, actor_of(call.caller), "responded", r->message());
                          if (first) {
-                           v1::Event e = event(t, "TicketResponded");
+                           v1::Event e = event(t);
                            auto* p = e.mutable_ticket_responded();
                            p->set_ticket_id(t.ticket_id());
                            *p->mutable_responded_at() = t.responded_at();
@@ -1029,7 +1004,7 @@ Status IntakeServiceImpl::CancelTicket(grpc::ServerContext* context,
                 tickets.move(t, v1::TICKET_STATUS_CANCELLED, actor_of(call.caller), r->reason());
             !s.ok())
           return s;
-        v1::Event e = event(t, "TicketCancelled");
+        v1::Event e = event(t);
         e.mutable_ticket_cancelled()->set_ticket_id(t.ticket_id());
         e.mutable_ticket_cancelled()->set_reason(kit::mask_digit_runs(r->reason()));
         tickets.outbox().add(tickets.tx(), e);
@@ -1080,7 +1055,7 @@ Status IntakeServiceImpl::ExtendDeadline(grpc::ServerContext* context,
                         absl::FormatTime(current) + " -> " + absl::FormatTime(wanted) + ": " +
                             r->reason() + " (owner notified " +
                             absl::FormatTime(from_timestamp(r->notice_sent_at())) + ")");
-        v1::Event e = event(t, "DeadlineExtended");
+        v1::Event e = event(t);
         auto* p = e.mutable_deadline_extended();
         p->set_ticket_id(t.ticket_id());
         *p->mutable_previous_resolve_due() = to_timestamp(current);
@@ -1119,7 +1094,7 @@ Status IntakeServiceImpl::LinkDuplicate(grpc::ServerContext* context,
         t.set_duplicate_of(primary->ticket_id());
         tickets.history(*primary, actor_of(call.caller), "duplicate_linked",
                         "report " + t.ticket_no() + " linked");
-        v1::Event e = event(t, "TicketsLinked");
+        v1::Event e = event(t);
         e.mutable_tickets_linked()->set_ticket_id(t.ticket_id());
         e.mutable_tickets_linked()->set_duplicate_of(primary->ticket_id());
         e.mutable_tickets_linked()->set_recurrence(primary->recurrence());
@@ -1165,7 +1140,7 @@ Status IntakeServiceImpl::EscalateTicket(grpc::ServerContext* context,
                             (r->fine_fen() > 0 ? " (fine " + std::to_string(r->fine_fen()) +
                                                      " fen against " + r->fault_party_id() + ")"
                                                : ""));
-        v1::Event e = event(t, "TicketEscalated");
+        v1::Event e = event(t);
         auto* p = e.mutable_ticket_escalated();
         p->set_ticket_id(t.ticket_id());
         p->set_level(r->level());
@@ -1386,7 +1361,7 @@ Status IntakeServiceImpl::MergeTickets(grpc::ServerContext* context,
           store::set_issue_reports(tickets.tx(), source->unit_id(), source->category(),
                                    source->component(), domain::reports_after_merge(reports));
         }
-        v1::Event e = event(*source, "TicketCancelled");
+        v1::Event e = event(*source);
         e.mutable_ticket_cancelled()->set_ticket_id(source->ticket_id());
         e.mutable_ticket_cancelled()->set_reason(kit::mask_digit_runs(why));
         tickets.outbox().add(tickets.tx(), e);
@@ -1619,7 +1594,7 @@ void IntakeServiceImpl::apply_event(pqxx::work& tx, const v1::Event& e) {
             "repair side " + std::string(e.payload_case() == v1::Event::kWorkOrderAccepted
                                              ? "accepted"
                                              : "booked a visit"));
-        v1::Event r = event(t, "TicketResponded");
+        v1::Event r = event(t);
         r.mutable_ticket_responded()->set_ticket_id(t.ticket_id());
         *r.mutable_ticket_responded()->mutable_responded_at() = t.responded_at();
         r.mutable_ticket_responded()->set_on_time(now <= from_timestamp(t.response_due()));
@@ -1699,7 +1674,7 @@ int IntakeServiceImpl::sweep_sla(absl::Time now) {
       tickets.history(b.ticket, "service:intake", "sla_breached",
                       domain::public_name(deadline) + " deadline " +
                           absl::FormatTime(kit::from_micros(b.due_us)) + " passed");
-      v1::Event e = event(b.ticket, "SlaBreached");
+      v1::Event e = event(b.ticket);
       auto* p = e.mutable_sla_breached();
       p->set_ticket_id(b.ticket.ticket_id());
       p->set_deadline(deadline);

@@ -17,19 +17,8 @@ int main(int argc, char** argv) {
     // Work orders move tickets along; callbacks close or reopen them.
     host.add_consumer({"intake.progress", {"aftercare.dispatch.v1", "aftercare.callback.v1"}},
                       [&](pqxx::work& tx, const v1::Event& e) { service.apply_event(tx, e); });
-    host.add_worker("sla-sweeper", [&](std::stop_token stop) {
-      while (!stop.stop_requested()) {
-        try {
-          service.sweep_sla(absl::Now());
-        } catch (const std::exception& e) {
-          spdlog::warn("sla sweeper: {}", e.what());
-        }
-        std::mutex mu;
-        std::unique_lock lock(mu);
-        std::condition_variable_any().wait_for(lock, stop, std::chrono::seconds(30),
-                                               [] { return false; });
-      }
-    });
+    host.add_periodic({"sla-sweeper", std::chrono::seconds(30)},
+                      [&](std::stop_token) { service.sweep_sla(absl::Now()); });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-intake: %s\n", e.what());

@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include "absl/strings/escaping.h"
 #include "common/call.h"
+#include "common/periodic.h"
+#include "common/refusal.h"
 #include "loyalty/domain/statement.h"
 #include "loyalty/domain/tier.h"
 #include "loyalty/domain/validation.h"
@@ -18,44 +18,17 @@ namespace {
 
 using store::Tx;
 
-// A refusal decided inside a transaction: thrown to roll it back, returned as the status.
-struct Refusal {
-  grpc::Status status;
-};
+using kit::guarded;
+using kit::Refusal;
+
 [[noreturn]] void refuse(grpc::StatusCode code, const std::string& message) {
-  throw Refusal{{code, message}};
+  throw Refusal(code, message);
 }
 [[noreturn]] void refuse_field(const std::string& field, const std::string& why) {
   throw Refusal{kit::invalid_field(field, why)};
 }
 void require(const std::string& field, const std::string& why) {
   if (!why.empty()) refuse_field(field, why);
-}
-
-template <typename F>
-grpc::Status guarded(const char* rpc, F&& body) {
-  try {
-    return body();
-  } catch (const Refusal& r) {
-    return r.status;
-  } catch (const store::AccountError& e) {
-    switch (e.code) {
-      case store::AccountError::kInvalid:
-        return kit::invalid_field(e.field, e.what());
-      case store::AccountError::kNotFound:
-        return {grpc::StatusCode::NOT_FOUND, e.field + ": " + e.what()};
-      case store::AccountError::kPrecondition:
-        return {grpc::StatusCode::FAILED_PRECONDITION, e.field + ": " + e.what()};
-    }
-    return {grpc::StatusCode::INTERNAL, e.what()};
-  } catch (const pqxx::broken_connection& e) {
-    return {grpc::StatusCode::UNAVAILABLE, "database unavailable"};
-  } catch (const std::exception& e) {
-    if (std::string_view(e.what()).find("database pool exhausted") != std::string_view::npos)
-      return {grpc::StatusCode::UNAVAILABLE, "database busy, retry"};
-    spdlog::error("loyalty.{} failed: {}", rpc, e.what());
-    return {grpc::StatusCode::INTERNAL, "internal error"};
-  }
 }
 
 // Roles. Staff who may read members (and their projects' reports), and who may change points.
@@ -696,24 +669,19 @@ SweepTotals LoyaltyServiceImpl::Sweep(absl::Time as_of) {
   return totals;
 }
 
+void LoyaltyServiceImpl::SweepNow() {
+  const SweepTotals t = Sweep(clock_());
+  if (t.holds_released || t.points_expired || t.tiers_changed)
+    spdlog::info(
+        "loyalty sweep: {} holds released ({} points), {} points expired for {} members, {} "
+        "tiers changed",
+        t.holds_released, t.points_released, t.points_expired, t.members_affected, t.tiers_changed);
+}
+
 void LoyaltyServiceImpl::RunSweeper(std::stop_token stop, absl::Duration interval) {
-  std::mutex mu;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    try {
-      const SweepTotals t = Sweep(clock_());
-      if (t.holds_released || t.points_expired || t.tiers_changed)
-        spdlog::info(
-            "loyalty sweep: {} holds released ({} points), {} points expired for {} members, {} "
-            "tiers changed",
-            t.holds_released, t.points_released, t.points_expired, t.members_affected,
-            t.tiers_changed);
-    } catch (const std::exception& e) {
-      spdlog::warn("loyalty sweep failed (retried next round): {}", e.what());
-    }
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, absl::ToChronoMilliseconds(interval), [] { return false; });
-  }
+  kit::PeriodicWorker({"loyalty.sweeper", absl::ToChronoMilliseconds(interval)},
+                      [this](std::stop_token) { SweepNow(); })
+      .run(stop);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -81,7 +81,9 @@ class LoyaltyServiceImpl final : public v1::LoyaltyService::Service {
   // Releases holds expired at as_of, expires lots due at as_of (oldest first), reviews tiers.
   // One short transaction per member; safe to run twice or concurrently.
   SweepTotals Sweep(absl::Time as_of);
-  // The sweeper worker: Sweep(now) every `interval` until stopped.
+  // Sweep(now), with a log line of what it did.
+  void SweepNow();
+  // SweepNow every `interval` until stopped (tests; the service runs it through the host).
   void RunSweeper(std::stop_token stop, absl::Duration interval);
 
  private:

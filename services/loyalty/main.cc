@@ -20,9 +20,8 @@ int main(int argc, char** argv) {
         [&](pqxx::work& tx, const v1::Event& e) { service.HandleCallbackEvent(tx, e); });
     // Expired holds, points expiry and tier review; AFTERCARE_LOYALTY_SWEEP_S (default 60).
     const int sweep_s = kit::env_int("AFTERCARE_LOYALTY_SWEEP_S", 60, 1);
-    host.add_worker("loyalty.sweeper", [&service, sweep_s](std::stop_token stop) {
-      service.RunSweeper(stop, absl::Seconds(sweep_s > 0 ? sweep_s : 60));
-    });
+    host.add_periodic({"loyalty.sweeper", std::chrono::seconds(sweep_s)},
+                      [&service](std::stop_token) { service.SweepNow(); });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-loyalty: %s\n", e.what());

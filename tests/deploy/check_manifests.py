@@ -651,8 +651,9 @@ def check_k8s(facts, objs, where, is_base):
                 check(p["grpc"].get("port") == grpc, f"{where}: {prog} {probe} gRPC port != {grpc}")
             if "httpGet" in p:
                 check(resolve_port(c, p["httpGet"].get("port")) == metrics
-                      and p["httpGet"].get("path") == "/healthz",
-                      f"{where}: {prog} {probe} must GET /healthz on the metrics port")
+                      and p["httpGet"].get("path") == "/readyz",
+                      f"{where}: {prog} {probe} must GET /readyz on the metrics port (/healthz "
+                      "is 503 during a Kafka outage, when the API must keep serving)")
         check("grpc" in c.get("livenessProbe", {}) or "grpc" in c.get("readinessProbe", {}),
               f"{where}: {prog} should use the gRPC health service in a probe")
         if svc is not None:
@@ -711,6 +712,9 @@ def check_k8s(facts, objs, where, is_base):
         fail(f"{where}: KafkaTopic {t} is not a topic the code uses")
     for o in ktopics:
         n = o["spec"].get("topicName", o["metadata"]["name"])
+        cfg = o["spec"].get("config") or {}
+        check_retention(facts, f"{where}: KafkaTopic {n}", n, cfg.get("retention.ms"),
+                        cfg.get("segment.ms"))
         check(o["spec"].get("replicas") == 3, f"{where}: KafkaTopic {n} must have replicas 3")
         check(str(o["spec"].get("config", {}).get("min.insync.replicas")) == "2",
               f"{where}: KafkaTopic {n} must have min.insync.replicas 2")
@@ -766,6 +770,45 @@ def check_k8s_tree(facts):
 # ---------------------------------------------------------------------------------------------
 # Docker Compose
 # ---------------------------------------------------------------------------------------------
+
+DAY_MS = 86_400_000
+
+
+def retention_constants():
+    """The event-retention numbers of services/common/retention.h (the one place they are set)."""
+    text = read(os.path.join(ROOT, "services", "common", "retention.h"))
+    found = dict(re.findall(r"constexpr int (k[A-Za-z]+Days) = (\d+);", text))
+    want = ("kTopicRetentionDays", "kTopicSegmentDays", "kInboxRetentionDays", "kOutboxReplayDays")
+    missing = [k for k in want if k not in found and k != "kOutboxReplayDays"]
+    if missing:
+        fail(f"services/common/retention.h: no {', '.join(missing)}")
+        return None
+    return {k: int(v) for k, v in found.items()}
+
+
+def check_retention(facts, where, topic, retention_ms, segment_ms):
+    """Event topics keep exactly what retention.h says, and an event a topic can still hold
+    (retention + segment roll) is younger than the oldest inbox id the consumers remember, so a
+    consumer rewound to the earliest offset never applies an event twice. Dead-letter topics are
+    read by people, not by consumers: they only need a segment roll below their retention."""
+    r = facts.get("retention")
+    if r is None:
+        return
+    ok = isinstance(retention_ms, int) and isinstance(segment_ms, int)
+    check(ok, f"{where}: needs integer retention.ms and segment.ms")
+    if not ok:
+        return
+    check(segment_ms < retention_ms, f"{where}: segment.ms must be below retention.ms")
+    if topic.endswith(".dlq"):
+        return
+    check(retention_ms == r["kTopicRetentionDays"] * DAY_MS,
+          f"{where}: retention.ms {retention_ms}, retention.h says {r['kTopicRetentionDays']} days")
+    check(segment_ms == r["kTopicSegmentDays"] * DAY_MS,
+          f"{where}: segment.ms {segment_ms}, retention.h says {r['kTopicSegmentDays']} days")
+    check(r["kInboxRetentionDays"] * DAY_MS > retention_ms + segment_ms,
+          f"{where}: inbox ids ({r['kInboxRetentionDays']} days) must outlive retention + segment "
+          f"roll ({(retention_ms + segment_ms) / DAY_MS:g} days)")
+
 
 def check_compose(facts):
     cdir = os.path.join(ROOT, "deploy", "compose")
@@ -852,8 +895,12 @@ def check_compose(facts):
     for t in sorted(listed - facts["topics"]):
         fail(f"{where}: topic-init creates {t}, which the code does not use")
     for s in specs:
-        check(re.fullmatch(r"[a-z0-9.]+:[1-9][0-9]*:[0-9]+", s) is not None,
-              f"{where}: topic-init TOPICS entry {s!r} is not name:partitions:retention_ms")
+        ok = re.fullmatch(r"[a-z0-9.]+:[1-9][0-9]*:[0-9]+:[0-9]+", s) is not None
+        check(ok, f"{where}: topic-init TOPICS entry {s!r} is not "
+                  "name:partitions:retention_ms:segment_ms")
+        if ok:
+            name, _, retention, segment = s.split(":")
+            check_retention(facts, f"{where}: topic-init {name}", name, int(retention), int(segment))
     check(str(env.get("REPLICATION_FACTOR")) == "3" and str(env.get("MIN_INSYNC_REPLICAS")) == "2",
           f"{where}: topic-init must use replication factor 3 and min.insync.replicas 2")
     for n in ("postgres", "redis"):
@@ -937,6 +984,7 @@ def check_docs(facts):
 
 def main():
     facts = code_facts()
+    facts["retention"] = retention_constants()
     check_k8s_tree(facts)
     check_compose(facts)
     check_dockerfile(facts)

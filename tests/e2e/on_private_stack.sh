@@ -3,7 +3,7 @@
 # stack down:
 #   tests/e2e/on_private_stack.sh NAME PORT_BASE COMMAND [ARGS...]
 # The stack lives in .state/e2e-NAME with PostgreSQL on PORT_BASE+432, Redis +379, the gateway
-# +80, gRPC +51..55 and metrics +101..105 (PORT_BASE a multiple of 1000 below 32768, so nothing
+# +80, gRPC +51..55, metrics +101..105 and devbroker +92..94 (control +99) (PORT_BASE a multiple of 1000 below 32768, so nothing
 # lands in the kernel's ephemeral range and checks can run side by side). COMMAND gets the gateway
 # URL in AFTERCARE_GATEWAY and the JWT secret in AFTERCARE_JWT_SECRET; extra AFTERCARE_* settings
 # for the services may be exported by the caller. On failure the stack's logs are kept in
@@ -17,7 +17,7 @@ build=${AFTERCARE_BUILD_DIR:-$repo/build}
 export AFTERCARE_LOCAL_STATE=$repo/.state/e2e-$name
 export AFTERCARE_PG_PORT=$((base + 432)) AFTERCARE_REDIS_PORT=$((base + 379))
 export AFTERCARE_HTTP_PORT=$((base + 80)) AFTERCARE_GRPC_PORT_BASE=$((base + 51))
-export AFTERCARE_METRICS_PORT_BASE=$((base + 101))
+export AFTERCARE_METRICS_PORT_BASE=$((base + 101)) AFTERCARE_KAFKA_PORT=$((base + 92))
 export AFTERCARE_SKIP_BUILD=${AFTERCARE_SKIP_BUILD:-1}
 export AFTERCARE_JWT_SECRET=${AFTERCARE_JWT_SECRET:-e2e-$name-secret}
 export AFTERCARE_GATEWAY=http://127.0.0.1:$AFTERCARE_HTTP_PORT

@@ -187,8 +187,9 @@ class Stack:
     """A private stack: env = the AFTERCARE_* settings given to up.sh/down.sh."""
 
     def __init__(self, state, pg_port, redis_port, http_port, grpc_base, metrics_base, secret,
-                 extra_env=None):
+                 kafka_port, extra_env=None):
         self.state, self.pg_port, self.redis_port = state, pg_port, redis_port
+        self.kafka_port = kafka_port  # devbroker: brokers kafka_port..+2, control API +7
         self.http_port, self.grpc_base, self.metrics_base = http_port, grpc_base, metrics_base
         self.secret = secret
         self.base = f"http://127.0.0.1:{http_port}"
@@ -202,6 +203,7 @@ class Stack:
             "AFTERCARE_HTTP_PORT": str(http_port),
             "AFTERCARE_GRPC_PORT_BASE": str(grpc_base),
             "AFTERCARE_METRICS_PORT_BASE": str(metrics_base),
+            "AFTERCARE_KAFKA_PORT": str(kafka_port),
             "AFTERCARE_SKIP_BUILD": "1",
             "AFTERCARE_JWT_SECRET": secret,
         })
@@ -229,7 +231,8 @@ class Stack:
 
     def ports(self):
         return ([self.pg_port, self.redis_port, self.http_port]
-                + [self.grpc_base + i for i in range(5)] + [self.metrics_base + i for i in range(5)])
+                + [self.grpc_base + i for i in range(5)] + [self.metrics_base + i for i in range(5)]
+                + [self.kafka_port + i for i in range(3)] + [self.kafka_port + 7])
 
     def start(self, build_dir):
         """Fresh stack: wipe, snapshot the binaries, up.sh (once more if a port was taken by

@@ -42,6 +42,7 @@ STACK = Stack(
     http_port=int(os.environ.get("AFTERCARE_BADINPUT_HTTP_PORT", 28380)),
     grpc_base=int(os.environ.get("AFTERCARE_BADINPUT_GRPC_PORT_BASE", 28351)),
     metrics_base=int(os.environ.get("AFTERCARE_BADINPUT_METRICS_PORT_BASE", 28401)),
+    kafka_port=int(os.environ.get("AFTERCARE_BADINPUT_KAFKA_PORT", 28792)),
     secret="bad-input-secret",
 )
 B, S = STACK.base, STACK.secret

@@ -63,6 +63,7 @@ STACK = Stack(
     http_port=int(os.environ.get("AFTERCARE_FAULTS_HTTP_PORT", 28280)),
     grpc_base=int(os.environ.get("AFTERCARE_FAULTS_GRPC_PORT_BASE", 28251)),
     metrics_base=int(os.environ.get("AFTERCARE_FAULTS_METRICS_PORT_BASE", 28301)),
+    kafka_port=int(os.environ.get("AFTERCARE_FAULTS_KAFKA_PORT", 28592)),
     secret="faults-secret",
     extra_env={"AFTERCARE_DISPATCH_SWEEP_INTERVAL_S": "2", "AFTERCARE_LOG_LEVEL": "info"},
 )

@@ -1,6 +1,6 @@
 #!/bin/bash
 # topic-init (docker-compose.yaml): create AfterCare's topics on the KRaft cluster.
-# Environment: BOOTSTRAP, REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, TOPICS ("name:partitions:retention_ms ...").
+# Environment: BOOTSTRAP, REPLICATION_FACTOR, MIN_INSYNC_REPLICAS, TOPICS ("name:partitions:retention_ms:segment_ms ...").
 # Idempotent: existing topics are left alone (a partition count is never changed here: adding
 # partitions moves keys to other partitions and breaks per-aggregate order; see docs/operations.md).
 set -euo pipefail
@@ -21,10 +21,11 @@ until (($("$bin/kafka-broker-api-versions.sh" --bootstrap-server "$BOOTSTRAP" 2>
 done
 
 for spec in $TOPICS; do
-  IFS=: read -r topic partitions retention <<<"$spec"
+  IFS=: read -r topic partitions retention segment <<<"$spec"
   "$bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "$topic" --partitions "$partitions" --replication-factor "$rf" \
     --config "min.insync.replicas=$isr" --config "retention.ms=$retention" \
+    --config "segment.ms=$segment" \
     --config cleanup.policy=delete
   have=$("$bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe --topic "$topic" |
     grep -c 'Partition: ' || true)

@@ -18,6 +18,17 @@
 // GET /topics, which reports only what devbroker created; services that care about partition
 // counts should use a platform topic, --topic, or POST /topics.
 //
+// Fixed ports: librdkafka 2.0.2's mock binds every broker to 127.0.0.1 port 0 (a random port) and
+// has no setting for it. With --port, devbroker answers those bind() calls itself (see
+// FixedPortBinder below) and gives broker N the port PORT+N-1, so a restarted devbroker keeps the
+// bootstrap list and running clients reconnect to the same addresses on their own.
+//
+// Epoch: a restarted devbroker is a new, empty cluster, and the mock's cluster id is derived from
+// heap addresses, so it may well repeat. devbroker therefore creates an empty topic named
+// __devbroker.epoch.<random hex> at start: clients that see another epoch topic than before know
+// the cluster lost its data (the outbox relay republishes, consumers rewind). GET /healthz of the
+// control API reports it too.
+//
 // Consumer groups (also checked): after the last member of a group leaves, the mock makes the next
 // member's JoinGroup wait session.timeout.ms minus one second (44 s with librdkafka's default)
 // before assigning partitions. Consumers that restart often locally should lower
@@ -29,8 +40,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,12 +55,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -63,6 +79,7 @@ const char* const kUsage = R"(usage: devbroker --bootstrap-file PATH [options]
   --partitions N          partitions of the topics devbroker creates (default 3)
   --replication N         replication factor of those topics (default min(3, brokers))
   --bootstrap-file PATH   where to write the bootstrap list (required)
+  --port P                broker N listens on 127.0.0.1:P+N-1 (default 0: random ports)
   --control-addr H:P      control API address (default 127.0.0.1:0, a free port)
   --control-file PATH     where to write the control API's actual address
   --topic NAME            create one more topic (repeatable)
@@ -112,6 +129,7 @@ struct Address {
 
 struct Options {
   int brokers = 3;
+  int port = 0;  // first broker's port; 0 = the mock's random ports
   int partitions = 3;
   std::optional<int> replication;
   std::string bootstrap_file;
@@ -162,6 +180,12 @@ void apply_option(Options& options, const std::string& name, const std::string& 
     options.partitions = parse_positive(name, value);
   } else if (name == "replication") {
     options.replication = parse_positive(name, value);
+  } else if (name == "port") {
+    const std::optional<int> port = parse_int(value);
+    if (!port || *port < 0 || *port > 65535) {
+      throw UsageError("--port needs a port number, got '" + value + "'");
+    }
+    options.port = *port;
   } else if (name == "bootstrap-file") {
     options.bootstrap_file = value;
   } else if (name == "control-addr") {
@@ -177,6 +201,9 @@ void apply_option(Options& options, const std::string& name, const std::string& 
 
 void check_options(Options& options) {
   if (options.bootstrap_file.empty()) throw UsageError("--bootstrap-file is required");
+  if (options.port != 0 && options.port + options.brokers - 1 > 65535) {
+    throw UsageError("--port + --brokers goes past port 65535");
+  }
   if (options.partitions > kMaxPartitions) {
     throw UsageError("--partitions is at most " + std::to_string(kMaxPartitions));
   }
@@ -216,6 +243,63 @@ Options parse_options(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fixed broker ports
+
+// The ports the next loopback bind() calls to port 0 get, in order (the mock creates its brokers
+// one after another, broker 1 first, inside rd_kafka_mock_cluster_new).
+class FixedPortBinder {
+ public:
+  static void arm(std::vector<int> ports) {
+    std::lock_guard lock(mutex());
+    pending() = std::move(ports);
+  }
+  static std::size_t unused() {
+    std::lock_guard lock(mutex());
+    return pending().size();
+  }
+  // The address a bind() should really use: `wanted`, or a copy with the next fixed port.
+  static const sockaddr* substitute(int fd, const sockaddr* wanted, socklen_t length,
+                                    sockaddr_in& storage) {
+    std::lock_guard lock(mutex());
+    if (pending().empty() || wanted == nullptr || wanted->sa_family != AF_INET ||
+        length < sizeof(sockaddr_in)) {
+      return wanted;
+    }
+    std::memcpy(&storage, wanted, sizeof storage);
+    if (storage.sin_port != 0) return wanted;
+    storage.sin_port = htons(static_cast<uint16_t>(pending().front()));
+    pending().erase(pending().begin());
+    // A devbroker killed a moment ago leaves its connections in TIME_WAIT on these ports.
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<int>& pending() {
+    static std::vector<int> ports;
+    return ports;
+  }
+};
+
+}  // namespace
+
+// librdkafka calls bind() through the dynamic linker, which finds this definition in the
+// executable (exported: ENABLE_EXPORTS in CMakeLists.txt) before libc's. The real call is the
+// system call itself, so nothing depends on symbol lookup order beyond that.
+extern "C" int bind(int fd, const struct sockaddr* address, socklen_t length) noexcept {
+  sockaddr_in storage{};
+  const sockaddr* use = FixedPortBinder::substitute(fd, address, length, storage);
+  return static_cast<int>(syscall(SYS_bind, fd, use, length));
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
 // Mock cluster
 
 struct TopicInfo {
@@ -227,6 +311,16 @@ struct TopicInfo {
 json to_json(const TopicInfo& topic) {
   return {
       {"name", topic.name}, {"partitions", topic.partitions}, {"replication", topic.replication}};
+}
+
+// Clients recognise devbroker's epoch topic by this prefix (services/common/kafka.cc).
+constexpr const char* kEpochTopicPrefix = "__devbroker.epoch.";
+
+std::string random_hex(int digits) {
+  std::random_device device;
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[device() % 16];
+  return out;
 }
 
 // The host handle's warning about its missing bootstrap.servers is expected (see below) and would
@@ -259,11 +353,32 @@ rd_kafka_t* new_host_handle() {
 // but the mutex keeps the topic list and the mock in step when control requests run concurrently.
 class MockCluster {
  public:
-  explicit MockCluster(int brokers) : brokers_(brokers), host_(new_host_handle()) {
+  // first_port 0: the mock's random ports; else broker N listens on first_port + N - 1.
+  MockCluster(int brokers, int first_port) : brokers_(brokers), host_(new_host_handle()) {
+    std::vector<int> ports;
+    for (int i = 0; first_port != 0 && i < brokers; ++i) ports.push_back(first_port + i);
+    FixedPortBinder::arm(ports);
     cluster_ = rd_kafka_mock_cluster_new(host_, brokers);
+    const std::size_t unused = FixedPortBinder::unused();
+    FixedPortBinder::arm({});
     if (cluster_ == nullptr) {
       rd_kafka_destroy(host_);
-      throw std::runtime_error("cannot create the mock cluster");
+      throw std::runtime_error(first_port == 0 ? "cannot create the mock cluster"
+                                               : "cannot create the mock cluster on ports " +
+                                                     std::to_string(first_port) + "-" +
+                                                     std::to_string(first_port + brokers - 1) +
+                                                     " (in use by another program?)");
+    }
+    if (unused != 0) {
+      rd_kafka_mock_cluster_destroy(cluster_);
+      rd_kafka_destroy(host_);
+      throw std::runtime_error(
+          "the mock cluster did not bind its brokers as expected; --port "
+          "does not work with this librdkafka");
+    }
+    epoch_topic_ = std::string(kEpochTopicPrefix) + random_hex(16);
+    if (rd_kafka_mock_topic_create(cluster_, epoch_topic_.c_str(), 1, 1)) {
+      throw std::runtime_error("cannot create the epoch topic");
     }
   }
 
@@ -277,6 +392,7 @@ class MockCluster {
   MockCluster& operator=(const MockCluster&) = delete;
 
   int brokers() const { return brokers_; }
+  const std::string& epoch_topic() const { return epoch_topic_; }
   bool has_broker(int id) const { return id >= 1 && id <= brokers_; }  // the mock numbers from 1
   std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
 
@@ -334,6 +450,7 @@ class MockCluster {
   const int brokers_;
   rd_kafka_t* const host_;
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  std::string epoch_topic_;
   mutable std::mutex mutex_;
   std::vector<TopicInfo> topics_;
 };
@@ -356,7 +473,11 @@ std::vector<TopicInfo> startup_topics(const Options& options) {
 
 void create_startup_topics(MockCluster& cluster, const Options& options) {
   for (const TopicInfo& topic : startup_topics(options)) {
-    if (const rd_kafka_resp_err_t error = cluster.create_topic(topic)) {
+    const rd_kafka_resp_err_t error = cluster.create_topic(topic);
+    if (error == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      // A client reached a broker in the instant before it was taken down.
+      log_line("topic " + topic.name + " was already created by a client");
+    } else if (error) {
       throw std::runtime_error("cannot create topic " + topic.name + ": " +
                                rd_kafka_err2name(error));
     }
@@ -543,7 +664,10 @@ class ControlApi {
   }
 
   Reply health(const httplib::Request&) {
-    return ok({{"status", "ok"}, {"bootstrap", cluster_.bootstraps()}}, "healthy");
+    return ok({{"status", "ok"},
+               {"bootstrap", cluster_.bootstraps()},
+               {"epoch_topic", cluster_.epoch_topic()}},
+              "healthy");
   }
 
   Reply list_topics(const httplib::Request&) {
@@ -744,8 +868,13 @@ std::string signal_name(int signal_number) {
 
 int run(const Options& options) {
   const sigset_t stop_signals = block_stop_signals();
-  MockCluster cluster(options.brokers);
+  MockCluster cluster(options.brokers, options.port);
+  // Clients of a restarted devbroker are already knocking on the fixed ports, and the mock
+  // creates any topic a producer asks about, with its own partition count: keep the brokers down
+  // until the platform topics exist.
+  for (int id = 1; id <= cluster.brokers(); ++id) cluster.set_broker_up(id, false);
   create_startup_topics(cluster, options);
+  for (int id = 1; id <= cluster.brokers(); ++id) cluster.set_broker_up(id, true);
   ControlServer control(cluster, options);
   const Address control_address = control.bind(options.control);
   control.start();
@@ -755,7 +884,8 @@ int run(const Options& options) {
   write_file_atomically(options.bootstrap_file, cluster.bootstraps());
   log_line("ready: " + std::to_string(options.brokers) +
            (options.brokers == 1 ? " broker at " : " brokers at ") + cluster.bootstraps() + ", " +
-           std::to_string(cluster.topics().size()) + " topics, control API http://" + control_text);
+           std::to_string(cluster.topics().size()) + " topics, epoch " + cluster.epoch_topic() +
+           ", control API http://" + control_text);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -41,8 +41,8 @@ std::string status_name(v1::InvoiceStatus s) {
   return domain::public_name(s);
 }
 
-v1::Event invoice_event(const std::string& type, const InvoiceRow& invoice) {
-  return store::envelope(type, invoice.project_id, invoice.unit_id);
+v1::Event invoice_event(const InvoiceRow& invoice) {
+  return store::envelope(invoice.project_id, invoice.unit_id);
 }
 
 }  // namespace
@@ -61,7 +61,7 @@ v1::FeeRate BillingOps::set_fee_rate(const kit::Caller& caller,
     row.due_day = request.due_day();
     row.prorate_handover_month = request.prorate_handover_month();
     store::FeeRateRow saved = store::upsert_fee_rate(tx, row, caller.sub);
-    v1::Event e = store::envelope("billing.FeeRateSet", saved.project_id, saved.project_id);
+    v1::Event e = store::envelope(saved.project_id, saved.project_id);
     auto* set = e.mutable_fee_rate_set();
     set->set_fen_per_m2_month(saved.fen_per_m2_month);
     set->set_due_day(saved.due_day);
@@ -87,7 +87,7 @@ void BillingOps::issue(pqxx::work& tx, const InvoiceRow& invoice, const std::str
   store::post(
       tx, domain::invoice_posting(invoice.invoice_id, invoice.project_id, invoice.unit_id,
                                   invoice.kind_enum(), invoice.payer_enum(), invoice.amount_fen));
-  v1::Event e = invoice_event("billing.InvoiceIssued", invoice);
+  v1::Event e = invoice_event(invoice);
   e.set_causation_id(causation_id);
   auto* issued = e.mutable_invoice_issued();
   issued->set_invoice_id(invoice.invoice_id);
@@ -248,7 +248,7 @@ v1::Invoice BillingOps::void_invoice(const kit::Caller& caller, const std::strin
     store::post(
         tx, domain::void_posting(invoice_id, invoice->project_id, invoice->unit_id,
                                  invoice->kind_enum(), invoice->payer_enum(), invoice->amount_fen));
-    v1::Event e = invoice_event("billing.InvoiceVoided", *invoice);
+    v1::Event e = invoice_event(*invoice);
     auto* voided = e.mutable_invoice_voided();
     voided->set_invoice_id(invoice_id);
     voided->set_unit_id(invoice->unit_id);
@@ -311,7 +311,7 @@ v1::PaymentResponse BillingOps::record_payment(const kit::Caller& caller,
     store::update_invoice_amounts(tx, invoice_id, paid, status_name(status));
     store::post(tx, domain::payment_posting(payment.payment_id, invoice->project_id,
                                             invoice->unit_id, amount_fen));
-    v1::Event e = invoice_event("billing.PaymentRecorded", *invoice);
+    v1::Event e = invoice_event(*invoice);
     auto* recorded = e.mutable_payment_recorded();
     recorded->set_payment_id(payment.payment_id);
     recorded->set_invoice_id(invoice_id);
@@ -383,7 +383,7 @@ v1::PaymentResponse BillingOps::refund_payment(const kit::Caller& caller,
     store::update_invoice_amounts(tx, invoice->invoice_id, paid, status_name(status));
     store::post(tx, domain::refund_posting(refund.refund_id, invoice->project_id, invoice->unit_id,
                                            refund.amount_fen));
-    v1::Event e = invoice_event("billing.PaymentRefunded", *invoice);
+    v1::Event e = invoice_event(*invoice);
     auto* refunded = e.mutable_payment_refunded();
     refunded->set_payment_id(payment->payment_id);
     refunded->set_invoice_id(invoice->invoice_id);
@@ -539,7 +539,7 @@ v1::Settlement BillingOps::issue_settlement(const kit::Caller& caller,
                                     c.work_order_id, settlement_id, caller.sub);
       store::post(tx, domain::chargeback_posting(c.work_order_id, project_id, c.builder_party_id,
                                                  c.amount_fen));
-      v1::Event e = store::envelope("billing.ChargebackRecorded", project_id, c.builder_party_id);
+      v1::Event e = store::envelope(project_id, c.builder_party_id);
       auto* cb = e.mutable_chargeback_recorded();
       cb->set_chargeback_id(c.chargeback_id);
       cb->set_builder_party_id(c.builder_party_id);
@@ -550,7 +550,7 @@ v1::Settlement BillingOps::issue_settlement(const kit::Caller& caller,
       cb->set_settlement_id(settlement_id);
       outbox_.add(tx, e);
     }
-    v1::Event e = store::envelope("billing.SettlementIssued", project_id, settlement_id);
+    v1::Event e = store::envelope(project_id, settlement_id);
     auto* issued = e.mutable_settlement_issued();
     issued->set_settlement_id(settlement_id);
     *issued->mutable_period() = period.to_proto();
@@ -637,7 +637,7 @@ v1::Settlement BillingOps::record_settlement_payment(const kit::Caller& caller,
             status_name(domain::status_of(inv.amount_fen, covered, false, inv.overdue_noticed)));
       }
     }
-    v1::Event e = store::envelope("billing.SettlementPaid", s->project_id, settlement_id);
+    v1::Event e = store::envelope(s->project_id, settlement_id);
     auto* sp = e.mutable_settlement_paid();
     sp->set_settlement_id(settlement_id);
     sp->set_amount_fen(amount_fen);
@@ -943,7 +943,7 @@ void BillingOps::apply_escalation(pqxx::work& tx, const v1::Event& e) {
   if (!store::insert_fine(tx, fine)) return;  // this ticket's fine at this level is booked
   store::post(tx, domain::fine_posting(fine.fine_id, fine.project_id, t.fault_party(),
                                        fine.party_id, fine.amount_fen));
-  v1::Event out = store::envelope("billing.FineRecorded", fine.project_id, fine.party_id);
+  v1::Event out = store::envelope(fine.project_id, fine.party_id);
   out.set_causation_id(e.event_id());
   auto* recorded = out.mutable_fine_recorded();
   recorded->set_fine_id(fine.fine_id);
@@ -972,7 +972,7 @@ SweepResult BillingOps::sweep_once(absl::Time now, int batch_size) {
         const auto& inv = c.invoice;
         if (action == domain::SweepAction::kRemind) {
           store::mark_reminded(tx, inv.invoice_id);
-          v1::Event e = invoice_event("billing.PaymentReminderDue", inv);
+          v1::Event e = invoice_event(inv);
           auto* r = e.mutable_payment_reminder_due();
           r->set_invoice_id(inv.invoice_id);
           r->set_unit_id(inv.unit_id);
@@ -983,7 +983,7 @@ SweepResult BillingOps::sweep_once(absl::Time now, int batch_size) {
           ++total.reminders;
         } else {
           store::mark_overdue(tx, inv.invoice_id);
-          v1::Event e = invoice_event("billing.InvoiceOverdue", inv);
+          v1::Event e = invoice_event(inv);
           auto* o = e.mutable_invoice_overdue();
           o->set_invoice_id(inv.invoice_id);
           o->set_unit_id(inv.unit_id);

@@ -300,10 +300,8 @@ int64_t us_from_timestamp(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1000000 + ts.nanos() / 1000;
 }
 
-v1::Event envelope(const std::string& type, const std::string& project_id,
-                   const std::string& aggregate_id) {
+v1::Event envelope(const std::string& project_id, const std::string& aggregate_id) {
   v1::Event e;
-  e.set_type(type);
   e.set_project_id(project_id);
   e.set_aggregate_id(aggregate_id);
   return e;

@@ -225,9 +225,9 @@ void mark_overdue(pqxx::transaction_base& tx, const std::string& invoice_id);
 
 // ---- outbox helper ---------------------------------------------------------------------------
 
-// An envelope with type, project and aggregate set (the outbox fills the rest).
-aftercare::v1::Event envelope(const std::string& type, const std::string& project_id,
-                              const std::string& aggregate_id);
+// An envelope with project and aggregate set (the outbox fills the rest, the type from the
+// payload).
+aftercare::v1::Event envelope(const std::string& project_id, const std::string& aggregate_id);
 
 // ---- conversions -----------------------------------------------------------------------------
 

@@ -7,18 +7,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/refusal.h"
+
 namespace aftercare::billing {
 
-class BillingError : public std::runtime_error {
- public:
-  BillingError(grpc::StatusCode code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
-  grpc::StatusCode code() const { return code_; }
-  grpc::Status status() const { return {code_, what()}; }
-
- private:
-  grpc::StatusCode code_;
-};
+// Billing's refusals are the kit's (one error path for every service).
+using BillingError = kit::Refusal;
 
 inline BillingError not_found(const std::string& what) {
   return {grpc::StatusCode::NOT_FOUND, what + " not found"};

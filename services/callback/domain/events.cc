@@ -5,9 +5,9 @@
 namespace aftercare::callback::domain {
 namespace {
 
-aftercare::v1::Event envelope(const char* type, const aftercare::v1::Callback& cb, absl::Time at) {
+// The outbox names the event's type after its payload.
+aftercare::v1::Event envelope(const aftercare::v1::Callback& cb, absl::Time at) {
   aftercare::v1::Event e;
-  e.set_type(type);
   e.set_project_id(cb.project_id());
   e.set_aggregate_id(cb.callback_id());
   e.set_producer("callback");
@@ -34,7 +34,7 @@ absl::Time from_timestamp(const google::protobuf::Timestamp& t) {
 }
 
 aftercare::v1::Event callback_scheduled(const aftercare::v1::Callback& cb, absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.CallbackScheduled", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::CallbackScheduled* p = e.mutable_callback_scheduled();
   p->set_callback_id(cb.callback_id());
   p->set_ticket_id(cb.ticket_id());
@@ -49,7 +49,7 @@ aftercare::v1::Event callback_scheduled(const aftercare::v1::Callback& cb, absl:
 
 aftercare::v1::Event callback_attempted(const aftercare::v1::Callback& cb, int attempt_no,
                                         const std::string& agent_id, bool gave_up, absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.CallbackAttempted", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::CallbackAttempted* p = e.mutable_callback_attempted();
   p->set_callback_id(cb.callback_id());
   p->set_ticket_id(cb.ticket_id());
@@ -62,7 +62,7 @@ aftercare::v1::Event callback_attempted(const aftercare::v1::Callback& cb, int a
 
 aftercare::v1::Event callback_recorded(const aftercare::v1::Callback& cb, bool on_time,
                                        absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.CallbackRecorded", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::CallbackRecorded* p = e.mutable_callback_recorded();
   const aftercare::v1::CallbackOutcome& o = cb.outcome();
   p->set_callback_id(cb.callback_id());
@@ -86,7 +86,7 @@ aftercare::v1::Event callback_recorded(const aftercare::v1::Callback& cb, bool o
 
 aftercare::v1::Event rework_requested(const aftercare::v1::Callback& cb, const std::string& reason,
                                       absl::Time return_due, absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.ReworkRequested", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::ReworkRequested* p = e.mutable_rework_requested();
   p->set_callback_id(cb.callback_id());
   p->set_ticket_id(cb.ticket_id());
@@ -98,7 +98,7 @@ aftercare::v1::Event rework_requested(const aftercare::v1::Callback& cb, const s
 }
 
 aftercare::v1::Event survey_completed(const aftercare::v1::Callback& cb, absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.SurveyCompleted", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::SurveyCompleted* p = e.mutable_survey_completed();
   p->set_callback_id(cb.callback_id());
   p->set_owner_id(cb.owner_id());
@@ -108,7 +108,7 @@ aftercare::v1::Event survey_completed(const aftercare::v1::Callback& cb, absl::T
 }
 
 aftercare::v1::Event callback_reviewed(const aftercare::v1::Callback& cb, absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.CallbackReviewed", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   aftercare::v1::CallbackReviewed* p = e.mutable_callback_reviewed();
   p->set_callback_id(cb.callback_id());
   p->set_reviewer_id(cb.review().reviewer_id());
@@ -119,7 +119,7 @@ aftercare::v1::Event callback_reviewed(const aftercare::v1::Callback& cb, absl::
 aftercare::v1::Event warranty_expiry_reminder_due(const aftercare::v1::Callback& cb,
                                                   aftercare::v1::Component component,
                                                   absl::Time at) {
-  aftercare::v1::Event e = envelope("callback.WarrantyExpiryReminderDue", cb, at);
+  aftercare::v1::Event e = envelope(cb, at);
   e.set_aggregate_id(cb.unit_id());
   aftercare::v1::WarrantyExpiryReminderDue* p = e.mutable_warranty_expiry_reminder_due();
   p->set_unit_id(cb.unit_id());

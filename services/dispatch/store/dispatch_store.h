@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/events.pb.h"
+#include "common/refusal.h"
 #include "dispatch/domain/policy.h"
 #include "dispatch/domain/routing.h"
 #include "dispatch/domain/work_order.h"
@@ -125,8 +126,9 @@ std::vector<aftercare::v1::WorkOrder> list_work_orders(pqxx::work& tx, const Lis
 
 // ---- appointments ----
 // Thrown when the appointment overlaps another one of the same technician or party.
-struct AppointmentConflict : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct AppointmentConflict : kit::Refusal {
+  explicit AppointmentConflict(const std::string& message)
+      : kit::Refusal(grpc::StatusCode::FAILED_PRECONDITION, message) {}
 };
 // Books or moves the order's appointment. The exclusion constraint refuses an overlap even
 // against a concurrent booking that commits first.

@@ -14,14 +14,16 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "aftercare/v1/dispatch.pb.h"
+#include "common/refusal.h"
 #include "dispatch/domain/policy.h"
 #include "dispatch/domain/technicians.h"
 
 namespace aftercare::dispatch::store {
 
 // Thrown by upsert_technician when the id belongs to a technician of another project.
-struct TechnicianIdTaken : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct TechnicianIdTaken : kit::Refusal {
+  explicit TechnicianIdTaken(const std::string& message)
+      : kit::Refusal(grpc::StatusCode::ALREADY_EXISTS, message) {}
 };
 
 // A technician as stored: daily_cap is the technician's own cap, 0 when the project's default

@@ -3,10 +3,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "common/json_codec.h"
+#include "common/periodic.h"
 #include "dispatch/store/workflows.h"
 
 namespace aftercare::dispatch {
@@ -99,19 +97,15 @@ bool WebhookSender::deliver_one() {
   });
 }
 
-void WebhookSender::run(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    try {
-      while (!stop.stop_requested() && deliver_one()) {
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("webhook sender: {}", e.what());
-    }
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, options_.poll_interval, [] { return false; });
+void WebhookSender::deliver_due(std::stop_token stop) {
+  while (!stop.stop_requested() && deliver_one()) {
   }
+}
+
+void WebhookSender::run(std::stop_token stop) {
+  kit::PeriodicWorker({"webhook-sender", options_.poll_interval}, [this](std::stop_token s) {
+    deliver_due(s);
+  }).run(stop);
 }
 
 }  // namespace aftercare::dispatch

@@ -42,9 +42,11 @@ class WebhookSender {
 
   // Claims and posts one due delivery; false when none is due.
   bool deliver_one();
-  // Delivers until nothing is due, waits poll_interval, again, until stopped. Errors (database
+  // deliver_due every poll_interval until stopped (a kit::PeriodicWorker): errors (database
   // down) are logged and retried after the interval.
   void run(std::stop_token stop);
+  // Delivers every due delivery (one round of run()).
+  void deliver_due(std::stop_token stop);
 
   // The request the endpoint receives, for tests and the documentation.
   static std::string body_of(const aftercare::v1::PartnerEvent& event);

@@ -25,13 +25,6 @@ constexpr int kSweepBatch = 50;
 constexpr int kReminderBatch = 100;
 
 // "dispatch.WorkOrderCreated" for an event whose payload is a WorkOrderCreated.
-std::string type_of(const Event& event) {
-  const google::protobuf::OneofDescriptor* oneof = Event::descriptor()->FindOneofByName("payload");
-  const google::protobuf::FieldDescriptor* field =
-      event.GetReflection()->GetOneofFieldDescriptor(event, oneof);
-  if (field == nullptr) throw std::logic_error("dispatch event without payload");
-  return "dispatch." + field->message_type()->name();
-}
 
 aftercare::v1::Event created_event(const WorkOrder& o, const std::string& description) {
   Event e;
@@ -101,7 +94,7 @@ absl::Time now_micros() {
 std::string EventWriter::emit(pqxx::work& tx, const WorkOrder& order, Event event,
                               const std::vector<std::string>& feed_parties, absl::Time now) const {
   event.set_event_id(kit::new_uuid());
-  event.set_type(type_of(event));
+  event.set_type(kit::event_type_of("dispatch", event));  // the partner feed stores it too
   *event.mutable_occurred_at() = to_timestamp(now);
   event.set_project_id(order.project_id());
   event.set_aggregate_id(order.work_order_id());
@@ -128,7 +121,6 @@ std::string EventWriter::emit_party(pqxx::work& tx, const aftercare::v1::Party& 
   p->set_active(party.active());
   p->set_on_duty(party.on_duty());
   e.set_event_id(kit::new_uuid());
-  e.set_type(type_of(e));
   *e.mutable_occurred_at() = to_timestamp(now);
   e.set_project_id(party.project_id());
   e.set_aggregate_id(party.party_id());

@@ -79,7 +79,6 @@ MemberRow Accounts::enroll(Tx& tx, const std::string& owner_id, const std::strin
   m.enrolled_at = m.updated_at = now;
   if (insert_member(tx, m)) {
     v1::Event e;
-    e.set_type("loyalty.MemberEnrolled");
     auto* p = e.mutable_member_enrolled();
     p->set_owner_id(m.owner_id);
     p->set_card_no(m.card_no);
@@ -130,7 +129,6 @@ EarnOutcome Accounts::earn(Tx& tx, const EarnCommand& c, absl::Time now,
   insert_lot(tx, entry.entry_id, member.owner_id, entry.seq, now, expires_at, c.points);
 
   v1::Event e;
-  e.set_type("loyalty.PointsEarned");
   auto* p = e.mutable_points_earned();
   p->set_owner_id(member.owner_id);
   p->set_entry_id(entry.entry_id);
@@ -158,7 +156,6 @@ bool Accounts::refresh_tier(Tx& tx, MemberRow& member, const domain::LoyaltyPoli
   const v1::MemberTier next = domain::tier_for(member.window_earned, policy);
   if (next == member.tier) return false;
   v1::Event e;
-  e.set_type("loyalty.TierChanged");
   auto* p = e.mutable_tier_changed();
   p->set_owner_id(member.owner_id);
   p->set_from_tier(static_cast<v1::MemberTier>(member.tier));
@@ -196,7 +193,6 @@ int64_t Accounts::expire_locked(Tx& tx, MemberRow& member, absl::Time as_of, abs
   append(tx, member, entry);
 
   v1::Event e;
-  e.set_type("loyalty.PointsExpired");
   auto* p = e.mutable_points_expired();
   p->set_owner_id(member.owner_id);
   p->set_points(points);
@@ -281,7 +277,6 @@ RedemptionOutcome Accounts::hold(Tx& tx, const HoldCommand& c, absl::Time now) {
   append(tx, member, entry);
 
   v1::Event e;
-  e.set_type("loyalty.PointsHeld");
   auto* p = e.mutable_points_held();
   p->set_owner_id(member.owner_id);
   p->set_redemption_id(r.redemption_id);
@@ -299,7 +294,6 @@ RedemptionOutcome Accounts::hold(Tx& tx, const HoldCommand& c, absl::Time now) {
     spent.points = 0;
     append(tx, member, spent);
     v1::Event done;
-    done.set_type("loyalty.RedemptionConfirmed");
     auto* d = done.mutable_redemption_confirmed();
     d->set_owner_id(member.owner_id);
     d->set_redemption_id(r.redemption_id);
@@ -331,7 +325,6 @@ void Accounts::release_locked(Tx& tx, MemberRow& member, const RedemptionRow& r,
   entry.merchant_id = r.merchant_id;
   append(tx, member, entry);
   v1::Event e;
-  e.set_type("loyalty.HoldReleased");
   auto* p = e.mutable_hold_released();
   p->set_owner_id(member.owner_id);
   p->set_redemption_id(r.redemption_id);
@@ -373,7 +366,6 @@ RedemptionOutcome Accounts::settle(Tx& tx, const std::string& owner_id,
     entry.merchant_id = r->merchant_id;
     append(tx, member, entry);
     v1::Event e;
-    e.set_type("loyalty.RedemptionConfirmed");
     auto* p = e.mutable_redemption_confirmed();
     p->set_owner_id(member.owner_id);
     p->set_redemption_id(r->redemption_id);

@@ -10,7 +10,9 @@
 
 #include "absl/time/time.h"
 #include "aftercare/v1/common.pb.h"
+#include "common/call.h"
 #include "common/outbox.h"
+#include "common/refusal.h"
 #include "loyalty/domain/policy.h"
 #include "loyalty/domain/redemption.h"
 #include "loyalty/store/loyalty_store.h"
@@ -18,13 +20,28 @@
 namespace aftercare::loyalty::store {
 
 // A refused operation (the transaction must be rolled back: nothing is written).
-class AccountError : public std::runtime_error {
+// A kit::Refusal, so handlers answer it as the status: "field: message" with INVALID_ARGUMENT,
+// NOT_FOUND or FAILED_PRECONDITION.
+class AccountError : public kit::Refusal {
  public:
   enum Code { kInvalid, kNotFound, kPrecondition };
   AccountError(Code code, std::string field, const std::string& message)
-      : std::runtime_error(message), code(code), field(std::move(field)) {}
-  Code code;
+      : kit::Refusal(status_for(code, field, message)), reason(code), field(std::move(field)) {}
+  Code reason;
   std::string field;
+
+ private:
+  static grpc::Status status_for(Code code, const std::string& field, const std::string& message) {
+    switch (code) {
+      case kInvalid:
+        return kit::invalid_field(field, message);
+      case kNotFound:
+        return {grpc::StatusCode::NOT_FOUND, field + ": " + message};
+      case kPrecondition:
+        break;
+    }
+    return {grpc::StatusCode::FAILED_PRECONDITION, field + ": " + message};
+  }
 };
 
 struct EarnCommand {

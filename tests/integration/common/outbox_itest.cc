@@ -12,6 +12,7 @@
 #include "common/consumer.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
+#include "common/retention.h"
 #include "common/trace.h"
 #include "support/test_env.h"
 
@@ -186,18 +187,42 @@ TEST_F(OutboxTest, RelayKilledBetweenPublishAndMarkLosesNothingAndConsumersApply
   });
 }
 
+// The type is the payload's, named by the producer (intake.TicketOpened): services no longer
+// type it by hand, and one that contradicts its payload is a bug the outbox refuses.
+TEST_F(OutboxTest, TheTypeComesFromThePayloadAndAContradictionIsRefused) {
+  Event opened = make_event("T-typed", "");
+  opened.mutable_ticket_opened()->set_ticket_id("T-typed");
+  pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, opened); });
+  EXPECT_EQ(pool_->in_transaction([](pqxx::work& tx) {
+    return tx.exec("SELECT event_type FROM kit_outbox WHERE partition_key = 'T-typed'")[0][0]
+        .as<std::string>();
+  }),
+            "test.TicketOpened");
+  Event wrong = make_event("T-wrong", "test.TicketClosed");
+  wrong.mutable_ticket_opened()->set_ticket_id("T-wrong");
+  EXPECT_THROW(pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, wrong); }),
+               std::logic_error);
+  EXPECT_THROW(
+      pool_->in_transaction([&](pqxx::work& tx) { outbox_->add(tx, make_event("x", "")); }),
+      std::logic_error);
+}
+
+// Sent rows live as long as the replay window, inbox ids longer (common/retention.h).
 TEST_F(OutboxTest, PruningDropsOnlyOldSentRowsAndOldInboxIds) {
+  auto days_ago = [](int days) { return "now() - interval '" + std::to_string(days) + " days'"; };
   pool_->in_transaction([&](pqxx::work& tx) {
     outbox_->add(tx, make_event("T-old"));
     outbox_->add(tx, make_event("T-recent"));
     outbox_->add(tx, make_event("T-unsent"));
-    tx.exec(R"(UPDATE kit_outbox SET sent_at = now() - interval '8 days'
-               WHERE id = (SELECT min(id) FROM kit_outbox))");
-    tx.exec(R"(UPDATE kit_outbox SET sent_at = now() - interval '6 days'
-               WHERE id = (SELECT min(id) + 1 FROM kit_outbox))");
-    tx.exec(R"(INSERT INTO kit_inbox (consumer, event_id, event_type, processed_at) VALUES
-               ('c', gen_random_uuid(), 't', now() - interval '31 days'),
-               ('c', gen_random_uuid(), 't', now() - interval '29 days'))");
+    tx.exec("UPDATE kit_outbox SET sent_at = " + days_ago(kOutboxReplayDays + 1) +
+            " WHERE id = (SELECT min(id) FROM kit_outbox)");
+    tx.exec("UPDATE kit_outbox SET sent_at = " + days_ago(kOutboxReplayDays - 1) +
+            " WHERE id = (SELECT min(id) + 1 FROM kit_outbox)");
+    tx.exec(
+        "INSERT INTO kit_inbox (consumer, event_id, event_type, processed_at) VALUES "
+        "('c', gen_random_uuid(), 't', " +
+        days_ago(kInboxRetentionDays + 1) + "), ('c', gen_random_uuid(), 't', " +
+        days_ago(kInboxRetentionDays - 1) + ")");
   });
   EXPECT_EQ(pool_->in_transaction([](pqxx::work& tx) { return OutboxRelay::prune(tx); }), 2);
   auto left = pool_->in_transaction([](pqxx::work& tx) {
@@ -205,7 +230,7 @@ TEST_F(OutboxTest, PruningDropsOnlyOldSentRowsAndOldInboxIds) {
                      tx.exec("SELECT count(*) FROM kit_inbox")[0][0].as<int>()};
   });
   EXPECT_EQ(left.first, 2);   // the recent sent row and the unsent one
-  EXPECT_EQ(left.second, 1);  // the 29-day-old id
+  EXPECT_EQ(left.second, 1);  // the id younger than the inbox retention
   EXPECT_EQ(unsent(), 1);
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/call.h"
 #include "common/service_host.h"
+#include "gateway/health.h"
 #include "support/echo.grpc.pb.h"
 #include "support/test_env.h"
 
@@ -120,6 +121,64 @@ TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
   EXPECT_EQ(exit_code.load(), 0);
   EXPECT_TRUE(worker_stopped.load());
   EXPECT_EQ(health_status(channel), -1);  // the server is gone
+}
+
+// Readiness tells the truth (issue 16): an event that waited too long to be published and a broker
+// that does not answer turn /healthz 503 "degraded" naming both, and the service's named gRPC
+// health NOT_SERVING (what the gateway shows), while /livez and /readyz stay 200: the API still
+// works, the outbox keeps the events.
+TEST(ServiceHost, HealthNamesAStuckOutboxAndAnUnreachableBrokerWhileLivenessStays) {
+  Config config;
+  config.service = "echo";
+  config.db_url = testing::fresh_database("t_service_health");
+  config.grpc_addr = "127.0.0.1:0";
+  config.metrics_addr = "127.0.0.1:0";
+  config.kafka_bootstrap = "127.0.0.1:9";  // nothing listens there
+  config.outbox_max_age = std::chrono::seconds(30);
+  ServiceHost host(config);
+  host.migrate({});
+  host.add_outbox_relay();
+  std::atomic<int> exit_code{-1};
+  std::thread runner([&] { exit_code = host.run(); });
+  ASSERT_TRUE(testing::eventually([&] { return host.started(); }));
+  PgPool pool(config.db_url, 1);
+  pool.in_transaction([](pqxx::work& tx) {
+    tx.exec(R"(INSERT INTO kit_outbox (event_id, topic, partition_key, event_type, payload,
+                                       created_at)
+               VALUES (gen_random_uuid(), 'aftercare.echo.v1', 'k', 'test.Waited', '\x00',
+                       now() - interval '5 minutes'))");
+  });
+
+  httplib::Client http("127.0.0.1", host.metrics_port());
+  std::string body;
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto r = http.Get("/healthz");
+        body = r ? r->body : "";
+        return r && r->status == 503 && body.find("\"degraded\"") != std::string::npos &&
+               body.find("\"outbox\"") != std::string::npos &&
+               body.find("\"broker\"") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << body;
+  auto live = http.Get("/livez");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(host.grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  EXPECT_EQ(health_status(channel), 1);  // liveness: the process serves
+  EXPECT_TRUE(testing::eventually([&] {
+    return gateway::service_readiness(channel, "echo", std::chrono::milliseconds(500)) ==
+           "degraded";
+  }));
+
+  host.request_stop();
+  runner.join();
+  EXPECT_EQ(exit_code.load(), 0);
 }
 
 }  // namespace

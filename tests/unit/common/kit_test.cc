@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <thread>
+
 #include "common/call.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/periodic.h"
 #include "common/trace.h"
 
 namespace aftercare::kit {
@@ -116,6 +120,46 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("aftercare_latency_seconds_bucket{le=\"0.005\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("aftercare_latency_seconds_count 1\n"), std::string::npos);
   EXPECT_THROW(m.gauge("aftercare_things_total", "x"), std::logic_error);
+}
+
+// A failing round is counted and retried, never fatal; three in a row make the worker a health
+// problem naming the last error, and one good round clears it.
+TEST(PeriodicWorker, CountsFailuresAndReportsAWorkerThatKeepsFailing) {
+  Metrics metrics;
+  int round = 0;
+  PeriodicWorker worker(
+      {"sla-sweeper", std::chrono::milliseconds(1), 3},
+      [&](std::stop_token) {
+        if (++round <= 3) throw std::runtime_error("database unavailable");
+      },
+      &metrics);
+  std::stop_source stop;
+  EXPECT_FALSE(worker.run_once(stop.get_token()));
+  EXPECT_FALSE(worker.run_once(stop.get_token()));
+  EXPECT_EQ(worker.problem(), "");  // two in a row: a blip, not yet a problem
+  EXPECT_FALSE(worker.run_once(stop.get_token()));
+  EXPECT_EQ(worker.problem(), "failed 3 rounds in a row: database unavailable");
+  EXPECT_TRUE(worker.run_once(stop.get_token()));
+  EXPECT_EQ(worker.problem(), "");
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(aftercare_worker_failures_total{worker="sla-sweeper"} 3)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(aftercare_worker_rounds_total{worker="sla-sweeper"} 4)"),
+            std::string::npos);
+}
+
+TEST(PeriodicWorker, RunsRoundAfterRoundUntilStopped) {
+  std::atomic<int> rounds{0};
+  PeriodicWorker worker({"sender", std::chrono::milliseconds(1)},
+                        [&](std::stop_token) { ++rounds; });
+  std::jthread thread([&](std::stop_token stop) { worker.run(stop); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rounds < 5 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();  // polling the condition, with a deadline
+  thread.request_stop();
+  thread.join();
+  EXPECT_GE(rounds.load(), 5);
 }
 
 TEST(Log, EscapesJsonButKeepsChineseText) {

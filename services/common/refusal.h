@@ -1,0 +1,55 @@
+// One error path for every service's gRPC handlers (the model: Envoy's one status table).
+// A Refusal is a business "no" with its gRPC status: thrown inside a transaction it rolls the
+// transaction back, so nothing is written, and guarded() returns its status. Everything else
+// that escapes a handler is mapped once, here:
+//   database unreachable or its connection pool exhausted  -> UNAVAILABLE (HTTP 503: retry)
+//   serialization failure (40001) or deadlock (40P01)       -> ABORTED (HTTP 409: retry)
+//   anything else                                           -> INTERNAL, logged with the RPC
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "common/pg.h"
+
+namespace aftercare::kit {
+
+class Refusal : public std::runtime_error {
+ public:
+  explicit Refusal(grpc::Status status)
+      : std::runtime_error(status.error_message()), status_(std::move(status)) {}
+  Refusal(grpc::StatusCode code, const std::string& message)
+      : Refusal(grpc::Status(code, message)) {}
+  const grpc::Status& status() const { return status_; }
+  grpc::StatusCode code() const { return status_.error_code(); }
+
+ private:
+  grpc::Status status_;
+};
+
+// The mapping of anything but a Refusal that escaped `rpc`'s handler.
+grpc::Status status_of_failure(const char* rpc, const std::exception& e);
+
+// Runs a handler body (returning grpc::Status or nothing) and maps what escapes it.
+template <typename F>
+grpc::Status guarded(const char* rpc, F&& body) {
+  try {
+    if constexpr (std::is_void_v<std::invoke_result_t<F>>) {
+      body();
+      return grpc::Status::OK;
+    } else {
+      return body();
+    }
+  } catch (const Refusal& r) {
+    return r.status();
+  } catch (const std::exception& e) {
+    return status_of_failure(rpc, e);
+  }
+}
+
+}  // namespace aftercare::kit
