@@ -820,7 +820,8 @@ HttpResponse Gateway::web(const HttpRequest& req) {
 }
 
 // What /healthz reports: every service's readiness by its gRPC health (up, degraded, down) and
-// Redis (informative: the gateway works without it). Kept in one function so what it checks can change in one place.
+// Redis (informative: the gateway works without it). Kept in one function so what it checks can
+// change in one place.
 HttpResponse Gateway::healthz() {
   json services = json::object();
   bool all_up = true;

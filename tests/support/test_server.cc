@@ -3,11 +3,13 @@
 #include <stdexcept>
 
 #include "common/call.h"
+#include "common/service_host.h"
 #include "support/test_env.h"
 
 namespace aftercare::testing {
 
 TestServer::TestServer(grpc::Service* service) {
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(kit::kMaxMessageBytes);
@@ -15,6 +17,9 @@ TestServer::TestServer(grpc::Service* service) {
   builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("test gRPC server did not start");
+  // Ready as ServiceHost would report it, so a gateway in front sees its services "up".
+  for (const char* name : {"intake", "dispatch", "callback", "loyalty", "billing"})
+    server_->GetHealthCheckService()->SetServingStatus(kit::readiness_service_name(name), true);
   channel_ = kit::service_channel("127.0.0.1:" + std::to_string(port_));
 }
 
