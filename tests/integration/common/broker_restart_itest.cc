@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -23,8 +24,11 @@ namespace {
 
 using aftercare::v1::Event;
 
-// Its own port range: tests/run's devbroker has 25092-25094.
-constexpr int kBrokerPort = 25192;
+// Its own ports: 100 above tests/run's devbroker (AFTERCARE_TEST_KAFKA_PORT, 25092 by default).
+int broker_port() {
+  const char* base = std::getenv("AFTERCARE_TEST_KAFKA_PORT");
+  return (base && *base ? std::atoi(base) : 25092) + 100;
+}
 
 class PrivateDevbroker {
  public:
@@ -41,9 +45,9 @@ class PrivateDevbroker {
                                      "--brokers",
                                      "3",
                                      "--port",
-                                     std::to_string(kBrokerPort),
+                                     std::to_string(broker_port()),
                                      "--control-addr",
-                                     "127.0.0.1:" + std::to_string(kBrokerPort + 7),
+                                     "127.0.0.1:" + std::to_string(broker_port() + 7),
                                      "--bootstrap-file",
                                      bootstrap_file()};
     std::vector<char*> argv;
@@ -136,7 +140,9 @@ TEST_F(BrokerRestartTest, RunningRelayAndConsumerRecoverEverythingALostBrokerHel
   ASSERT_EQ(scalar("SELECT count(*) FROM kit_outbox WHERE sent_at IS NULL"), 0);
 
   const std::string bootstrap = broker_->bootstrap();
-  EXPECT_EQ(bootstrap, "127.0.0.1:25192,127.0.0.1:25193,127.0.0.1:25194");
+  const int port = broker_port();
+  EXPECT_EQ(bootstrap, "127.0.0.1:" + std::to_string(port) + ",127.0.0.1:" +
+                           std::to_string(port + 1) + ",127.0.0.1:" + std::to_string(port + 2));
   broker_->kill9();
   broker_->start();
   EXPECT_EQ(broker_->bootstrap(), bootstrap) << "a restart must keep the bootstrap list";
