@@ -1,20 +1,17 @@
 // The gateway's integer settings, each declared once with its environment name, default and
-// bounds, and read by one function (kit::env_int plus the upper bound). A value outside the
-// bounds stops the start with a message naming the variable.
+// bounds (kit::IntSetting), and read by kit::read_setting. A value outside the bounds stops the
+// start with a message naming the variable.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "common/config.h"
+
 namespace aftercare::gateway {
 
-struct IntSetting {
-  const char* env;
-  int fallback;
-  int min;
-  int max;
-  const char* what;
-};
+using kit::IntSetting;
+using kit::read_setting;
 
 // Connections and streams (issue 17).
 inline constexpr IntSetting kStreamsPerSubject{"AFTERCARE_GATEWAY_STREAMS_PER_SUBJECT", 4, 1, 1000,
@@ -51,9 +48,6 @@ inline constexpr IntSetting kRatePerSecond{"AFTERCARE_RATE_LIMIT_PER_SECOND", 50
                                            "requests per second per subject"};
 inline constexpr IntSetting kRateBurst{"AFTERCARE_RATE_LIMIT_BURST", 100, 1, 1000000,
                                        "rate limit burst per subject"};
-
-// The variable's value within the setting's bounds (std::invalid_argument otherwise).
-int read_setting(const IntSetting& setting);
 
 // Every setting above, for documentation and the start-up log line.
 const std::vector<IntSetting>& all_settings();

@@ -80,7 +80,7 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value && *value ? std::string(value) : fallback;
 }
 
-int env_int(const char* name, int fallback, int min) {
+int env_int(const char* name, int fallback, int min, int max) {
   std::string text = env_or(name, std::to_string(fallback));
   size_t used = 0;
   int value = 0;
@@ -92,6 +92,9 @@ int env_int(const char* name, int fallback, int min) {
   if (used == 0 || used != text.size() || value < min)
     throw std::invalid_argument(std::string(name) + " must be an integer >= " +
                                 std::to_string(min) + ", got '" + text + "'");
+  if (value > max)
+    throw std::invalid_argument(std::string(name) + " must be at most " + std::to_string(max) +
+                                ", got " + std::to_string(value));
   return value;
 }
 

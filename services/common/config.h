@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -51,7 +52,20 @@ std::string resolve_kafka_bootstrap(const Config& config);
 std::string env_or(const char* name, const std::string& fallback);
 
 // An integer setting of a service's own (sweeper periods, sender counts): the variable, else
-// `fallback`; anything but a whole number >= `min` stops the start with a message naming it.
-int env_int(const char* name, int fallback, int min = 0);
+// `fallback`; anything but a whole number in [min, max] stops the start with a message naming it.
+int env_int(const char* name, int fallback, int min = 0, int max = std::numeric_limits<int>::max());
+
+// An integer setting declared once: its variable, default, bounds and meaning (for the docs and
+// the start-up log line), read by read_setting.
+struct IntSetting {
+  const char* env;
+  int fallback;
+  int min;
+  int max;
+  const char* what;
+};
+inline int read_setting(const IntSetting& s) {
+  return env_int(s.env, s.fallback, s.min, s.max);
+}
 
 }  // namespace aftercare::kit

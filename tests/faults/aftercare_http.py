@@ -364,6 +364,17 @@ def free_port_ok(port):
         s.close()
 
 
+def finish(suite, failures, started, stack, keep_env):
+    """The end of a suite: stop its stack (kept running if `keep_env` is 1, its state dir kept
+    for a post-mortem either way), list the failures, return the exit code."""
+    if os.environ.get(keep_env) != "1":
+        stack.down(wipe=False)
+    log(f"{suite} finished in {time.monotonic() - started:.0f}s: {len(failures)} failure(s)")
+    for f in failures:
+        print("  -", f)
+    return 1 if failures else 0
+
+
 def main_guard(fn):
     """Run fn(); print a traceback and exit 2 on an unexpected error (a harness problem)."""
     try:

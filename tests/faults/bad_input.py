@@ -31,8 +31,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aftercare_http import (REPO, SERVICES, Stack, b64url, call, eventually, log,  # noqa: E402
-                            mint, q)
+from aftercare_http import (REPO, SERVICES, Stack, b64url, call, eventually, finish,  # noqa: E402
+                            log, mint, q)
 
 # Ports below the ephemeral range, as in fault_suite.py.
 STACK = Stack(
@@ -775,13 +775,7 @@ def main():
     except Exception:  # noqa: BLE001
         traceback.print_exc()
         failures.append("harness: " + traceback.format_exc().strip().splitlines()[-1])
-    finally:
-        if os.environ.get("AFTERCARE_BADINPUT_KEEP") != "1":
-            STACK.down(wipe=False)
-    log(f"bad-input suite finished in {time.monotonic() - t0:.0f}s: {len(failures)} failure(s)")
-    for f in failures:
-        print("  -", f)
-    return 1 if failures else 0
+    return finish("bad-input suite", failures, t0, STACK, "AFTERCARE_BADINPUT_KEEP")
 
 
 if __name__ == "__main__":

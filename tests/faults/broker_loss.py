@@ -33,7 +33,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aftercare_http import REPO, SERVICES, Stack, Timeout, call, eventually, log, mint  # noqa: E402
+from aftercare_http import (REPO, SERVICES, Stack, Timeout, call, eventually, finish,  # noqa: E402
+                            log, mint)
 
 STACK = Stack(
     state=os.environ.get("AFTERCARE_BROKER_LOSS_STATE", os.path.join(REPO, ".state", "broker-loss")),
@@ -479,13 +480,7 @@ def main():
     finally:
         if stream:
             stream.stop.set()
-        if os.environ.get("AFTERCARE_BROKER_LOSS_KEEP") != "1":
-            STACK.down(wipe=False)
-    log(f"broker-loss suite finished in {time.monotonic() - t_start:.0f}s: "
-        f"{len(failures)} failure(s)")
-    for f in failures:
-        print("  -", f)
-    return 1 if failures else 0
+    return finish("broker-loss suite", failures, t_start, STACK, "AFTERCARE_BROKER_LOSS_KEEP")
 
 
 if __name__ == "__main__":

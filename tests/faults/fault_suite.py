@@ -49,8 +49,8 @@ import traceback
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aftercare_http import (REPO, SERVICES, Stack, Timeout, call, eventually, log,  # noqa: E402
-                            mint, q)
+from aftercare_http import (REPO, SERVICES, Stack, Timeout, call, eventually, finish,  # noqa: E402
+                            log, mint, q)
 
 # Ports and state of this suite's stack (beside up.sh's, tests/run's and the e2e stack). The ports
 # are below the kernel's ephemeral range (32768-60999 here): a port inside it can be taken by any
@@ -1038,13 +1038,7 @@ def main():
         if STREAM:
             STREAM.drain_deadline = 0
             STREAM.stop.set()
-        if os.environ.get("AFTERCARE_FAULTS_KEEP") != "1":
-            STACK.down(wipe=False)
-    log(f"fault suite finished in {time.monotonic() - t_start:.0f}s: "
-        f"{len(failures)} failure(s)")
-    for f in failures:
-        print("  -", f)
-    return 1 if failures else 0
+    return finish("fault suite", failures, t_start, STACK, "AFTERCARE_FAULTS_KEEP")
 
 
 if __name__ == "__main__":

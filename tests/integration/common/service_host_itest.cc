@@ -60,13 +60,19 @@ int health_status(std::shared_ptr<grpc::Channel> channel) {
   return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : -1;
 }
 
-TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
+// The "echo" service on free ports with a fresh database.
+Config echo_config(const std::string& database, const std::string& kafka_bootstrap) {
   Config config;
   config.service = "echo";
-  config.db_url = testing::fresh_database("t_service_host");
+  config.db_url = testing::fresh_database(database);
   config.grpc_addr = "127.0.0.1:0";
   config.metrics_addr = "127.0.0.1:0";
-  config.kafka_bootstrap = testing::kafka_bootstrap();
+  config.kafka_bootstrap = kafka_bootstrap;
+  return config;
+}
+
+TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
+  Config config = echo_config("t_service_host", testing::kafka_bootstrap());
   ServiceHost host(config);
   host.migrate({{1, "001_things.sql", "CREATE TABLE things (id int)"}});
   EchoService echo;
@@ -128,12 +134,7 @@ TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
 // health NOT_SERVING (what the gateway shows), while /livez and /readyz stay 200: the API still
 // works, the outbox keeps the events.
 TEST(ServiceHost, HealthNamesAStuckOutboxAndAnUnreachableBrokerWhileLivenessStays) {
-  Config config;
-  config.service = "echo";
-  config.db_url = testing::fresh_database("t_service_health");
-  config.grpc_addr = "127.0.0.1:0";
-  config.metrics_addr = "127.0.0.1:0";
-  config.kafka_bootstrap = "127.0.0.1:9";  // nothing listens there
+  Config config = echo_config("t_service_health", "127.0.0.1:9");  // no broker listens there
   config.outbox_max_age = std::chrono::seconds(30);
   ServiceHost host(config);
   host.migrate({});

@@ -51,6 +51,20 @@ TEST(Config, RejectsUnknownFlagsAndBadNumbers) {
   EXPECT_THROW(load_config("intake", 2, argv3), std::invalid_argument);
 }
 
+// A setting declared once (kit::IntSetting) is read within both of its bounds.
+TEST(Config, DeclaredSettingsAreReadWithinTheirBounds) {
+  const IntSetting streams{"AFTERCARE_TEST_STREAMS", 4, 1, 1000, "streams per subject"};
+  unsetenv("AFTERCARE_TEST_STREAMS");
+  EXPECT_EQ(read_setting(streams), 4);
+  setenv("AFTERCARE_TEST_STREAMS", "1000", 1);
+  EXPECT_EQ(read_setting(streams), 1000);
+  for (const char* bad : {"1001", "0", "4x"}) {
+    setenv("AFTERCARE_TEST_STREAMS", bad, 1);
+    EXPECT_THROW(read_setting(streams), std::invalid_argument) << bad;
+  }
+  unsetenv("AFTERCARE_TEST_STREAMS");
+}
+
 TEST(Config, ServiceIntegerSettingsAreWholeNumbersAtLeastTheMinimum) {
   unsetenv("AFTERCARE_TEST_INT");
   EXPECT_EQ(env_int("AFTERCARE_TEST_INT", 30, 1), 30);
