@@ -33,10 +33,12 @@ ${body}  };
 endfunction()
 
 # A service: library NAME_lib (everything but main.cc, so tests link it) and executable
-# aftercare-NAME. Sources: *.cc beside main.cc, domain/*.cc, store/*.cc; schema: migrations/.
+# aftercare-NAME. Sources: *.cc beside main.cc, app/*.cc, domain/*.cc, store/*.cc; schema:
+# migrations/.
 function(aftercare_service NAME)
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
-  file(GLOB lib_sources CONFIGURE_DEPENDS ${dir}/*.cc ${dir}/domain/*.cc ${dir}/store/*.cc)
+  file(GLOB lib_sources CONFIGURE_DEPENDS ${dir}/*.cc ${dir}/app/*.cc ${dir}/domain/*.cc
+       ${dir}/store/*.cc)
   list(REMOVE_ITEM lib_sources ${dir}/main.cc)
   add_library(${NAME}_lib STATIC ${lib_sources})
   target_include_directories(${NAME}_lib PUBLIC ${PROJECT_SOURCE_DIR}/services)

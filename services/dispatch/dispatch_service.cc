@@ -29,7 +29,8 @@ constexpr int kMaxPageSize = 200;
 constexpr int kDefaultFeedLimit = 100;
 constexpr int kMaxFeedLimit = 1000;
 constexpr int kMaxWaitSeconds = 30;
-constexpr auto kFeedPoll = std::chrono::milliseconds(100);
+// How often a waiting feed read looks whether its caller went away.
+constexpr auto kCancelCheck = std::chrono::seconds(1);
 
 using namespace handlers;  // NOLINT: the shared handler helpers
 
@@ -928,6 +929,18 @@ FeedRequest check_feed_request(kit::PgPool& db, const kit::Caller& caller,
 
 }  // namespace
 
+bool DispatchServiceImpl::wait_for_feed(grpc::ServerContext& context, const std::string& party,
+                                        FeedHeads::Seen& seen,
+                                        std::chrono::steady_clock::time_point until) {
+  for (;;) {
+    if (context.IsCancelled()) return false;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= until) return false;
+    // Slices of a second at most, so that a cancelled call is noticed without a notification.
+    if (feed_heads_.wait_for_change(party, seen, std::min(until, now + kCancelCheck))) return true;
+  }
+}
+
 Status DispatchServiceImpl::ListPartnerEvents(Ctx* context,
                                               const aftercare::v1::ListPartnerEventsRequest* req,
                                               aftercare::v1::ListPartnerEventsResponse* resp) {
@@ -935,14 +948,13 @@ Status DispatchServiceImpl::ListPartnerEvents(Ctx* context,
   return guarded("ListPartnerEvents", [&] {
     FeedRequest f = check_feed_request(db_, call.caller, *req);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(f.wait_seconds);
+    FeedHeads::Seen seen = feed_heads_.seen(f.party_id);
     std::vector<aftercare::v1::PartnerEvent> events;
     for (;;) {
       events = db_.in_transaction([&](pqxx::work& tx) {
         return store::read_partner_events(tx, f.party_id, f.after, f.limit);
       });
-      if (!events.empty() || std::chrono::steady_clock::now() >= until || context->IsCancelled())
-        break;
-      std::this_thread::sleep_for(kFeedPoll);
+      if (!events.empty() || !wait_for_feed(*context, f.party_id, seen, until)) break;
     }
     for (auto& e : events) *resp->add_events() = std::move(e);
     resp->set_next_cursor(resp->events().empty() ? req->after()
@@ -957,7 +969,8 @@ Status DispatchServiceImpl::WatchPartnerEvents(
   return guarded("WatchPartnerEvents", [&] {
     FeedRequest f = check_feed_request(db_, call.caller, *req);
     int64_t after = f.after;
-    while (!context->IsCancelled()) {
+    FeedHeads::Seen seen = feed_heads_.seen(f.party_id);
+    for (;;) {
       auto events = db_.in_transaction([&](pqxx::work& tx) {
         return store::read_partner_events(tx, f.party_id, after, f.limit);
       });
@@ -965,7 +978,9 @@ Status DispatchServiceImpl::WatchPartnerEvents(
         if (!writer->Write(e)) return;  // the client went away
         after = std::stoll(e.cursor());
       }
-      if (events.empty()) std::this_thread::sleep_for(kFeedPoll);
+      if (events.empty() &&
+          !wait_for_feed(*context, f.party_id, seen, std::chrono::steady_clock::time_point::max()))
+        return;
     }
   });
 }

@@ -8,6 +8,7 @@
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "dispatch/app/feed_heads.h"
 #include "dispatch/store/workflows.h"
 
 namespace aftercare::generated {
@@ -21,12 +22,18 @@ struct DispatchOptions {
   // Webhook URLs on loopback, private and link-local hosts (AFTERCARE_DISPATCH_WEBHOOK_ALLOW_
   // PRIVATE_URLS=1): for local stacks and tests; off in production.
   bool webhook_allow_private_urls = false;
+  // The partner feeds' heads as the listener hears them (store/feed_listener.h); without one,
+  // waiting feed reads re-read every 100 ms.
+  FeedHeads* feed_heads = nullptr;
 };
 
 class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service {
  public:
   DispatchServiceImpl(kit::PgPool& db, const kit::Outbox& outbox, DispatchOptions options = {})
-      : db_(db), workflows_(outbox), options_(options) {}
+      : db_(db),
+        workflows_(outbox),
+        options_(options),
+        feed_heads_(options.feed_heads ? *options.feed_heads : polled_feed_heads_) {}
 
   // The consumer's handler (intake and callback topics), inside the inbox transaction.
   void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
@@ -106,6 +113,12 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
   kit::PgPool& db_;
   Workflows workflows_;
   DispatchOptions options_;
+  // Waits until the party's feed moves past `seen`, until `until` or until the caller goes away;
+  // true: read the feed again.
+  bool wait_for_feed(grpc::ServerContext& context, const std::string& party, FeedHeads::Seen& seen,
+                     std::chrono::steady_clock::time_point until);
+  FeedHeads polled_feed_heads_;  // never listening: the 100-ms re-read
+  FeedHeads& feed_heads_;
 };
 
 }  // namespace aftercare::dispatch

@@ -3,6 +3,7 @@
 
 #include "common/service_host.h"
 #include "dispatch/dispatch_service.h"
+#include "dispatch/store/feed_listener.h"
 #include "dispatch/store/webhook_sender.h"
 
 int main(int argc, char** argv) {
@@ -29,6 +30,13 @@ int main(int argc, char** argv) {
         kit::env_int("AFTERCARE_DISPATCH_WEBHOOK_ALLOW_PRIVATE_URLS", 0, 0) != 0;
 
     host.migrate(generated::dispatch_migrations());
+    // Waiting partner-feed reads wake on the database's notifications of each append.
+    dispatch::FeedHeads feed_heads;
+    dispatch::FeedListener feed_listener(host.db().url(), feed_heads);
+    options.feed_heads = &feed_heads;
+    host.add_periodic(
+        {"partner-feed-listener", std::chrono::milliseconds(1)},
+        [&](std::stop_token stop) { feed_listener.listen(stop, std::chrono::seconds(30)); });
     dispatch::DispatchServiceImpl service(host.db(), host.outbox(), options);
     host.add_service(&service);
     host.add_outbox_relay();

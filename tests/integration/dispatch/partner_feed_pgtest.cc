@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "dispatch/store/feed_listener.h"
 #include "dispatch_fixture.h"
 
 namespace aftercare::dispatch::testing {
@@ -164,6 +165,75 @@ TEST_F(PartnerFeedTest, ALongPollWaitsForTheNextEvent) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(waited.events_size(), 1);
   EXPECT_EQ(waited.events(0).event().type(), "dispatch.WorkOrderAccepted");
+}
+
+// The service as it runs: waiting reads sleep until the database notifies an append to their
+// party's feed. Without a notification nothing would wake them (the fallback poll is set to ten
+// minutes), so these pass only if the notification path works end to end.
+class ListeningFeedTest : public PartnerFeedTest {
+ protected:
+  void SetUp() override {
+    options_.feed_heads = &heads_;
+    PartnerFeedTest::SetUp();
+    listener_ = std::make_unique<FeedListener>(db_->url(), heads_);
+    listening_ = std::jthread([this](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        try {
+          listener_->listen(stop, std::chrono::seconds(1));
+        } catch (const std::exception&) {
+          // Retried after its pause, as the service's worker does.
+        }
+      }
+    });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!heads_.is_listening() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(heads_.is_listening());
+  }
+  void TearDown() override {
+    listening_ = {};
+    listener_.reset();
+    PartnerFeedTest::TearDown();
+  }
+
+  FeedHeads heads_{std::chrono::minutes(10)};
+  std::unique_ptr<FeedListener> listener_;
+  std::jthread listening_;
+};
+
+TEST_F(ListeningFeedTest, ALongPollWakesOnTheDatabasesNotificationOfTheNextEvent) {
+  std::string mine = deco_order("T-1");
+  aftercare::v1::ListPartnerEventsResponse r;
+  ASSERT_TRUE(read(deco_, "B-deco", "", 0, &r).ok());
+  aftercare::v1::ListPartnerEventsResponse waited;
+  grpc::Status s;
+  std::thread poll([&] { s = read(deco_, "B-deco", r.next_cursor(), 0, &waited, /*wait=*/25); });
+  house_order("T-2");  // another party's append wakes nobody waiting on B-deco
+  ASSERT_TRUE(accept(deco_, mine).ok());
+  poll.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(waited.events_size(), 1);
+  EXPECT_EQ(waited.events(0).event().type(), "dispatch.WorkOrderAccepted");
+}
+
+TEST_F(ListeningFeedTest, AStreamDeliversEachEventAsItsAppendIsNotified) {
+  std::string mine = deco_order("T-1");
+  aftercare::v1::ListPartnerEventsRequest req;
+  req.set_party_id("B-deco");
+  req.set_after("1");
+  auto context = kit::client_context(deco_, std::chrono::seconds(30));
+  auto stream = stub_->WatchPartnerEvents(context.get(), req);
+  ASSERT_TRUE(accept(deco_, mine).ok());
+  aftercare::v1::PartnerEvent e;
+  ASSERT_TRUE(stream->Read(&e));
+  EXPECT_EQ(e.event().type(), "dispatch.WorkOrderAccepted");
+  ASSERT_TRUE(start(deco_, mine).ok());
+  ASSERT_TRUE(stream->Read(&e));
+  EXPECT_EQ(e.event().type(), "dispatch.WorkOrderStarted");
+  EXPECT_EQ(e.cursor(), "3");
+  context->TryCancel();
+  while (stream->Read(&e)) {
+  }
 }
 
 }  // namespace
