@@ -3,9 +3,11 @@
 # .state/bench-streams, HTTP 56780, gRPC 56751+, metrics 56801+), seeds a project/unit/ticket,
 # and measures with wrk, at fixed concurrency,
 #   GET  /v1/tickets/{id}   and   POST /v1/tickets
-# first with no streams, then with BENCH_STREAMS partner SSE streams open (BENCH_PARTIES parties,
-# one token subject per stream) while pgbench records BENCH_EVENT_RATE partner events per second
-# in dispatch's feed. Prints p99 of both runs and their ratio (target <= 1.5x), the gateway's
+# with no streams, then with BENCH_STREAMS partner SSE streams open (BENCH_PARTIES parties, one
+# token subject per stream) while pgbench records BENCH_EVENT_RATE partner events per second in
+# dispatch's feed, then with no streams again. Prints the p99 of the three runs and the ratio of
+# the streams run to the mean of the other two (target <= 1.5x), the CPU each process spends on
+# the open streams alone (10 s without API calls), the gateway's
 # RSS with the streams open (target < 300 MB), and what the streams received (every event of
 # its own party, in order, none of another party's). Writes build/bench-results/streams.md.
 # Knobs: BENCH_STREAMS (5000), BENCH_PARTIES (100), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
@@ -96,7 +98,7 @@ cat "$work/client.log"
 rss_open=$(rss_mb)
 echo "== gateway RSS with $((parties * per_party)) streams open: $rss_open MB"
 # Events flow to the streams during the measured run (pgbench paced at BENCH_EVENT_RATE/s).
-pg_seconds=$((${duration%s} * 2 + 10))
+pg_seconds=$((${duration%s} * 2 + 22))
 pgbench_pid=
 if ((rate > 0)); then
   "/usr/lib/postgresql/15/bin/pgbench" -n -h 127.0.0.1 -p "$AFTERCARE_PG_PORT" -U aftercare \
@@ -105,6 +107,25 @@ if ((rate > 0)); then
   pgbench_pid=$!
 fi
 sleep 2
+# What the open streams cost on their own (events flowing, no API calls): CPU of each process
+# over 10 s, in % of one core.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A cpu_before
+procs=(gateway dispatch intake)
+for p in "${procs[@]}"; do cpu_before[$p]=$(cpu_ticks "$(cat "$AFTERCARE_LOCAL_STATE/run/$p.pid")"); done
+client_before=$(cpu_ticks "$client_pid")
+pg_total() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+pg_before=$(pg_total)
+sleep 10
+hz=$(getconf CLK_TCK)
+idle_cpu=""
+for p in "${procs[@]}"; do
+  after=$(cpu_ticks "$(cat "$AFTERCARE_LOCAL_STATE/run/$p.pid")")
+  idle_cpu+="$p $(awk -v a="$after" -v b="${cpu_before[$p]}" -v hz="$hz" 'BEGIN {printf "%.1f", (a - b) * 10 / hz}')%, "
+done
+idle_cpu+="stream client $(awk -v a="$(cpu_ticks "$client_pid")" -v b="$client_before" -v hz="$hz" 'BEGIN {printf "%.1f", (a - b) * 10 / hz}')%, "
+idle_cpu+="postgres (all backends) $(awk -v a="$(pg_total)" -v b="$pg_before" -v hz="$hz" 'BEGIN {printf "%.1f", (a - b) * 10 / hz}')%"
+echo "== CPU of the open streams alone (events flowing, no API calls), % of one core: $idle_cpu"
 # Where the two cores go while the streams are open (one 5 s top sample, mid-run).
 (sleep 8 && top -b -d 5 -n 2 -w 200 | awk '/^top -/ {n++} n == 2' | sed -n '7,16p' >"$work/top.txt") &
 read -r s_get s_post s_rps_get s_rps_post s_err < <(run_wrk "$((parties * per_party)) streams" "streams-$$")
@@ -117,20 +138,25 @@ touch "$work/stop"
 wait "$client_pid" || true
 client_pid=
 summary=$(tail -n 1 "$work/client.log")
+# The baseline again with the streams closed: the machine's load may have drifted meanwhile, so
+# the ratio is taken against the mean of the two baselines (both are printed).
+read -r base2_get base2_post base2_rps_get base2_rps_post base2_err < <(run_wrk "no streams (again)" "base2-$$")
 events_written=$(grep -soE 'number of transactions actually processed: [0-9]+' "$work/pgbench.log" | grep -oE '[0-9]+$' || echo "?")
-ratio_get=$(awk -v a="$s_get" -v b="$base_get" 'BEGIN {printf "%.2f", a / b}')
-ratio_post=$(awk -v a="$s_post" -v b="$base_post" 'BEGIN {printf "%.2f", a / b}')
+ratio_get=$(awk -v a="$s_get" -v b="$base_get" -v c="$base2_get" 'BEGIN {printf "%.2f", 2 * a / (b + c)}')
+ratio_post=$(awk -v a="$s_post" -v b="$base_post" -v c="$base2_post" 'BEGIN {printf "%.2f", 2 * a / (b + c)}')
 
 mkdir -p "$build/bench-results"
 {
   echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); wrk c=$conns t=$threads $duration per route."
   echo
-  echo "| measure | no streams | $((parties * per_party)) streams open, events flowing | ratio (target ≤ 1.5x) |"
+  echo "| measure | no streams (before / after) | $((parties * per_party)) streams open, events flowing | ratio to the mean of before and after (target ≤ 1.5x) |"
   echo "| --- | --- | --- | --- |"
-  echo "| \`GET /v1/tickets/{id}\` p99 | $base_get ms ($base_rps_get req/s) | $s_get ms ($s_rps_get req/s) | ${ratio_get}x |"
-  echo "| \`POST /v1/tickets\` p99 | $base_post ms ($base_rps_post req/s) | $s_post ms ($s_rps_post req/s) | ${ratio_post}x |"
-  echo "| errors (status+socket) | $base_err | $s_err | |"
+  echo "| \`GET /v1/tickets/{id}\` p99 | $base_get / $base2_get ms ($base_rps_get / $base2_rps_get req/s) | $s_get ms ($s_rps_get req/s) | ${ratio_get}x |"
+  echo "| \`POST /v1/tickets\` p99 | $base_post / $base2_post ms ($base_rps_post / $base2_rps_post req/s) | $s_post ms ($s_rps_post req/s) | ${ratio_post}x |"
+  echo "| errors (status+socket) | $base_err / $base2_err | $s_err | |"
   echo "| gateway RSS (target < 300 MB) | | $rss_open MB open, $rss_load MB after the run | |"
   echo
   echo "Streams: $summary; partner events written: $events_written over $parties parties."
+  echo
+  echo "CPU of the open streams alone (events flowing, no API calls), % of one core: $idle_cpu."
 } | tee "$build/bench-results/streams.md"
