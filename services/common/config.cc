@@ -46,6 +46,8 @@ bool apply(Config& c, const std::string& name, const std::string& value) {
     c.shutdown_grace = std::chrono::seconds(parse_int(name, value));
   else if (name == "AFTERCARE_OUTBOX_MAX_AGE_S")
     c.outbox_max_age = std::chrono::seconds(std::max(1, parse_int(name, value)));
+  else if (name == "AFTERCARE_GRPC_MAX_CONNECTION_AGE_S")
+    c.grpc_max_connection_age = std::chrono::seconds(parse_int(name, value));
   else
     return false;
   return true;
@@ -64,6 +66,7 @@ const char* const kSettingNames[] = {
     "AFTERCARE_RELAY_IDLE_POLL_MS",
     "AFTERCARE_SHUTDOWN_GRACE_S",
     "AFTERCARE_OUTBOX_MAX_AGE_S",
+    "AFTERCARE_GRPC_MAX_CONNECTION_AGE_S",
 };
 
 // "--grpc-addr" -> "AFTERCARE_GRPC_ADDR"
@@ -152,6 +155,7 @@ std::map<std::string, std::string> Config::describe() const {
       {"AFTERCARE_RELAY_IDLE_POLL_MS", std::to_string(relay_idle_poll.count())},
       {"AFTERCARE_SHUTDOWN_GRACE_S", std::to_string(shutdown_grace.count())},
       {"AFTERCARE_OUTBOX_MAX_AGE_S", std::to_string(outbox_max_age.count())},
+      {"AFTERCARE_GRPC_MAX_CONNECTION_AGE_S", std::to_string(grpc_max_connection_age.count())},
   };
 }
 

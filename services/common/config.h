@@ -25,6 +25,10 @@ struct Config {
   std::chrono::seconds shutdown_grace{10};        // AFTERCARE_SHUTDOWN_GRACE_S for in-flight RPCs
   // AFTERCARE_OUTBOX_MAX_AGE_S: /healthz is degraded once the oldest unpublished event is older.
   std::chrono::seconds outbox_max_age{60};
+  // AFTERCARE_GRPC_MAX_CONNECTION_AGE_S: the gRPC server closes (GOAWAY, in-flight calls finish)
+  // every client connection older than this, so clients re-resolve DNS and reach pods added by a
+  // scale-out. 0 = never.
+  std::chrono::seconds grpc_max_connection_age{120};
 
   // Every setting by its environment name, for documentation and the startup log line.
   std::map<std::string, std::string> describe() const;

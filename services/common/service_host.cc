@@ -15,6 +15,7 @@
 
 #include "common/call.h"
 #include "common/log.h"
+#include "common/server_metrics.h"
 
 namespace aftercare::kit {
 namespace {
@@ -191,6 +192,20 @@ int ServiceHost::run() {
   builder.AddListeningPort(config_.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Clients re-resolve only when a connection ends: closing old ones lets round_robin channels
+  // (the gateway's, over a headless Service) find the pods a scale-out added. In-flight calls get
+  // the shutdown grace (at least 30 s: the gateway's long-polls wait 15 s in dispatch).
+  if (config_.grpc_max_connection_age.count() > 0) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(std::chrono::milliseconds(config_.grpc_max_connection_age).count()));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+        static_cast<int>(
+            std::chrono::milliseconds(std::max(config_.shutdown_grace, std::chrono::seconds(30)))
+                .count()));
+  }
+  builder.experimental().SetInterceptorCreators(server_metrics_interceptors(metrics_));
   for (auto* s : services_) builder.RegisterService(s);
   server_ = builder.BuildAndStart();
   if (!server_) {

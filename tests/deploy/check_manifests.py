@@ -681,18 +681,43 @@ def check_k8s(facts, objs, where, is_base):
         if check(job is not None, f"{where}: no migration Job {prog}-migrate"):
             check_migrate_job(facts, objs, where, prog, job, dep, c, env, cluster)
 
+    # gRPC load spreading (issue 22): every service's Service is headless (DNS lists each ready
+    # pod, so a round_robin channel reaches all replicas; a ClusterIP is one backend to gRPC), and
+    # whoever calls a service dials dns:///<service>.<namespace>.svc:<grpc port> (the base, which
+    # has no namespace of its own, is read as the production namespace aftercare).
+    namespace = next((o["metadata"]["namespace"] for o in objs
+                      if o.get("kind") == "Deployment" and o["metadata"].get("namespace")),
+                     "aftercare")
+    for s in services:
+        svc = find(objs, "Service", s)
+        if svc is not None:
+            check(svc["spec"].get("clusterIP") == "None" and svc["spec"].get("type", "ClusterIP")
+                  == "ClusterIP", f"{where}: Service {s} must be headless (clusterIP: None) so "
+                  "gRPC's round_robin sees every pod")
+
+    def check_target(caller, env, s):
+        value = env.get(f"AFTERCARE_{s.upper()}_ADDR") or ""
+        expected = f"dns:///{s}.{namespace}.svc:{grpc_ports.get(s)}"
+        check(value == expected, f"{where}: {caller} AFTERCARE_{s.upper()}_ADDR={value}, expected "
+              f"{expected} (the headless Service in this namespace, gRPC port)")
+
     gw = find(objs, "Deployment", "gateway")
     if gw is not None:
         c = gw["spec"]["template"]["spec"]["containers"][0]
         env = container_env(objs, c, where)
         for s in services:
-            value = env.get(f"AFTERCARE_{s.upper()}_ADDR") or ""
-            check(value == f"{s}:{grpc_ports.get(s)}",
-                  f"{where}: gateway AFTERCARE_{s.upper()}_ADDR={value}, expected {s}:{grpc_ports.get(s)} "
-                  "(the Service and gRPC port)")
+            check_target("gateway", env, s)
         redis = (env.get("AFTERCARE_REDIS_ADDR") or "").split(":")[0]
         check(find(objs, "Service", redis) is not None,
               f"{where}: AFTERCARE_REDIS_ADDR points at {redis}, which is no Service here")
+    for prog in services:
+        dep = find(objs, "Deployment", prog)
+        if dep is None:
+            continue
+        env = container_env(objs, dep["spec"]["template"]["spec"]["containers"][0], where)
+        for s in services:
+            if f"AFTERCARE_{s.upper()}_ADDR" in env:
+                check_target(prog, env, s)
 
     for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
         for prog in programs:

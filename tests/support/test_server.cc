@@ -3,17 +3,20 @@
 #include <stdexcept>
 
 #include "common/call.h"
+#include "common/server_metrics.h"
 #include "common/service_host.h"
 #include "support/test_env.h"
 
 namespace aftercare::testing {
 
-TestServer::TestServer(grpc::Service* service) {
+TestServer::TestServer(grpc::Service* service, kit::Metrics* metrics) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(kit::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kit::kMaxMessageBytes);
+  if (metrics)
+    builder.experimental().SetInterceptorCreators(kit::server_metrics_interceptors(*metrics));
   builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("test gRPC server did not start");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/pg.h"
 
@@ -16,7 +17,8 @@ namespace aftercare::testing {
 
 class TestServer {
  public:
-  explicit TestServer(grpc::Service* service);
+  // With `metrics`, the kit's per-RPC server metrics are recorded there (as ServiceHost does).
+  explicit TestServer(grpc::Service* service, kit::Metrics* metrics = nullptr);
   ~TestServer();
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   int port() const { return port_; }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/outbox.h"
+#include "common/server_metrics.h"
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
 #include "intake/intake_service.h"
@@ -253,6 +254,57 @@ TEST_F(GatewayTest, KeepsServingWhenRedisIsDown) {
   }
   // Without Redis the service's own dedup by idempotency key still holds.
   EXPECT_EQ(count_tickets(), 1);
+}
+
+// Two intake replicas behind one gateway target (the ipv4: list stands in for the addresses a
+// headless Service's DNS name resolves to): round_robin sends calls to both, none is lost.
+TEST_F(GatewayTest, SpreadsCallsOverEveryReplicaOfATarget) {
+  kit::Metrics metrics_a, metrics_b;
+  intake::IntakeServiceImpl impl_a(*db_, *outbox_), impl_b(*db_, *outbox_);
+  testing::TestServer replica_a(&impl_a, &metrics_a), replica_b(&impl_b, &metrics_b);
+  GatewayConfig config;
+  config.http_port = 0;
+  config.jwt_secret = kSecret;
+  config.redis_addr = testing::redis_addr();
+  config.rate_per_second = 1000;
+  config.rate_burst = 1000;
+  config.service_addrs["intake"] = "ipv4:127.0.0.1:" + std::to_string(replica_a.port()) +
+                                   ",127.0.0.1:" + std::to_string(replica_b.port());
+  RunningGateway gateway(config);
+  httplib::Client client("127.0.0.1", gateway.port());
+  auto served = [](kit::Metrics& m) {
+    return m
+        .counter("aftercare_grpc_server_handled_total", "",
+                 {{"grpc_service", "aftercare.v1.IntakeService"},
+                  {"grpc_method", "ListTickets"},
+                  {"grpc_code", "OK"}})
+        .value();
+  };
+  // Both subchannels connect in the background; poll until each replica has served, with a cap.
+  int sent = 0;
+  while (sent < 200 && (served(metrics_a) < 5 || served(metrics_b) < 5)) {
+    auto res = send("GET", "/v1/tickets?project_id=P01", agent_, nullptr, {}, &client);
+    ASSERT_EQ(res->status, 200) << res->body;
+    ++sent;
+  }
+  EXPECT_GE(served(metrics_a), 5u) << "replica a served " << served(metrics_a) << " of " << sent;
+  EXPECT_GE(served(metrics_b), 5u) << "replica b served " << served(metrics_b) << " of " << sent;
+  EXPECT_EQ(served(metrics_a) + served(metrics_b), static_cast<uint64_t>(sent));
+  // Once both are connected the spread is even: the next 40 calls go 20/20 (round_robin).
+  const uint64_t a0 = served(metrics_a), b0 = served(metrics_b);
+  for (int i = 0; i < 40; ++i)
+    ASSERT_EQ(send("GET", "/v1/tickets?project_id=P01", agent_, nullptr, {}, &client)->status, 200);
+  EXPECT_EQ(served(metrics_a) - a0, 20u);
+  EXPECT_EQ(served(metrics_b) - b0, 20u);
+  // The latency histogram is in seconds, one observation per call.
+  auto text = metrics_a.render();
+  EXPECT_NE(text.find("# TYPE aftercare_grpc_server_handling_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(text.find("aftercare_grpc_server_handling_seconds_count{grpc_method=\"ListTickets\","
+                      "grpc_service=\"aftercare.v1.IntakeService\"} " +
+                      std::to_string(served(metrics_a))),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace
