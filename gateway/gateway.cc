@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/json_codec.h"
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "common/trace.h"
 #include "gateway/authenticate.h"
 #include "gateway/authorize.h"
@@ -215,6 +216,7 @@ Gateway::Gateway(GatewayConfig config)
   // A write to a socket the peer has closed (a Redis connection, a client) must be an error,
   // not the end of the process (cpp-httplib's server used to set this).
   std::signal(SIGPIPE, SIG_IGN);
+  kit::register_build_info(metrics_, "gateway");
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [name, addr] : config_.service_addrs)
     channels[name] = kit::service_channel(addr);
@@ -240,7 +242,6 @@ Gateway::Gateway(GatewayConfig config)
   add("GET", "/v1/projects/{project_id}/reports/{period}", {Kind::kReport});
   add("GET", "/healthz", {Kind::kHealthz});
   add("GET", "/openapi.json", {Kind::kOpenApi});
-  add("GET", "/metrics", {Kind::kMetrics});
   // Development sign-in for the web console: off (404, like any unknown route) unless enabled.
   if (config_.dev_login) {
     spdlog::warn("dev login enabled: POST /v1/dev/login mints tokens for any role (local only)");
@@ -325,7 +326,53 @@ Gateway::~Gateway() {
 }
 
 int Gateway::bind() {
+  admin_ = std::make_unique<AdminServer>(AdminServer::Handlers{[this] { return metrics_text(); },
+                                                               [this] { return healthz(); },
+                                                               [this] { return readyz(); }});
+  admin_port_ = admin_->bind(config_.http_addr, config_.admin_port);
+  if (admin_port_ <= 0) {
+    spdlog::error("cannot listen on {}:{} (admin)", config_.http_addr, config_.admin_port);
+    return -1;
+  }
   return server_->bind(config_.http_addr, config_.http_port);
+}
+
+// Gauges read at scrape time, then the text.
+std::string Gateway::metrics_text() {
+  metrics_.gauge("aftercare_gateway_streams_open", "open partner streams and long-polls")
+      .set(slots_->open());
+  metrics_.gauge("aftercare_gateway_connections", "open HTTP connections")
+      .set(server_->connections());
+  const auto& c = server_->counters();
+  metrics_
+      .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
+             {{"reason", "header_timeout"}})
+      .set(static_cast<int64_t>(c.header_timeouts.load()));
+  metrics_
+      .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
+             {{"reason", "slow_reader"}})
+      .set(static_cast<int64_t>(c.slow_readers.load()));
+  return metrics_.render();
+}
+
+// Readiness of this pod (the admin /readyz): draining pods leave the Service at once; a pod that
+// cannot reach a service it needs (no replica answers its gRPC health from here) is pulled out.
+// A degraded service (broker or outbox trouble) still takes work: that is not a reason.
+HttpResponse Gateway::readyz() {
+  if (stopping_.load()) return json_response(503, {{"status", "draining"}});
+  json needs = json::object();
+  bool ready = true;
+  for (const auto& name : config_.ready_services) {
+    auto it = forward_->channels().find(name);
+    const std::string readiness =
+        it == forward_->channels().end()
+            ? "unknown"
+            : service_readiness(it->second, name, std::chrono::milliseconds(300));
+    needs[name] = readiness;
+    ready = ready && (readiness == "up" || readiness == "degraded");
+  }
+  return json_response(ready ? 200 : 503,
+                       {{"status", ready ? "ok" : "unavailable"}, {"services", needs}});
 }
 
 void Gateway::serve() {
@@ -335,11 +382,13 @@ void Gateway::serve() {
     serving_ = true;
   }
   server_->start();
+  if (admin_) admin_->start();
   heartbeat();
   std::vector<std::thread> threads;
   for (int i = 1; i < config_.io_threads; ++i) threads.emplace_back([this] { io_->run(); });
   io_->run();
   for (auto& t : threads) t.join();
+  if (admin_) admin_->stop();
   std::lock_guard lock(serve_mu_);
   serving_ = false;
   serve_done_.notify_all();
@@ -464,25 +513,6 @@ void Gateway::dispatch(const std::shared_ptr<Request>& r) {
         res.body = openapi_;
         return send_plain(*r, std::move(res));
       }
-      case Kind::kMetrics: {
-        metrics_.gauge("aftercare_gateway_streams_open", "open partner streams and long-polls")
-            .set(slots_->open());
-        metrics_.gauge("aftercare_gateway_connections", "open HTTP connections")
-            .set(server_->connections());
-        const auto& c = server_->counters();
-        metrics_
-            .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
-                   {{"reason", "header_timeout"}})
-            .set(static_cast<int64_t>(c.header_timeouts.load()));
-        metrics_
-            .gauge("aftercare_gateway_dropped_connections", "connections the front closed",
-                   {{"reason", "slow_reader"}})
-            .set(static_cast<int64_t>(c.slow_readers.load()));
-        HttpResponse res;
-        res.content_type = "text/plain; version=0.0.4";
-        res.body = metrics_.render();
-        return send_plain(*r, std::move(res));
-      }
       case Kind::kDevLogin: {
         HttpResponse res = dev_login(r->http, &r->caller);
         return finish(*r, std::move(res));
@@ -509,13 +539,14 @@ void Gateway::finish(Request& r, HttpResponse res, const Route* route) {
                r.caller.sub.empty() ? "-" : r.caller.sub);
   if (route) {
     metrics_
-        .counter("aftercare_gateway_requests_total", "HTTP requests by route and status",
-                 {{"route", route->method + " " + route->pattern},
+        .counter("aftercare_gateway_requests_total", "HTTP requests by method, route and status",
+                 {{"method", route->method},
+                  {"route", route->pattern},
                   {"status", std::to_string(res.status)}})
         .inc();
     metrics_
-        .histogram("aftercare_gateway_request_seconds", "HTTP request latency",
-                   {{"route", route->pattern}})
+        .histogram("aftercare_gateway_request_seconds", "HTTP request latency in seconds",
+                   {{"method", route->method}, {"route", route->pattern}})
         .observe(seconds);
   }
   r.exchange->send(std::move(res));

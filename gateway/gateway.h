@@ -26,6 +26,7 @@
 #include "common/metrics.h"
 #include "common/redis.h"
 #include "common/trace.h"
+#include "gateway/admin.h"
 #include "gateway/forward.h"
 #include "gateway/guard.h"
 #include "gateway/http_message.h"
@@ -68,14 +69,19 @@ struct GatewayConfig {
   int io_threads = 2;
   int workers = 8;
   int feed_poll_wait_s = 15;  // how long one shared poll waits in dispatch for an event
+  // The admin listener (admin.h) on http_addr: 0 = any free port (tests); main reads
+  // AFTERCARE_GATEWAY_ADMIN_PORT (9100). Readiness needs these services' gRPC health.
+  int admin_port = 0;
+  std::vector<std::string> ready_services = {"intake"};
 };
 
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);
   ~Gateway();
-  // Binds; returns the port (useful with port 0) or -1.
+  // Binds the public and the admin port; returns the public port (useful with port 0) or -1.
   int bind();
+  int admin_port() const { return admin_port_; }
   // Serves until stop() has finished the graceful shutdown.
   void serve();
   // Graceful shutdown (any thread, returns at once): stop accepting, close idle connections,
@@ -85,13 +91,18 @@ class Gateway {
 
   // Open partner streams and long-polls (tests, /metrics).
   int open_streams() const;
+  // What the admin listener serves: the metrics text, the platform's health, this pod's
+  // readiness (not draining, and each of config.ready_services answers its gRPC health).
+  std::string metrics_text();
+  HttpResponse healthz();
+  HttpResponse readyz();
 
  private:
   struct Request;
   class Stream;
   class SseStream;
   class LongPoll;
-  enum class Kind { kApi, kPartnerEvents, kReport, kHealthz, kOpenApi, kMetrics, kDevLogin };
+  enum class Kind { kApi, kPartnerEvents, kReport, kHealthz, kOpenApi, kDevLogin };
   struct Target {
     Kind kind;
     const Route* route = nullptr;
@@ -107,7 +118,6 @@ class Gateway {
   void catch_up(const std::shared_ptr<Stream>& s, const std::string& after);
   void report(const std::string& project, const std::string& period,
               const std::shared_ptr<Request>& r);
-  HttpResponse healthz();
   HttpResponse dev_login(const HttpRequest& req, kit::Caller* caller);
   HttpResponse web(const HttpRequest& req);
   // Authenticates and takes the rate limit: nullopt = go on (r->caller set).
@@ -146,6 +156,8 @@ class Gateway {
   std::shared_ptr<FeedHub> hub_;
   struct Timers;
   std::unique_ptr<Timers> timers_;
+  std::unique_ptr<AdminServer> admin_;
+  int admin_port_ = -1;
 
   std::atomic<bool> stopping_{false};
   std::mutex serve_mu_;

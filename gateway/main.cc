@@ -64,6 +64,9 @@ aftercare::gateway::GatewayConfig config_from_env() {
   GatewayConfig config;
   config.http_addr = env_or("AFTERCARE_HTTP_ADDR", config.http_addr);
   config.http_port = read_setting(kHttpPort);
+  config.admin_port = read_setting(kAdminPort);
+  config.ready_services =
+      aftercare::kit::split_list(env_or("AFTERCARE_GATEWAY_READY_SERVICES", "intake"));
   config.jwt_secret = env_or("AFTERCARE_JWT_SECRET", config.jwt_secret);
   config.redis_addr = env_or("AFTERCARE_REDIS_ADDR", config.redis_addr);
   config.rate_per_second = read_setting(kRatePerSecond);
@@ -125,7 +128,8 @@ int main(int argc, char** argv) {
       gateway.stop();
     });
     signal_thread.detach();
-    spdlog::info("gateway listening on {}:{}", config.http_addr, port);
+    spdlog::info("gateway listening on {}:{}, admin (/metrics, /healthz) on port {}",
+                 config.http_addr, port, gateway.admin_port());
     gateway.serve();
     spdlog::info("gateway stopped");
     return 0;

@@ -364,15 +364,6 @@ void add_special_routes(json& paths, SchemaBuilder& schemas) {
            "a service is down, or degraded (its database, broker or outbox; "
            "the service's own /healthz names which)"},
           {"content", {{"application/json", {{"schema", health}}}}}}}}}};
-  paths["/metrics"]["get"] = {
-      {"operationId", "Metrics"},
-      {"summary", "Prometheus metrics (no auth)"},
-      {"tags", json::array({"Operations"})},
-      {"security", json::array()},
-      {"responses",
-       {{"200",
-         {{"description", "Prometheus text format"},
-          {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}}}};
   paths["/openapi.json"]["get"] = {
       {"operationId", "OpenApi"},
       {"summary", "This document (no auth)"},

@@ -44,6 +44,8 @@ inline constexpr IntSetting kStreamBacklogBytes{
     "unsent bytes a stream may queue before its slow reader is dropped"};
 // Existing settings, now read the same way.
 inline constexpr IntSetting kHttpPort{"AFTERCARE_HTTP_PORT", 8080, 0, 65535, "HTTP port"};
+inline constexpr IntSetting kAdminPort{"AFTERCARE_GATEWAY_ADMIN_PORT", 9100, 0, 65535,
+                                       "admin port: /metrics, /healthz, /readyz, /livez"};
 inline constexpr IntSetting kRatePerSecond{"AFTERCARE_RATE_LIMIT_PER_SECOND", 50, 1, 1000000,
                                            "requests per second per subject"};
 inline constexpr IntSetting kRateBurst{"AFTERCARE_RATE_LIMIT_BURST", 100, 1, 1000000,

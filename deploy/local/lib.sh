@@ -28,6 +28,9 @@ AC_GRPC_PORTS=($_grpc_base $((_grpc_base + 1)) $((_grpc_base + 2)) $((_grpc_base
 # shellcheck disable=SC2034
 _metrics_base=${AFTERCARE_METRICS_PORT_BASE:-9101}
 AC_METRICS_PORTS=($_metrics_base $((_metrics_base + 1)) $((_metrics_base + 2)) $((_metrics_base + 3)) $((_metrics_base + 4)))
+# The gateway's admin listener (/metrics, /healthz, /readyz): just below the services' ports.
+# shellcheck disable=SC2034
+AC_GATEWAY_ADMIN_PORT=${AFTERCARE_GATEWAY_ADMIN_PORT:-$((_metrics_base - 1))}
 
 # Everything the build, the stack and the tests need, as Debian packages.
 AC_PACKAGES=(

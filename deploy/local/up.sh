@@ -116,7 +116,8 @@ GATEWAY_BIN=$BUILD/gateway/aftercare-gateway
 # turn it off); the gateway's own default is off.
 DEV_LOGIN=${AFTERCARE_DEV_LOGIN:-1}
 ulimit -Sn 65536 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true # a socket per partner stream (issue 17)
-if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT" "AFTERCARE_DEV_LOGIN=$DEV_LOGIN"; then
+if start_proc gateway "$GATEWAY_BIN" "AFTERCARE_HTTP_PORT=$HTTP_PORT" "AFTERCARE_DEV_LOGIN=$DEV_LOGIN" \
+  "AFTERCARE_GATEWAY_ADMIN_PORT=$AC_GATEWAY_ADMIN_PORT"; then
   STARTED+=(gateway)
   HEALTH_URL+=("http://127.0.0.1:$HTTP_PORT/healthz")
   READY_URL+=("http://127.0.0.1:$HTTP_PORT/openapi.json")
@@ -181,7 +182,7 @@ TOKEN=$(mint_admin_token)
   echo "# AfterCare local stack is up (state: $STATE)"
   echo "#"
   if [[ " ${STARTED[*]} " == *" gateway "* ]]; then
-    echo "#   gateway    http://127.0.0.1:$HTTP_PORT   (health /healthz)   log $STATE/logs/gateway.log"
+    echo "#   gateway    http://127.0.0.1:$HTTP_PORT   (health /healthz; admin http://127.0.0.1:$AC_GATEWAY_ADMIN_PORT/metrics)   log $STATE/logs/gateway.log"
     echo "#   console    http://127.0.0.1:$HTTP_PORT/   (web console; dev login $([[ $DEV_LOGIN == 1 ]] && echo on || echo off))"
   else
     echo "#   gateway    NOT RUNNING (not built)"

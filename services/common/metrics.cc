@@ -1,7 +1,7 @@
 #include "common/metrics.h"
 
 #include <algorithm>
-#include <sstream>
+#include <charconv>
 #include <stdexcept>
 
 namespace aftercare::kit {
@@ -32,10 +32,13 @@ std::string label_text(const Labels& labels, const std::string& extra_key = "",
   return out.empty() ? out : out + "}";
 }
 
-std::string format_bound(double b) {
-  std::ostringstream s;
-  s << b;
-  return s.str();
+// The shortest text that reads back as the same double (std::to_chars): 1234567.8 stays
+// 1234567.8, where ostream's default 6 significant digits printed 1.23457e+06 and made
+// rate(_sum) move in steps.
+std::string format_value(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 }  // namespace
@@ -106,11 +109,11 @@ std::string Metrics::render() const {
     for (const auto& [labels, h] : f.histograms) {
       auto s = h->snapshot();
       for (size_t i = 0; i < s.bounds.size(); ++i)
-        out += name + "_bucket" + label_text(labels, "le", format_bound(s.bounds[i])) + " " +
+        out += name + "_bucket" + label_text(labels, "le", format_value(s.bounds[i])) + " " +
                std::to_string(s.cumulative[i]) + "\n";
       out += name + "_bucket" + label_text(labels, "le", "+Inf") + " " + std::to_string(s.count) +
              "\n";
-      out += name + "_sum" + label_text(labels) + " " + format_bound(s.sum) + "\n";
+      out += name + "_sum" + label_text(labels) + " " + format_value(s.sum) + "\n";
       out += name + "_count" + label_text(labels) + " " + std::to_string(s.count) + "\n";
     }
   }

@@ -68,6 +68,14 @@ server_metrics_interceptors(Metrics& metrics) {
   return out;
 }
 
+void register_build_info(Metrics& metrics, const std::string& program) {
+  metrics
+      .gauge(
+          "aftercare_build_info", "the build this process runs (always 1)",
+          {{"program", program}, {"version", AFTERCARE_VERSION}, {"revision", AFTERCARE_REVISION}})
+      .set(1);
+}
+
 const char* status_code_name(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:

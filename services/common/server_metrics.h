@@ -9,6 +9,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/metrics.h"
@@ -18,6 +19,10 @@ namespace aftercare::kit {
 // The interceptor factories to hand to ServerBuilder::experimental().SetInterceptorCreators.
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 server_metrics_interceptors(Metrics& metrics);
+
+// aftercare_build_info{program,version,revision} 1: which build a process runs (version and
+// git revision as CMake configured them).
+void register_build_info(Metrics& metrics, const std::string& program);
 
 // gRPC's name of a status code: OK, INVALID_ARGUMENT, NOT_FOUND, ...
 const char* status_code_name(grpc::StatusCode code);

@@ -47,6 +47,7 @@ ServiceHost::ServiceHost(Config config)
   std::string settings;
   for (const auto& [k, v] : config_.describe()) settings += " " + k + "=" + v;
   spdlog::info("starting aftercare-{} with{}", config_.service, settings);
+  register_build_info(metrics_, config_.service);
 }
 
 ServiceHost::~ServiceHost() = default;
@@ -91,6 +92,8 @@ void ServiceHost::add_outbox_relay() {
   add_worker("outbox-relay", [this](std::stop_token stop) {
     OutboxRelay::Options options;
     options.idle_poll = config_.relay_idle_poll;
+    // Broker-side logs, quotas and metrics name the process (client.id).
+    options.producer_settings.try_emplace("client.id", "aftercare-" + config_.service + "-outbox");
     OutboxRelay relay(
         db(), [this] { return resolve_kafka_bootstrap(config_); }, metrics_, options,
         &broker_status_);
@@ -100,6 +103,7 @@ void ServiceHost::add_outbox_relay() {
 
 void ServiceHost::add_consumer(EventConsumer::Options options, EventHandler handler) {
   options.max_attempts = config_.consumer_max_attempts;
+  options.settings.try_emplace("client.id", "aftercare-" + config_.service + "-" + options.name);
   add_worker("consumer " + options.name, [this, options, handler](std::stop_token stop) {
     // The broker may not be up yet: keep trying to join until stopped.
     while (!stop.stop_requested()) {

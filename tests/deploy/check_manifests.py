@@ -624,6 +624,29 @@ def check_k8s(facts, objs, where, is_base):
             check(str(port_of(c, "http")) == str(http),
                   f"{where}: gateway containerPort http != AFTERCARE_HTTP_PORT ({http})")
             check("http" in svc_ports, f"{where}: Service gateway has no port named http")
+            # The admin listener (/metrics, /healthz, issue 22): on the pod for probes and
+            # Prometheus, never in the Service (so no Ingress can route it).
+            admin = int(env.get("AFTERCARE_GATEWAY_ADMIN_PORT") or 9100)
+            check(port_of(c, "admin") == admin,
+                  f"{where}: gateway containerPort admin != AFTERCARE_GATEWAY_ADMIN_PORT ({admin})")
+            check(all(p.get("port") != admin and p.get("targetPort") not in ("admin", admin)
+                      for p in svc_ports.values()),
+                  f"{where}: Service gateway exposes the admin port {admin} (the Ingress could "
+                  "route /metrics and /healthz to the public)")
+            for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/livez")):
+                get = c.get(probe, {}).get("httpGet", {})
+                check(resolve_port(c, get.get("port")) == admin and get.get("path") == path,
+                      f"{where}: gateway {probe} must GET {path} on the admin port")
+            ann = tmpl.get("metadata", {}).get("annotations", {})
+            check(str(ann.get("prometheus.io/port", admin)) == str(admin),
+                  f"{where}: gateway prometheus.io/port must be the admin port {admin}")
+            for ing in (o for o in objs if o.get("kind") == "Ingress"):
+                for rule in ing["spec"].get("rules", []):
+                    for path in rule.get("http", {}).get("paths", []):
+                        port = path.get("backend", {}).get("service", {}).get("port", {})
+                        check(port.get("number") != admin and port.get("name") != "admin",
+                              f"{where}: Ingress {ing['metadata']['name']} routes the gateway's "
+                              "admin port")
             src = env_source(c, "AFTERCARE_JWT_SECRET")
             check("secretKeyRef" in src,
                   f"{where}: gateway AFTERCARE_JWT_SECRET must come from a Secret (secretKeyRef)")

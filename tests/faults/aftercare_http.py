@@ -230,7 +230,7 @@ class Stack:
         self.env["AFTERCARE_BUILD_DIR"] = dst
 
     def ports(self):
-        return ([self.pg_port, self.redis_port, self.http_port]
+        return ([self.pg_port, self.redis_port, self.http_port, self.metrics_base - 1]
                 + [self.grpc_base + i for i in range(5)] + [self.metrics_base + i for i in range(5)]
                 + [self.kafka_port + i for i in range(3)] + [self.kafka_port + 7])
 

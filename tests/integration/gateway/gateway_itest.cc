@@ -41,6 +41,8 @@ class RunningGateway {
     thread_.join();
   }
   int port() const { return port_; }
+  int admin_port() const { return gateway_.admin_port(); }
+  Gateway& gateway() { return gateway_; }
 
  private:
   Gateway gateway_;
@@ -305,6 +307,45 @@ TEST_F(GatewayTest, SpreadsCallsOverEveryReplicaOfATarget) {
                       std::to_string(served(metrics_a))),
             std::string::npos)
       << text;
+}
+
+// /metrics and /healthz on the admin listener (not routed by the Ingress); the public port no
+// longer serves /metrics. /readyz follows the gRPC health of the services the pod needs.
+TEST_F(GatewayTest, AdminListenerServesMetricsHealthAndReadiness) {
+  ASSERT_EQ(send("GET", "/v1/tickets?project_id=P01", agent_)->status, 200);
+  EXPECT_EQ(http_->Get("/metrics")->status, 404);
+  httplib::Client admin("127.0.0.1", gateway_->admin_port());
+  auto metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("# TYPE aftercare_gateway_requests_total counter"),
+            std::string::npos)
+      << metrics->body;
+  auto ready = admin.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_EQ(json::parse(ready->body)["services"]["intake"], "up");
+  EXPECT_EQ(admin.Get("/livez")->status, 200);
+  EXPECT_EQ(admin.Get("/healthz")->status, http_->Get("/healthz")->status);
+
+  // A pod that needs a service no replica of which answers is not ready; stopping is not ready.
+  GatewayConfig config;
+  config.http_port = 0;
+  config.jwt_secret = kSecret;
+  config.redis_addr = testing::redis_addr();
+  config.service_addrs["intake"] = "127.0.0.1:" + std::to_string(server_->port());
+  config.service_addrs["loyalty"] = "127.0.0.1:1";  // nothing listens there
+  config.ready_services = {"intake", "loyalty"};
+  RunningGateway needs_loyalty(config);
+  httplib::Client admin2("127.0.0.1", needs_loyalty.admin_port());
+  auto not_ready = admin2.Get("/readyz");
+  ASSERT_TRUE(not_ready);
+  EXPECT_EQ(not_ready->status, 503) << not_ready->body;
+  EXPECT_EQ(json::parse(not_ready->body)["services"]["loyalty"], "down");
+  EXPECT_EQ(json::parse(not_ready->body)["services"]["intake"], "up");
+  needs_loyalty.gateway().stop();
+  auto draining = admin2.Get("/readyz");
+  if (draining) EXPECT_EQ(draining->status, 503);  // or the listener is already closed
 }
 
 }  // namespace

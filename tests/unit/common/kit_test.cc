@@ -136,6 +136,19 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_THROW(m.gauge("aftercare_things_total", "x"), std::logic_error);
 }
 
+// _sum keeps every digit (issue 22: 6 significant digits made rate(_sum) move in steps).
+TEST(Metrics, HistogramSumKeepsFullPrecision) {
+  Metrics m;
+  auto& h = m.histogram("aftercare_work_seconds", "Work");
+  h.observe(1234567.8);
+  h.observe(0.1);
+  const std::string text = m.render();
+  EXPECT_NE(text.find("aftercare_work_seconds_sum 1234567.9000000001\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("e+06"), std::string::npos) << text;
+  EXPECT_NE(text.find("aftercare_work_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);
+}
+
 // A failing round is counted and retried, never fatal; three in a row make the worker a health
 // problem naming the last error, and one good round clears it.
 TEST(PeriodicWorker, CountsFailuresAndReportsAWorkerThatKeepsFailing) {
