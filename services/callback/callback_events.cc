@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "callback/app/outreach.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/due.h"
 #include "callback/domain/events.h"
@@ -53,6 +54,24 @@ void EventApplier::operator()(pqxx::work& tx, const v1::Event& e) const {
     project_upserted(tx, e);
   } else if (type == "intake.PolicyUpdated" && e.has_policy_updated()) {
     policy_updated(tx, e);
+  } else if (type == "intake.TicketOpened" && e.has_ticket_opened()) {
+    app::on_ticket_opened(tx, e);
+  } else if (type == "intake.DeadlineExtended" && e.has_deadline_extended()) {
+    app::on_deadline_extended(tx, e, clock_());
+  } else if (type == "dispatch.WorkOrderScheduled" && e.has_work_order_scheduled()) {
+    app::on_work_order_scheduled(tx, e, clock_());
+  } else if (type == "dispatch.AppointmentReminderDue" && e.has_appointment_reminder_due()) {
+    app::on_appointment_reminder_due(tx, e, clock_());
+  } else if (type == "dispatch.TechnicianLate" && e.has_technician_late()) {
+    app::on_technician_late(tx, e, clock_());
+  } else if (type == "dispatch.QuoteIssued" && e.has_quote_issued()) {
+    app::on_quote_issued(tx, e, clock_());
+  } else if (type == "dispatch.WorkOrderCompleted" && e.has_work_order_completed()) {
+    app::on_work_order_completed(tx, e, clock_());
+  } else if (type == "billing.PaymentReminderDue" && e.has_payment_reminder_due()) {
+    app::on_payment_reminder_due(tx, e, clock_());
+  } else if (type == "billing.InvoiceOverdue" && e.has_invoice_overdue()) {
+    app::on_invoice_overdue(tx, e, clock_());
   }
   // Anything else (including a type whose payload case does not match) is not for callback.
 }
@@ -93,6 +112,7 @@ void EventApplier::work_order_signed_off(pqxx::work& tx, const v1::Event& e) con
 
 void EventApplier::work_order_created(pqxx::work& tx, const v1::Event& e) const {
   const v1::WorkOrderCreated& p = e.work_order_created();
+  app::on_work_order_created(tx, e);  // owner outreach finds the order's unit from here
   if (p.origin() != v1::WORK_ORDER_ORIGIN_REWORK || p.rework_of().empty()) return;
   store::mark_rework_returned(tx, p.rework_of(), p.work_order_id(),
                               first_set({&e.occurred_at()}, clock_()));
@@ -142,6 +162,7 @@ void EventApplier::unit_upserted(pqxx::work& tx, const v1::Event& e) const {
     unit.handover = domain::to_civil_day(p.handover_date());
   }
   store::upsert_unit(tx, unit);
+  app::on_unit_upserted(tx, e);
 }
 
 void EventApplier::project_upserted(pqxx::work& tx, const v1::Event& e) const {

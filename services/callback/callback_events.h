@@ -6,6 +6,10 @@
 // - intake.TicketResolved (complaints) -> one callback per resolution.
 // - intake.UnitUpserted / ProjectUpserted / PolicyUpdated -> projections (handover dates and
 //   owners, time zones, per-project policy).
+// - Owner outreach (app/outreach.h): dispatch.WorkOrderScheduled, AppointmentReminderDue,
+//   TechnicianLate, QuoteIssued, WorkOrderCompleted; intake.DeadlineExtended;
+//   billing.PaymentReminderDue, InvoiceOverdue -> one message to the owner each (TicketOpened and
+//   WorkOrderCreated keep the projections that find the owner).
 // Other event types are skipped.
 #pragma once
 
@@ -25,6 +29,7 @@ using Clock = std::function<absl::Time()>;
 // Consumer group names (and inbox keys).
 inline constexpr const char* kDispatchConsumer = "callback.dispatch";
 inline constexpr const char* kIntakeConsumer = "callback.intake";
+inline constexpr const char* kBillingConsumer = "callback.billing";
 
 // Inserts the callback unless its source key exists, and writes CallbackScheduled in the same
 // transaction. Returns the new callback, or nullopt when it existed already.

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "callback/app/outreach.h"
 #include "callback/callback_events.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/events.h"
@@ -85,6 +86,8 @@ GeneratorResult generate_outreach_for_project(pqxx::transaction_base& tx, const 
         for (v1::Component component : r.components) {
           outbox.add(tx, domain::warranty_expiry_reminder_due(*created, component, now));
         }
+        app::warranty_expiry(tx, project_id, unit.unit_id, unit.owner_id, r.components, r.ends,
+                             now);
       }
     }
   }

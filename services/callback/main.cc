@@ -3,9 +3,12 @@
 
 #include <cstdio>
 
+#include "callback/app/outreach.h"
+#include "callback/app/providers.h"
 #include "callback/callback_events.h"
 #include "callback/callback_service.h"
 #include "callback/generator.h"
+#include "common/call.h"
 #include "common/service_host.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +22,7 @@ int main(int argc, char** argv) {
     callback::EventApplier applier(host.outbox());
     host.add_consumer({callback::kDispatchConsumer, {"aftercare.dispatch.v1"}}, applier);
     host.add_consumer({callback::kIntakeConsumer, {"aftercare.intake.v1"}}, applier);
+    host.add_consumer({callback::kBillingConsumer, {"aftercare.billing.v1"}}, applier);
     // Periodic and warranty-expiry callbacks; idempotent, so replicas may all run it.
     auto interval =
         std::chrono::seconds(kit::env_int("AFTERCARE_CALLBACK_GENERATOR_INTERVAL_S", 60, 1));
@@ -28,6 +32,19 @@ int main(int argc, char** argv) {
       if (r.periodic + r.warranty > 0)
         spdlog::info("outreach generator: {} periodic, {} warranty-expiry callbacks", r.periodic,
                      r.warranty);
+    });
+    // Owner messages to the providers; rows are locked while posted, so replicas may all run it.
+    callback::app::IntakeContactDirectory contacts(kit::service_channel(
+        kit::env_or("AFTERCARE_INTAKE_ADDR",
+                    "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port))));
+    callback::app::WebhookProvider provider;
+    auto send_every =
+        std::chrono::seconds(kit::env_int("AFTERCARE_CALLBACK_MESSAGE_INTERVAL_S", 5, 1, 3600));
+    host.add_periodic({"message-sender", send_every}, [&](std::stop_token) {
+      auto r = callback::app::deliver_due(host.db(), contacts, provider, absl::Now());
+      if (r.sent + r.retried + r.failed > 0)
+        spdlog::info("message sender: {} sent, {} to retry, {} failed", r.sent, r.retried,
+                     r.failed);
     });
     return host.run();
   } catch (const std::exception& e) {

@@ -1,0 +1,264 @@
+#include "callback/store/outreach_store.h"
+
+#include "common/pg.h"
+#include "common/time.h"
+
+namespace aftercare::callback::store {
+namespace {
+
+#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
+#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
+
+constexpr const char* kUpsertWorkOrder =
+    "INSERT INTO callback_work_orders (work_order_id, project_id, ticket_id, unit_id, emergency) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (work_order_id) DO UPDATE SET "
+    "project_id = EXCLUDED.project_id, ticket_id = EXCLUDED.ticket_id, unit_id = EXCLUDED.unit_id, "
+    "emergency = EXCLUDED.emergency, updated_at = now()";
+constexpr const char* kLoadWorkOrder =
+    "SELECT work_order_id, project_id, ticket_id, unit_id, emergency FROM callback_work_orders "
+    "WHERE work_order_id = $1";
+constexpr const char* kUpsertTicket =
+    "INSERT INTO callback_tickets (ticket_id, project_id, unit_id, owner_id, emergency) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO UPDATE SET "
+    "project_id = EXCLUDED.project_id, unit_id = EXCLUDED.unit_id, owner_id = EXCLUDED.owner_id, "
+    "emergency = EXCLUDED.emergency, updated_at = now()";
+constexpr const char* kLoadTicket =
+    "SELECT ticket_id, project_id, unit_id, owner_id, emergency FROM callback_tickets "
+    "WHERE ticket_id = $1";
+constexpr const char* kSetUnitDetails =
+    "UPDATE callback_units SET building = $2, room = $3, owner_phone_masked = $4 "
+    "WHERE unit_id = $1";
+constexpr const char* kLoadUnitAddress =
+    "SELECT unit_id, project_id, owner_id, building, room, owner_phone_masked FROM callback_units "
+    "WHERE unit_id = $1";
+
+constexpr const char* kUpsertChannel =
+    "INSERT INTO notification_channels (project_id, channel, url, secret, enabled, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, " AC_TS("$6") ") ON CONFLICT (project_id, channel) DO UPDATE SET "
+    "url = EXCLUDED.url, secret = EXCLUDED.secret, enabled = EXCLUDED.enabled, "
+    "updated_at = EXCLUDED.updated_at";
+constexpr const char* kLoadChannel =
+    "SELECT project_id, channel, url, secret, enabled FROM notification_channels "
+    "WHERE project_id = $1 AND channel = $2";
+
+constexpr const char* kDeleteOptOuts = "DELETE FROM owner_opt_outs WHERE owner_id = $1";
+constexpr const char* kInsertOptOut =
+    "INSERT INTO owner_opt_outs (owner_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+constexpr const char* kLoadOptOuts =
+    "SELECT kind FROM owner_opt_outs WHERE owner_id = $1 ORDER BY kind";
+constexpr const char* kTemplate =
+    "SELECT template FROM message_templates WHERE project_id = $1 AND kind = $2 "
+    "AND locale = 'zh-CN'";
+
+constexpr const char* kMessageColumns =
+    "message_id::text, source_key, project_id, unit_id, owner_id, channel, kind, to_masked, text, "
+    "status, last_error, urgent, attempts, " AC_US("send_at") ", " AC_US("created_at") ", " AC_US(
+        "sent_at") ", " AC_US("delivered_at");
+
+constexpr const char* kInsertMessage =
+    "INSERT INTO owner_messages (message_id, source_key, project_id, unit_id, owner_id, channel, "
+    "kind, urgent, to_masked, text, status, send_at, created_at, updated_at) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, " AC_TS("$12") ", " AC_TS(
+        "$13") ", " AC_TS("$13") ") ON CONFLICT DO NOTHING";
+constexpr const char* kPlannedBetween =
+    "SELECT count(*) FROM owner_messages WHERE owner_id = $1 AND NOT urgent "
+    "AND status <> 'suppressed' AND send_at >= " AC_TS("$2") " AND send_at < " AC_TS("$3");
+constexpr const char* kRecordAttempt =
+    "UPDATE owner_messages SET status = $2, attempts = $3, "
+    "send_at = COALESCE(" AC_TS("$4") ", send_at), last_error = $5, "
+    "to_masked = CASE WHEN $6 = '' THEN to_masked ELSE $6 END, "
+    "sent_at = CASE WHEN $2 = 'sent' THEN " AC_TS("$7") " ELSE sent_at END, "
+    "failed_at = CASE WHEN $2 = 'failed' THEN " AC_TS("$7") " ELSE failed_at END, "
+    "updated_at = " AC_TS("$7") " WHERE message_id = $1::uuid";
+constexpr const char* kPostpone = "UPDATE owner_messages SET send_at = " AC_TS(
+    "$2") ", last_error = $3, updated_at = " AC_TS("$4") " WHERE message_id = $1::uuid";
+constexpr const char* kSetReceipt =
+    "UPDATE owner_messages SET status = $2, "
+    "delivered_at = CASE WHEN $2 = 'delivered' THEN " AC_TS("$3") " ELSE delivered_at END, "
+    "failed_at = CASE WHEN $2 = 'failed' THEN " AC_TS("$3") " ELSE failed_at END, "
+    "sent_at = COALESCE(sent_at, " AC_TS("$3") "), updated_at = " AC_TS("$4") " "
+    "WHERE message_id = $1::uuid";
+constexpr const char* kDeliveryStats =
+    "SELECT count(*), count(*) FILTER (WHERE sent_at IS NOT NULL), "
+    "count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'), "
+    "count(*) FILTER (WHERE status = 'suppressed'), "
+    "count(*) FILTER (WHERE status IN ('queued', 'held')) FROM owner_messages "
+    "WHERE project_id = $1 AND created_at >= " AC_TS("$2") " AND created_at < " AC_TS("$3");
+
+std::optional<absl::Time> opt_time(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return kit::from_micros(f.as<int64_t>());
+}
+
+MessageRow row_to_message(const pqxx::row& r) {
+  MessageRow m;
+  m.message_id = r[0].c_str();
+  m.source_key = r[1].c_str();
+  m.project_id = r[2].c_str();
+  m.unit_id = r[3].c_str();
+  m.owner_id = r[4].c_str();
+  m.channel = r[5].c_str();
+  m.kind = r[6].c_str();
+  m.to_masked = r[7].c_str();
+  m.text = r[8].c_str();
+  m.status = r[9].c_str();
+  m.last_error = r[10].c_str();
+  m.urgent = r[11].as<bool>();
+  m.attempts = r[12].as<int>();
+  m.send_at = kit::from_micros(r[13].as<int64_t>());
+  m.created_at = kit::from_micros(r[14].as<int64_t>());
+  m.sent_at = opt_time(r[15]);
+  m.delivered_at = opt_time(r[16]);
+  return m;
+}
+
+std::string opt_micros(std::optional<absl::Time> t) {
+  return t ? std::to_string(kit::to_micros(*t)) : std::string();
+}
+
+}  // namespace
+
+void upsert_work_order(pqxx::transaction_base& tx, const WorkOrderRow& r) {
+  tx.exec_params(kUpsertWorkOrder, r.work_order_id, r.project_id, r.ticket_id, r.unit_id,
+                 r.emergency);
+}
+
+std::optional<WorkOrderRow> load_work_order(pqxx::transaction_base& tx, const std::string& id) {
+  pqxx::result r = tx.exec_params(kLoadWorkOrder, id);
+  if (r.empty()) return std::nullopt;
+  return WorkOrderRow{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str(),
+                      r[0][4].as<bool>()};
+}
+
+void upsert_ticket(pqxx::transaction_base& tx, const TicketRow& r) {
+  tx.exec_params(kUpsertTicket, r.ticket_id, r.project_id, r.unit_id, r.owner_id, r.emergency);
+}
+
+std::optional<TicketRow> load_ticket(pqxx::transaction_base& tx, const std::string& id) {
+  pqxx::result r = tx.exec_params(kLoadTicket, id);
+  if (r.empty()) return std::nullopt;
+  return TicketRow{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str(),
+                   r[0][4].as<bool>()};
+}
+
+void set_unit_details(pqxx::transaction_base& tx, const std::string& unit_id,
+                      const std::string& building, const std::string& room,
+                      const std::string& phone_masked) {
+  tx.exec_params(kSetUnitDetails, unit_id, building, room, phone_masked);
+}
+
+std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
+                                             const std::string& unit_id) {
+  pqxx::result r = tx.exec_params(kLoadUnitAddress, unit_id);
+  if (r.empty()) return std::nullopt;
+  return UnitAddress{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(),
+                     r[0][3].c_str(), r[0][4].c_str(), r[0][5].c_str()};
+}
+
+void upsert_channel(pqxx::transaction_base& tx, const ChannelRow& row, absl::Time now) {
+  tx.exec_params(kUpsertChannel, row.project_id, row.channel, row.url, row.secret, row.enabled,
+                 kit::to_micros(now));
+}
+
+std::optional<ChannelRow> load_channel(pqxx::transaction_base& tx, const std::string& project_id,
+                                       const std::string& channel) {
+  pqxx::result r = tx.exec_params(kLoadChannel, project_id, channel);
+  if (r.empty()) return std::nullopt;
+  return ChannelRow{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str(),
+                    r[0][4].as<bool>()};
+}
+
+void replace_opt_outs(pqxx::transaction_base& tx, const std::string& owner_id,
+                      const std::vector<std::string>& kinds) {
+  tx.exec_params(kDeleteOptOuts, owner_id);
+  for (const std::string& k : kinds) tx.exec_params(kInsertOptOut, owner_id, k);
+}
+
+std::vector<std::string> load_opt_outs(pqxx::transaction_base& tx, const std::string& owner_id) {
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec_params(kLoadOptOuts, owner_id)) out.emplace_back(row[0].c_str());
+  return out;
+}
+
+std::optional<std::string> template_override(pqxx::transaction_base& tx,
+                                             const std::string& project_id,
+                                             const std::string& kind) {
+  pqxx::result r = tx.exec_params(kTemplate, project_id, kind);
+  if (r.empty()) return std::nullopt;
+  return std::string(r[0][0].c_str());
+}
+
+bool insert_message(pqxx::transaction_base& tx, const MessageRow& m) {
+  pqxx::result r =
+      tx.exec_params(kInsertMessage, m.message_id, m.source_key, m.project_id, m.unit_id,
+                     m.owner_id, m.channel, m.kind, m.urgent, m.to_masked, m.text, m.status,
+                     kit::to_micros(m.send_at), kit::to_micros(m.created_at));
+  return r.affected_rows() == 1;
+}
+
+std::optional<MessageRow> load_message(pqxx::transaction_base& tx, const std::string& message_id) {
+  pqxx::result r = tx.exec_params(
+      std::string("SELECT ") + kMessageColumns + " FROM owner_messages WHERE message_id = $1::uuid",
+      message_id);
+  if (r.empty()) return std::nullopt;
+  return row_to_message(r[0]);
+}
+
+int planned_between(pqxx::transaction_base& tx, const std::string& owner_id, absl::Time from,
+                    absl::Time to) {
+  return tx.exec_params(kPlannedBetween, owner_id, kit::to_micros(from), kit::to_micros(to))[0][0]
+      .as<int>();
+}
+
+std::vector<MessageRow> claim_due(pqxx::transaction_base& tx, absl::Time now, int limit) {
+  std::vector<MessageRow> out;
+  for (const auto& row : tx.exec_params(
+           std::string("SELECT ") + kMessageColumns +
+               " FROM owner_messages WHERE status IN ('queued', 'held') AND send_at <= " +
+               AC_TS("$1") " ORDER BY send_at, message_id LIMIT $2 "
+                           "FOR UPDATE SKIP LOCKED",
+           kit::to_micros(now), limit)) {
+    out.push_back(row_to_message(row));
+  }
+  return out;
+}
+
+void record_attempt(pqxx::transaction_base& tx, const std::string& message_id,
+                    const std::string& status, int attempts, std::optional<absl::Time> next_at,
+                    const std::string& error, const std::string& to_masked, absl::Time now) {
+  std::string next = opt_micros(next_at);
+  tx.exec_params(kRecordAttempt, message_id, status, attempts, kit::nullable(next), error,
+                 to_masked, kit::to_micros(now));
+}
+
+void postpone(pqxx::transaction_base& tx, const std::string& message_id, absl::Time until,
+              const std::string& why, absl::Time now) {
+  tx.exec_params(kPostpone, message_id, kit::to_micros(until), why, kit::to_micros(now));
+}
+
+void set_receipt_status(pqxx::transaction_base& tx, const std::string& message_id,
+                        const std::string& status, absl::Time at, absl::Time now) {
+  tx.exec_params(kSetReceipt, message_id, status, kit::to_micros(at), kit::to_micros(now));
+}
+
+std::vector<MessageRow> list_messages(pqxx::transaction_base& tx, const std::string& owner_id,
+                                      int limit) {
+  std::vector<MessageRow> out;
+  for (const auto& row : tx.exec_params(std::string("SELECT ") + kMessageColumns +
+                                            " FROM owner_messages WHERE owner_id = $1 "
+                                            "ORDER BY created_at DESC, message_id LIMIT $2",
+                                        owner_id, limit)) {
+    out.push_back(row_to_message(row));
+  }
+  return out;
+}
+
+DeliveryStats delivery_stats(pqxx::transaction_base& tx, const std::string& project_id,
+                             absl::Time from, absl::Time to) {
+  pqxx::row r =
+      tx.exec_params(kDeliveryStats, project_id, kit::to_micros(from), kit::to_micros(to))[0];
+  return {r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
+          r[3].as<int64_t>(), r[4].as<int64_t>(), r[5].as<int64_t>()};
+}
+
+}  // namespace aftercare::callback::store
