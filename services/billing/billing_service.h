@@ -1,11 +1,11 @@
 // gRPC handlers of the billing service: check the caller, validate, call the use case
-// (store/billing_ops.h), map refusals to status codes. Objects outside the caller's scope are
+// (app/billing_ops.h), map refusals to status codes. Objects outside the caller's scope are
 // NOT_FOUND so ids do not leak; a role that may not make the call gets PERMISSION_DENIED; bad
 // input is INVALID_ARGUMENT naming the field and writes nothing.
 #pragma once
 
 #include "aftercare/v1/billing.grpc.pb.h"
-#include "billing/store/billing_ops.h"
+#include "billing/app/billing_ops.h"
 #include "billing/unit_registry.h"
 #include "common/migrations.h"
 #include "common/outbox.h"

@@ -9,7 +9,7 @@
 #include "common/outbox.h"
 #include "common/pg.h"
 #include "dispatch/app/feed_heads.h"
-#include "dispatch/store/workflows.h"
+#include "dispatch/app/workflows.h"
 
 namespace aftercare::generated {
 const std::vector<aftercare::kit::Migration>& dispatch_migrations();
@@ -99,7 +99,7 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
   Status AssignTechnician(Ctx*, const aftercare::v1::AssignTechnicianRequest*,
                           aftercare::v1::WorkOrder*) override;
 
-  // Webhooks (webhook_service.cc); the sender is store/webhook_sender.h.
+  // Webhooks (webhook_service.cc); the sender is app/webhook_sender.h.
   Status UpsertWebhook(Ctx*, const aftercare::v1::UpsertWebhookRequest*,
                        aftercare::v1::Webhook*) override;
   Status GetWebhook(Ctx*, const aftercare::v1::GetWebhookRequest*,

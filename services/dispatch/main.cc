@@ -3,8 +3,8 @@
 
 #include "common/service_host.h"
 #include "dispatch/dispatch_service.h"
+#include "dispatch/app/webhook_sender.h"
 #include "dispatch/store/feed_listener.h"
-#include "dispatch/store/webhook_sender.h"
 
 int main(int argc, char** argv) {
   using namespace aftercare;

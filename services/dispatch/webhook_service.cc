@@ -1,5 +1,5 @@
 // Partner webhooks: registration, the delivery log and redelivery by hand. The posting itself is
-// store/webhook_sender.h; deliveries are queued with the partner feed (store::
+// app/webhook_sender.h; deliveries are queued with the partner feed (store::
 // append_partner_event).
 #include "absl/strings/escaping.h"
 #include "dispatch/dispatch_service.h"

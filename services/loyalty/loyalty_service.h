@@ -13,7 +13,7 @@
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
-#include "loyalty/store/accounts.h"
+#include "loyalty/app/accounts.h"
 
 namespace aftercare::generated {
 const std::vector<aftercare::kit::Migration>& loyalty_migrations();

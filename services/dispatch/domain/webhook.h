@@ -1,7 +1,7 @@
 // Webhooks of partners (issue 4: "HMAC-signed JSON posts of the same events, retried with
 // backoff (about 1 min, 5 min, 30 min, 2 h, 6 h, then daily for 7 days), each delivery logged,
 // redeliverable by hand"). Pure rules: the endpoint URL and secret, the retry schedule, the
-// signature. The sender (store/webhook_sender) does the I/O.
+// signature. The sender (app/webhook_sender) does the I/O.
 #pragma once
 
 #include <optional>

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "dispatch/domain/webhook.h"
-#include "dispatch/store/webhook_sender.h"
+#include "dispatch/app/webhook_sender.h"
 #include "dispatch_fixture.h"
 
 namespace aftercare::dispatch::testing {

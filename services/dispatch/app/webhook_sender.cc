@@ -1,11 +1,11 @@
-#include "dispatch/store/webhook_sender.h"
+#include "dispatch/app/webhook_sender.h"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "common/json_codec.h"
 #include "common/periodic.h"
-#include "dispatch/store/workflows.h"
+#include "dispatch/app/workflows.h"
 
 namespace aftercare::dispatch {
 namespace {

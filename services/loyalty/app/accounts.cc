@@ -1,4 +1,4 @@
-#include "loyalty/store/accounts.h"
+#include "loyalty/app/accounts.h"
 
 #include <algorithm>
 

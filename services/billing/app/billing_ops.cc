@@ -1,4 +1,4 @@
-#include "billing/store/billing_ops.h"
+#include "billing/app/billing_ops.h"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "dispatch/store/workflows.h"
+#include "dispatch/app/workflows.h"
 
 #include <spdlog/spdlog.h>
 
