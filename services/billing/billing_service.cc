@@ -12,7 +12,6 @@
 #include "billing/domain/names.h"
 #include "billing/domain/policy.h"
 #include "billing/domain/validation.h"
-#include "billing/store/errors.h"
 #include "common/call.h"
 #include "common/refusal.h"
 
@@ -39,7 +38,7 @@ void require_role(const kit::Caller& caller, std::initializer_list<std::string_v
   for (auto role : roles) {
     if (caller.is(role)) return;
   }
-  throw BillingError(grpc::StatusCode::PERMISSION_DENIED,
+  throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
                      "role '" + caller.role + "' may not make this call");
 }
 
@@ -217,7 +216,7 @@ grpc::Status BillingServiceImpl::ListInvoices(Ctx* ctx, const v1::ListInvoicesRe
   return guarded("ListInvoices", [&] {
     const kit::Caller& caller = call.caller;
     if (!caller.is("owner") && !is_billing_staff(caller)) {
-      throw BillingError(grpc::StatusCode::PERMISSION_DENIED,
+      throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
                          "role '" + caller.role + "' may not list invoices");
     }
     store::InvoiceFilter filter;
@@ -288,7 +287,7 @@ grpc::Status BillingServiceImpl::GetInvoice(Ctx* ctx, const v1::GetInvoiceReques
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetInvoice", [&] {
     if (!call.caller.is("owner") && !is_billing_staff(call.caller)) {
-      throw BillingError(grpc::StatusCode::PERMISSION_DENIED,
+      throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
                          "role '" + call.caller.role + "' may not read invoices");
     }
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");

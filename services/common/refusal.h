@@ -32,6 +32,21 @@ class Refusal : public std::runtime_error {
   grpc::Status status_;
 };
 
+// The business refusals every service throws, one wording each.
+inline Refusal not_found(const std::string& what) {
+  return {grpc::StatusCode::NOT_FOUND, what + " not found"};
+}
+inline Refusal failed_precondition(const std::string& why) {
+  return {grpc::StatusCode::FAILED_PRECONDITION, why};
+}
+inline Refusal already_exists(const std::string& why) {
+  return {grpc::StatusCode::ALREADY_EXISTS, why};
+}
+// INVALID_ARGUMENT "field: why", the kit's convention (kit::invalid_field) as a refusal.
+inline Refusal invalid(const std::string& field, const std::string& why) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, field + ": " + why};
+}
+
 // The mapping of anything but a Refusal that escaped `rpc`'s handler.
 grpc::Status status_of_failure(const char* rpc, const std::exception& e);
 

@@ -16,6 +16,11 @@ inline absl::Time from_micros(int64_t us) {
   return absl::FromUnixMicros(us);
 }
 
+// The database keeps microseconds: rounding to them makes what is returned equal a re-read.
+inline absl::Time truncate_to_micros(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+
 inline google::protobuf::Timestamp to_timestamp(absl::Time t) {
   google::protobuf::Timestamp out;
   const int64_t us = absl::ToUnixMicros(t);

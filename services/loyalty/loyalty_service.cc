@@ -8,6 +8,7 @@
 #include "common/call.h"
 #include "common/periodic.h"
 #include "common/refusal.h"
+#include "common/time.h"
 #include "loyalty/domain/statement.h"
 #include "loyalty/domain/tier.h"
 #include "loyalty/domain/validation.h"
@@ -71,19 +72,10 @@ std::pair<store::MemberRow, std::vector<std::string>> visible_member(Tx& tx, con
 }
 
 google::protobuf::Timestamp ts(absl::Time t) {
-  google::protobuf::Timestamp out;
-  const int64_t us = absl::ToUnixMicros(t);
-  int64_t s = us / 1000000, rem = us % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    --s;
-  }
-  out.set_seconds(s);
-  out.set_nanos(static_cast<int32_t>(rem * 1000));
-  return out;
+  return kit::to_timestamp(t);
 }
 absl::Time from_ts(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return kit::from_timestamp(t);
 }
 
 void to_proto(const store::MemberRow& m, const std::vector<std::string>& projects,
@@ -601,72 +593,7 @@ grpc::Status LoyaltyServiceImpl::RunExpiry(grpc::ServerContext* context,
 }
 
 SweepTotals LoyaltyServiceImpl::Sweep(absl::Time as_of) {
-  constexpr int kBatch = 200;
-  SweepTotals totals;
-  // 1. Holds past their time give their points back (exactly once: the release re-checks the
-  //    status under the member's lock).
-  for (int round = 0; round < 10000; ++round) {
-    auto due =
-        db_.in_transaction([&](pqxx::work& tx) { return store::due_holds(tx, as_of, kBatch); });
-    int released_now = 0;
-    for (const auto& ref : due) {
-      try {
-        const auto released = db_.in_transaction([&](pqxx::work& tx) {
-          return accounts_.release_if_due(tx, ref.owner_id, ref.redemption_id, as_of, clock_());
-        });
-        if (released.points > 0) {
-          ++released_now;
-          ++totals.holds_released;
-          totals.points_released += released.points;
-        }
-        if (released.expired > 0) {
-          ++totals.members_affected;
-          totals.points_expired += released.expired;
-        }
-      } catch (const std::exception& e) {
-        spdlog::error("loyalty sweep: releasing hold {} failed: {}", ref.redemption_id, e.what());
-      }
-    }
-    if (static_cast<int>(due.size()) < kBatch || released_now == 0) break;
-  }
-  // 2. Lots past their expiry, oldest first, one member per transaction.
-  for (int round = 0; round < 10000; ++round) {
-    auto owners = db_.in_transaction(
-        [&](pqxx::work& tx) { return store::owners_with_due_lots(tx, as_of, kBatch); });
-    int expired = 0;
-    for (const auto& owner : owners) {
-      try {
-        const int64_t points = db_.in_transaction(
-            [&](pqxx::work& tx) { return accounts_.expire_due(tx, owner, as_of, clock_()); });
-        if (points > 0) {
-          ++expired;
-          ++totals.members_affected;
-          totals.points_expired += points;
-        }
-      } catch (const std::exception& e) {
-        spdlog::error("loyalty sweep: expiring points of a member failed: {}", e.what());
-      }
-    }
-    if (static_cast<int>(owners.size()) < kBatch || expired == 0) break;
-  }
-  // 3. Tiers: the window moves on, earnings older than it stop counting.
-  std::string after;
-  for (;;) {
-    auto owners = db_.in_transaction(
-        [&](pqxx::work& tx) { return store::members_above_standard(tx, after, kBatch); });
-    for (const auto& owner : owners) {
-      try {
-        if (db_.in_transaction(
-                [&](pqxx::work& tx) { return accounts_.review_tier(tx, owner, as_of, clock_()); }))
-          ++totals.tiers_changed;
-      } catch (const std::exception& e) {
-        spdlog::error("loyalty sweep: tier review failed: {}", e.what());
-      }
-    }
-    if (static_cast<int>(owners.size()) < kBatch) break;
-    after = owners.back();
-  }
-  return totals;
+  return app::sweep(db_, accounts_, as_of, clock_);
 }
 
 void LoyaltyServiceImpl::SweepNow() {
@@ -689,64 +616,11 @@ void LoyaltyServiceImpl::RunSweeper(std::stop_token stop, absl::Duration interva
 // ---------------------------------------------------------------------------------------------
 
 void LoyaltyServiceImpl::HandleIntakeEvent(pqxx::work& tx, const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kUnitUpserted: {
-      const auto& unit = event.unit_upserted();
-      if (unit.owner_id().empty()) return;  // a unit without an owner enrols nobody
-      if (event.project_id().empty())
-        throw std::invalid_argument("UnitUpserted without project_id");
-      if (auto e = domain::check_id(unit.owner_id()); !e.empty())
-        throw std::invalid_argument("owner_id " + e);
-      store::upsert_unit(tx, unit.unit_id(), event.project_id(), unit.owner_id());
-      accounts_.enroll(tx, unit.owner_id(), event.project_id(), clock_(), event.event_id());
-      return;
-    }
-    case v1::Event::kProjectUpserted: {
-      const auto& p = event.project_upserted();
-      const std::string id = p.project_id().empty() ? event.project_id() : p.project_id();
-      if (id.empty()) throw std::invalid_argument("ProjectUpserted without project_id");
-      store::upsert_project(tx, id, p.timezone().empty() ? "Asia/Shanghai" : p.timezone());
-      return;
-    }
-    case v1::Event::kPolicyUpdated: {
-      const auto& policy = event.policy_updated().policy();
-      const std::string id = policy.project_id().empty() ? event.project_id() : policy.project_id();
-      if (id.empty() || !policy.has_loyalty()) return;
-      // Versions only move forward: an older policy arriving late changes nothing.
-      if (policy.version() > 0 && policy.version() <= store::policy_version_applied(tx, id)) return;
-      auto effective = store::load_policy(tx, id);
-      if (auto e = effective.apply(policy.loyalty()); !e.empty())
-        throw std::invalid_argument("PolicyUpdated for " + id + ": " + e);
-      store::save_policy(tx, id, effective, policy.version());
-      return;
-    }
-    default:
-      return;  // other intake events are not loyalty's business
-  }
+  app::on_intake_event(tx, accounts_, clock_(), event);
 }
 
 void LoyaltyServiceImpl::HandleCallbackEvent(pqxx::work& tx, const v1::Event& event) {
-  if (event.payload_case() != v1::Event::kSurveyCompleted) return;
-  const auto& survey = event.survey_completed();
-  if (survey.owner_id().empty()) return;  // nobody to award
-  if (survey.callback_id().empty())
-    throw std::invalid_argument("SurveyCompleted without callback_id");
-  std::string project = event.project_id();
-  if (project.empty()) {
-    auto member = store::find_member(tx, survey.owner_id(), false);
-    if (!member)
-      throw std::invalid_argument("SurveyCompleted without project_id for an unknown member");
-    project = member->home_project_id;
-  }
-  const auto rule = store::load_policy(tx, project).rule_of(v1::EARN_REASON_SURVEY);
-  if (rule.points <= 0) return;  // survey points switched off in this project
-  store::EarnCommand command{
-      survey.owner_id(), v1::EARN_REASON_SURVEY, rule.points, survey.callback_id(), "",
-      project,           /*staff_entered=*/false};
-  auto outcome = accounts_.earn(tx, command, clock_(), event.event_id());
-  if (!outcome.awarded)
-    spdlog::info("loyalty: survey {} was already awarded (entry {})", survey.callback_id(),
-                 outcome.entry.entry_id);
+  app::on_callback_event(tx, accounts_, clock_(), event);
 }
 
 }  // namespace aftercare::loyalty

@@ -14,6 +14,7 @@
 #include "common/outbox.h"
 #include "common/pg.h"
 #include "loyalty/app/accounts.h"
+#include "loyalty/app/jobs.h"
 
 namespace aftercare::generated {
 const std::vector<aftercare::kit::Migration>& loyalty_migrations();
@@ -22,14 +23,6 @@ const std::vector<aftercare::kit::Migration>& loyalty_migrations();
 namespace aftercare::loyalty {
 
 namespace v1 = aftercare::v1;
-
-struct SweepTotals {
-  int64_t members_affected = 0;  // members whose points expired
-  int64_t points_expired = 0;
-  int64_t holds_released = 0;
-  int64_t points_released = 0;
-  int64_t tiers_changed = 0;
-};
 
 class LoyaltyServiceImpl final : public v1::LoyaltyService::Service {
  public:

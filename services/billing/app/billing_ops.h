@@ -1,7 +1,7 @@
 // The use cases of billing, each one database transaction: the state change, its ledger
 // posting and its outbox event commit together or not at all. Handlers call these after
 // checking the caller's role and validating input; the event consumers and the sweeper call
-// them too. Business refusals are thrown as BillingError (store/errors.h), and the transaction
+// them too. Business refusals are thrown as kit::Refusal (common/refusal.h), and the transaction
 // rolls back so nothing is written.
 #pragma once
 
@@ -17,8 +17,14 @@
 #include "common/call.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "common/refusal.h"
 
 namespace aftercare::billing {
+
+using kit::already_exists;
+using kit::failed_precondition;
+using kit::invalid;
+using kit::not_found;
 
 // Who may see what: owners their own units' invoices (those they pay), staff with a billing
 // role the projects of their token.

@@ -5,6 +5,7 @@
 
 #include "billing/domain/names.h"
 #include "common/pg.h"
+#include "common/time.h"
 
 namespace aftercare::billing::store {
 
@@ -285,15 +286,7 @@ std::optional<InvoiceRow> one_invoice(const pqxx::result& r) {
 // ---- conversions -----------------------------------------------------------------------------
 
 google::protobuf::Timestamp timestamp_from_us(int64_t us) {
-  google::protobuf::Timestamp out;
-  int64_t seconds = us / 1000000, micros = us % 1000000;
-  if (micros < 0) {
-    micros += 1000000;
-    --seconds;
-  }
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int32_t>(micros * 1000));
-  return out;
+  return kit::to_timestamp(kit::from_micros(us));
 }
 
 int64_t us_from_timestamp(const google::protobuf::Timestamp& ts) {

@@ -227,27 +227,6 @@ std::string sql_time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
 }
 
-absl::Time from_timestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-google::protobuf::Timestamp to_timestamp(absl::Time t) {
-  google::protobuf::Timestamp out;
-  int64_t us = absl::ToUnixMicros(t);
-  int64_t seconds = us / 1000000, micros = us % 1000000;
-  if (micros < 0) {
-    micros += 1000000;
-    --seconds;
-  }
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int32_t>(micros * 1000));
-  return out;
-}
-
-absl::Time truncate_to_micros(absl::Time t) {
-  return absl::FromUnixMicros(absl::ToUnixMicros(t));
-}
-
 // ---- policies ----
 
 domain::DispatchPolicy load_policy(pqxx::work& tx, const std::string& project_id) {

@@ -14,6 +14,7 @@
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/events.pb.h"
 #include "common/refusal.h"
+#include "common/time.h"
 #include "dispatch/domain/policy.h"
 #include "dispatch/domain/routing.h"
 #include "dispatch/domain/work_order.h"
@@ -35,10 +36,11 @@ Message parse(const pqxx::field& f) {
   }
   return m;
 }
-absl::Time from_timestamp(const google::protobuf::Timestamp& ts);
-google::protobuf::Timestamp to_timestamp(absl::Time t);
-// An instant as PostgreSQL stores it (microseconds), so a value read back compares equal.
-absl::Time truncate_to_micros(absl::Time t);
+// The kit's one conversion (common/time.h); truncate_to_micros gives an instant as PostgreSQL
+// stores it, so a value read back compares equal.
+using kit::from_timestamp;
+using kit::to_timestamp;
+using kit::truncate_to_micros;
 
 // ---- policies ----
 domain::DispatchPolicy load_policy(pqxx::work& tx, const std::string& project_id);

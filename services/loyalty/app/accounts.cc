@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "aftercare/v1/events.pb.h"
+#include "common/time.h"
 #include "loyalty/domain/card.h"
 #include "loyalty/domain/lots.h"
 #include "loyalty/domain/statement.h"
@@ -15,21 +16,10 @@ namespace {
 namespace v1 = aftercare::v1;
 
 google::protobuf::Timestamp ts(absl::Time t) {
-  google::protobuf::Timestamp out;
-  const int64_t us = absl::ToUnixMicros(t);
-  int64_t s = us / 1000000, rem = us % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    --s;
-  }
-  out.set_seconds(s);
-  out.set_nanos(static_cast<int32_t>(rem * 1000));
-  return out;
+  return kit::to_timestamp(t);
 }
-
-// The database keeps microseconds: round so what we return equals what a re-read returns.
 absl::Time micros(absl::Time t) {
-  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+  return kit::truncate_to_micros(t);
 }
 
 }  // namespace
