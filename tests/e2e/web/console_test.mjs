@@ -118,8 +118,10 @@ try {
     check(r.headers.get('content-type').startsWith('application/json'), '/healthz is shadowed');
     r = await get('/openapi.json');
     check(r.status === 200 && (await r.json()).openapi, '/openapi.json is shadowed');
-    r = await get('/metrics');
-    check(r.status === 200 && r.headers.get('content-type').startsWith('text/plain'), '/metrics is shadowed');
+    // /metrics lives on the admin port only (issue 22): the public port answers the API's 404,
+    // never the console's index.html.
+    r = await get('/metrics', { Accept: 'text/html' });
+    check(r.status === 404 && r.headers.get('content-type').startsWith('application/json'), `public /metrics -> ${r.status} ${r.headers.get('content-type')}`);
     r = await fetch(gateway + '/v1/dev/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"role":"emperor","sub":"x"}' });
     check(r.status === 400, `dev login with an unknown role -> ${r.status}`);
   });
