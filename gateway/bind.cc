@@ -47,4 +47,24 @@ std::optional<HttpResponse> bind(const Route& route, const std::vector<std::stri
   return std::nullopt;
 }
 
+std::optional<HttpResponse> bind_signed(const std::vector<std::string>& names,
+                                        const std::vector<std::string>& params,
+                                        const HttpRequest& req, size_t body_limit,
+                                        google::protobuf::Message* request) {
+  if (req.body.size() > body_limit) return body_too_large(body_limit);
+  const google::protobuf::Descriptor* d = request->GetDescriptor();
+  const google::protobuf::Reflection* refl = request->GetReflection();
+  auto set = [&](const std::string& field, const std::string& value) {
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(field);
+    if (f && !f->is_repeated() &&
+        (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING ||
+         f->type() == google::protobuf::FieldDescriptor::TYPE_BYTES))
+      refl->SetString(request, f, value);
+  };
+  for (size_t i = 0; i < names.size() && i < params.size(); ++i) set(names[i], params[i]);
+  set("raw_body", req.body);
+  set("signature", req.header("X-AfterCare-Signature"));
+  return std::nullopt;
+}
+
 }  // namespace aftercare::gateway

@@ -25,6 +25,14 @@ std::optional<HttpResponse> bind(const Route& route, const std::vector<std::stri
                                  const kit::Caller& caller, size_t body_limit,
                                  google::protobuf::Message* request);
 
+// A provider-signed route (Route::provider_signed): path parameters by name, the raw body into
+// bytes field `raw_body`, the X-AfterCare-Signature header into `signature`; the body is not
+// parsed here (the signature is over its exact bytes).
+std::optional<HttpResponse> bind_signed(const std::vector<std::string>& names,
+                                        const std::vector<std::string>& params,
+                                        const HttpRequest& req, size_t body_limit,
+                                        google::protobuf::Message* request);
+
 // The answer to a body above the limit, the same from the front and from bind().
 HttpResponse body_too_large(size_t limit);
 

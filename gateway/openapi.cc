@@ -241,6 +241,29 @@ json operation_for(const Route& route, SchemaBuilder& schemas) {
          "same value."},
         {"content", {{"application/json", {{"schema", schemas.message_ref(in)}}}}}};
   }
+  if (route.provider_signed) {
+    // No JWT: the provider signs the raw body; the body is the receipt, not the request message.
+    op["security"] = json::array();
+    op["description"] =
+        "Called by the channel's provider, no bearer token: X-AfterCare-Signature is "
+        "sha256=<hex HMAC-SHA256 of the raw body with the channel secret>. A wrong signature is "
+        "401, an unknown message_id 404; a receipt never moves a message backwards.";
+    op["requestBody"] = {
+        {"required", true},
+        {"content",
+         {{"application/json",
+           {{"schema",
+             {{"type", "object"},
+              {"required", json::array({"message_id", "status"})},
+              {"properties",
+               {{"message_id", {{"type", "string"}, {"format", "uuid"}}},
+                {"status", {{"type", "string"}, {"enum", json::array({"delivered", "failed"})}}},
+                {"at", {{"type", "string"}, {"format", "date-time"}}}}}}}}}}}};
+    params.push_back({{"name", "X-AfterCare-Signature"},
+                      {"in", "header"},
+                      {"required", true},
+                      {"schema", {{"type", "string"}, {"pattern", "^sha256=[0-9a-f]{64}$"}}}});
+  }
   if (route.idempotent_create)
     params.push_back({{"name", "Idempotency-Key"},
                       {"in", "header"},

@@ -20,6 +20,10 @@ struct Route {
   std::string owner_param = {};  // owners may only use their own id in this path parameter
   std::map<std::string, std::string> renames = {};  // path/query name -> request field name
   size_t max_body_bytes = 0;                        // 0 = GatewayConfig::max_body_bytes
+  // No JWT: the caller is a provider that signs its body (X-AfterCare-Signature); the raw body
+  // and the header go to the service as fields raw_body and signature, the path parameters as
+  // usual. The service checks the signature.
+  bool provider_signed = false;
 };
 
 const std::vector<Route>& routes();

@@ -12,6 +12,7 @@
 #include "callback/domain/stats.h"
 #include "callback/domain/validation.h"
 #include "callback/store/callback_store.h"
+#include "callback/store/outreach_store.h"
 #include "common/refusal.h"
 
 namespace aftercare::callback {
@@ -547,6 +548,15 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
         s->set_attempts(a.attempts);
         s->set_met_weekly_target(weekly && domain::met_weekly_target(a.done, project.policy));
       }
+      store::DeliveryStats m = store::delivery_stats(tx, request->project_id(), from, to);
+      v1::OwnerMessageStats* ms = out.mutable_messages();
+      ms->set_created(m.created);
+      ms->set_posted(m.posted);
+      ms->set_delivered(m.delivered);
+      ms->set_failed(m.failed);
+      ms->set_suppressed(m.suppressed);
+      ms->set_pending(m.pending);
+      *ms->mutable_delivery_rate() = domain::ratio(m.delivered, m.created - m.suppressed);
     });
     return grpc::Status::OK;
   });

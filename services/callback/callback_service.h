@@ -59,6 +59,20 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
                              const aftercare::v1::CallbackStatsRequest* request,
                              aftercare::v1::CallbackStatsResponse* response) override;
 
+  // Owner messages (issue 18): messages_service.cc.
+  grpc::Status PutNotificationChannel(grpc::ServerContext* context,
+                                      const aftercare::v1::PutNotificationChannelRequest* request,
+                                      aftercare::v1::NotificationChannel* response) override;
+  grpc::Status ListOwnerMessages(grpc::ServerContext* context,
+                                 const aftercare::v1::ListOwnerMessagesRequest* request,
+                                 aftercare::v1::ListOwnerMessagesResponse* response) override;
+  grpc::Status PutNotificationPreferences(
+      grpc::ServerContext* context, const aftercare::v1::PutNotificationPreferencesRequest* request,
+      aftercare::v1::NotificationPreferences* response) override;
+  grpc::Status ReceiveReceipt(grpc::ServerContext* context,
+                              const aftercare::v1::ReceiveReceiptRequest* request,
+                              aftercare::v1::ReceiptResponse* response) override;
+
  private:
   // An unanswered call (RecordAttempt, or RecordCallback with reached = false).
   grpc::Status attempt(const kit::Caller& caller, const std::string& callback_id,

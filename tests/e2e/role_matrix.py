@@ -255,6 +255,30 @@ def main():
     # callbacks: agents and supervisors (and admins)
     case("GET callbacks", "GET", f"/v1/callbacks?project_id={P}", None, ("agent", "supervisor", "admin"))
 
+    # owner messages (issue 18): channels by admins; the log by that owner and the project's agents,
+    # supervisors and admins; preferences by that owner and agents; receipts only with a signature
+    case("PUT notification channel", "PUT", f"/v1/projects/{P}/notification-channels/sms",
+         {"url": "http://127.0.0.1:9/sms", "secret": "rm-secret-" + RUN, "enabled": False}, ("admin",))
+    eventually("owner known to callback", lambda: call("GET", f"/v1/owners/{O1}/messages", ADMIN)[0] == 200)
+    case("GET owner messages", "GET", f"/v1/owners/{O1}/messages", None, ("owner", "agent", "supervisor", "admin"))
+    case("PUT notification preferences", "PUT", f"/v1/owners/{O1}/notification-preferences",
+         {"opt_out": ["announcement"]}, ("owner", "agent"))
+    receipt = json.dumps({"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"})
+    for label, tok, sig in (("no signature", "", None), ("agent's JWT, no signature", in_scope("agent"), None),
+                            ("wrong signature", "", "sha256=" + "0" * 64)):
+        req = urllib.request.Request(GW + "/v1/notification-receipts/sms", method="POST", data=receipt.encode(),
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": "Bearer " + tok} if tok else {}),
+                                              **({"X-AfterCare-Signature": sig} if sig else {})})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        checked[0] += 1
+        if status not in (401, 404):  # an unknown id is 404 before any secret can be checked
+            problems.append(f"POST notification receipt ({label}): HTTP {status}, want 401/404")
+
     # members: that owner and staff read; redemptions by that owner; earnings by agent/supervisor/admin
     eventually("member account", lambda: call("GET", f"/v1/members/{O1}", ADMIN)[0] == 200)
     # "that owner, staff": the staff who deal with owners' accounts (agents, supervisors,

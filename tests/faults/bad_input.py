@@ -658,6 +658,50 @@ def cases(w):
         w.admin, (400,), "unit_id", body=dict(unit_ok, unit_id=uB1))
     add(g, "admin: unit moved to another project", "PUT", f"/v1/projects/{pB}/units/{uA1}", w.admin,
         (400, 409), None, body=unit_ok)
+    # -- owner messages (issue 18) ----------------------------------------------------------------
+    g = "owner messages"
+    CH = f"/v1/projects/{pA}/notification-channels"
+    chan = {"url": "http://127.0.0.1:9/sms", "secret": "s" * 20, "enabled": True}
+    add(g, "unknown channel", "PUT", f"{CH}/fax", w.admin, (400,), "channel", body=chan)
+    add(g, "ftp URL", "PUT", f"{CH}/sms", w.admin, (400,), "url", body=dict(chan, url="ftp://x/sms"))
+    add(g, "URL of 2001 characters", "PUT", f"{CH}/sms", w.admin, (400,), "url",
+        body=dict(chan, url="http://x/" + "a" * 1992))
+    add(g, "secret of 15 characters", "PUT", f"{CH}/sms", w.admin, (400,), "secret",
+        body=dict(chan, secret="s" * 15))
+    add(g, "enabled as a string", "PUT", f"{CH}/sms", w.admin, (400,), "enabled",
+        body=dict(chan, enabled="yes"))
+    add(g, "unknown field", "PUT", f"{CH}/sms", w.admin, (400,), "colour", body=dict(chan, colour="red"))
+    add(g, "unknown project", "PUT", f"/v1/projects/bi-nope-{RUN}/notification-channels/sms", w.admin,
+        (404,), body=chan)
+    add(g, "messages limit -1", "GET", f"/v1/owners/{oA1}/messages?limit=-1", w.agentP, (400,), "limit")
+    add(g, "messages limit 201", "GET", f"/v1/owners/{oA1}/messages?limit=201", w.agentP, (400,), "limit")
+    add(g, "messages limit abc", "GET", f"/v1/owners/{oA1}/messages?limit=abc", w.agentP, (400,), "limit")
+    add(g, "agent Q reads A1's messages", "GET", f"/v1/owners/{oA1}/messages", w.agentQ, (404,))
+    add(g, "owner A1 reads A2's messages", "GET", f"/v1/owners/{oA2}/messages", w.owner["A1"], (404,))
+    P_ = f"/v1/owners/{oA1}/notification-preferences"
+    add(g, "opt out of an unknown kind", "PUT", P_, w.owner["A1"], (400,), "opt_out",
+        body={"opt_out": ["spam"]})
+    add(g, "opt out of an urgent kind", "PUT", P_, w.owner["A1"], (400,), "opt_out",
+        body={"opt_out": ["announcement", "incident_notice"]})
+    add(g, "opt_out as a string", "PUT", P_, w.owner["A1"], (400,), "opt_out",
+        body={"opt_out": "announcement"})
+    add(g, "opt_out of numbers", "PUT", P_, w.owner["A1"], (400,), "opt_out", body={"opt_out": [1]})
+    add(g, "agent Q sets A1's preferences", "PUT", P_, w.agentQ, (404,), body={"opt_out": []})
+    R = "/v1/notification-receipts"
+    sig = {"X-AfterCare-Signature": "sha256=" + "0" * 64}
+    add(g, "receipt: unknown message id", "POST", f"{R}/sms", None, (404,), raw=json.dumps(
+        {"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"}), headers=sig)
+    add(g, "receipt: not JSON", "POST", f"{R}/sms", None, (400,), None, raw="{", headers=sig)
+    add(g, "receipt: status read", "POST", f"{R}/sms", None, (400,), "status", raw=json.dumps(
+        {"message_id": "00000000-0000-5000-8000-000000000000", "status": "read"}), headers=sig)
+    add(g, "receipt: impossible at", "POST", f"{R}/sms", None, (400,), "at", raw=json.dumps(
+        {"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered",
+         "at": "2026-02-30T10:00:00Z"}), headers=sig)
+    add(g, "receipt: message_id a number", "POST", f"{R}/sms", None, (400,), "message_id",
+        raw=json.dumps({"message_id": 7, "status": "delivered"}), headers=sig)
+    add(g, "receipt: unknown channel", "POST", f"{R}/fax", None, (400,), "channel",
+        raw=json.dumps({"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"}),
+        headers=sig)
     # -- idempotency misuse ---------------------------------------------------------------------
     g = "idempotency"
     add(g, "same key, different body", "POST", T, w.agentP, (409,), None,

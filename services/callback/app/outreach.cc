@@ -389,7 +389,9 @@ store::MessageRow receive_receipt(pqxx::transaction_base& tx, const std::string&
   absl::Time at = now;
   if (j.contains("at") && !j["at"].is_null()) {
     std::string err;
-    if (!j["at"].is_string() ||
+    absl::CivilDay day;
+    if (!j["at"].is_string() || j["at"].get<std::string>().size() < 10 ||
+        !domain::parse_day(j["at"].get<std::string>().substr(0, 10), &day) ||
         !absl::ParseTime(absl::RFC3339_full, j["at"].get<std::string>(), &at, &err))
       throw bad("at", "must be an RFC 3339 time");
   }
@@ -405,6 +407,14 @@ store::MessageRow receive_receipt(pqxx::transaction_base& tx, const std::string&
     m = store::load_message(tx, id);
   }
   return *m;
+}
+
+std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id) {
+  return store::owner_projects(tx, owner_id);
+}
+
+bool project_known(pqxx::transaction_base& tx, const std::string& project_id) {
+  return store::project_known(tx, project_id);
 }
 
 }  // namespace aftercare::callback::app

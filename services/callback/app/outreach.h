@@ -116,4 +116,9 @@ store::MessageRow receive_receipt(pqxx::transaction_base& tx, const std::string&
                                   const std::string& raw_body, const std::string& signature_header,
                                   absl::Time now);
 
+// Projects the owner has units in (callback's projection of intake's registry); empty when the
+// owner is unknown.
+std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id);
+bool project_known(pqxx::transaction_base& tx, const std::string& project_id);
+
 }  // namespace aftercare::callback::app

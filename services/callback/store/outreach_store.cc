@@ -155,6 +155,24 @@ std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
                      r[0][3].c_str(), r[0][4].c_str(), r[0][5].c_str()};
 }
 
+std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id) {
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT DISTINCT project_id FROM callback_units WHERE owner_id = $1 "
+           "UNION SELECT DISTINCT project_id FROM owner_messages WHERE owner_id = $1 ORDER BY 1",
+           owner_id))
+    out.emplace_back(row[0].c_str());
+  return out;
+}
+
+bool project_known(pqxx::transaction_base& tx, const std::string& project_id) {
+  return !tx.exec_params(
+                "SELECT 1 FROM callback_projects WHERE project_id = $1 UNION ALL "
+                "SELECT 1 FROM callback_units WHERE project_id = $1 LIMIT 1",
+                project_id)
+              .empty();
+}
+
 void upsert_channel(pqxx::transaction_base& tx, const ChannelRow& row, absl::Time now) {
   tx.exec_params(kUpsertChannel, row.project_id, row.channel, row.url, row.secret, row.enabled,
                  kit::to_micros(now));

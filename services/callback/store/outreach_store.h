@@ -38,6 +38,10 @@ struct UnitAddress {
 std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
                                              const std::string& unit_id);
 
+// Projects with a unit of the owner (ordered), and whether callback knows the project.
+std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id);
+bool project_known(pqxx::transaction_base& tx, const std::string& project_id);
+
 // ---- channels, preferences, templates ---------------------------------------------------------
 
 struct ChannelRow {

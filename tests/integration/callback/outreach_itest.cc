@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aftercare/v1/callback.grpc.pb.h"
 #include "callback/app/outreach.h"
 #include "callback/app/providers.h"
 #include "callback_fixture.h"
@@ -339,6 +340,89 @@ TEST_F(OutreachTest, DailyCapHoldsTheEleventhMessageToTheNextMorning) {
   EXPECT_EQ(held, 1);
   EXPECT_EQ(deliver_at(clock_.now()).sent, 10);
   EXPECT_EQ(deliver_at(local(2026, 12, 4, 8, 0, 0)).sent, 1);
+}
+
+// The gRPC edge of the public routes: who may read the log, set preferences and channels, and
+// the receipt with its signature.
+TEST_F(OutreachTest, ServiceScopesTheLogPreferencesChannelsAndReceipts) {
+  CallbackServiceImpl impl(*pool_, *outbox_, [this] { return clock_.now(); });
+  aftercare::testing::TestServer server(&impl);
+  auto stub = v1::CallbacksService::NewStub(server.channel());
+  const kit::Caller owner{"owner-U-1", "owner", {kProject}, {"U-1"}, ""};
+  const kit::Caller other_owner{"owner-U-2", "owner", {kProject}, {"U-2"}, ""};
+  const kit::Caller agent{"agent-1", "agent", {kProject}, {}, ""};
+  const kit::Caller agent_elsewhere{"agent-9", "agent", {"P-other"}, {}, ""};
+  const kit::Caller admin{"admin-1", "admin", {"*"}, {}, ""};
+  const kit::Caller dispatcher{"disp-1", "dispatcher", {kProject}, {}, ""};
+
+  v1::Event e = envelope("dispatch.WorkOrderCompleted", "WO-1", "dispatch");
+  e.mutable_work_order_completed()->set_work_order_id("WO-1");
+  pool_->in_transaction([&](pqxx::work& tx) { (*applier_)(tx, e); });
+
+  v1::ListOwnerMessagesRequest list;
+  list.set_owner_id("owner-U-1");
+  auto list_as = [&](const kit::Caller& c, v1::ListOwnerMessagesResponse* out) {
+    return stub->ListOwnerMessages(kit::client_context(c).get(), list, out);
+  };
+  v1::ListOwnerMessagesResponse got;
+  ASSERT_TRUE(list_as(owner, &got).ok());
+  ASSERT_EQ(got.messages_size(), 1);
+  EXPECT_EQ(got.messages(0).kind(), "signoff_requested");
+  EXPECT_EQ(got.messages(0).status(), "queued");
+  EXPECT_TRUE(list_as(agent, &got).ok());
+  EXPECT_TRUE(list_as(admin, &got).ok());
+  EXPECT_EQ(list_as(other_owner, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(list_as(agent_elsewhere, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(list_as(dispatcher, &got).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::PutNotificationPreferencesRequest prefs;
+  prefs.set_owner_id("owner-U-1");
+  prefs.add_opt_out("incident_notice");
+  v1::NotificationPreferences saved;
+  auto status = stub->PutNotificationPreferences(kit::client_context(owner).get(), prefs, &saved);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("opt_out"), std::string::npos);
+  prefs.clear_opt_out();
+  prefs.add_opt_out("announcement");
+  prefs.add_opt_out("quote_issued");
+  EXPECT_EQ(
+      stub->PutNotificationPreferences(kit::client_context(agent_elsewhere).get(), prefs, &saved)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(
+      stub->PutNotificationPreferences(kit::client_context(agent).get(), prefs, &saved).ok());
+  EXPECT_EQ(saved.opt_out_size(), 2);
+
+  v1::PutNotificationChannelRequest ch;
+  ch.set_project_id(kProject);
+  ch.set_channel("sms");
+  ch.set_url(provider_.url());
+  ch.set_secret("another-secret-0123456789");
+  v1::NotificationChannel put;
+  EXPECT_EQ(stub->PutNotificationChannel(kit::client_context(agent).get(), ch, &put).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub->PutNotificationChannel(kit::client_context(admin).get(), ch, &put).ok());
+  EXPECT_TRUE(put.enabled());  // enabled defaults to true
+
+  deliver_at(clock_.now());
+  ASSERT_EQ(provider_.posts().size(), 1u);
+  std::string id = nlohmann::json::parse(provider_.posts()[0].body)["message_id"];
+  std::string body = nlohmann::json{{"message_id", id}, {"status", "delivered"}}.dump();
+  v1::ReceiveReceiptRequest rr;
+  rr.set_channel("sms");
+  rr.set_raw_body(body);
+  rr.set_signature(app::signature(kSecret, body));  // the old secret: refused
+  v1::ReceiptResponse ack;
+  const kit::Caller provider{"provider", "provider", {}, {}, ""};
+  EXPECT_EQ(stub->ReceiveReceipt(kit::client_context(provider).get(), rr, &ack).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  rr.set_signature(app::signature("another-secret-0123456789", body));
+  ASSERT_TRUE(stub->ReceiveReceipt(kit::client_context(provider).get(), rr, &ack).ok());
+  EXPECT_EQ(ack.status(), "delivered");
+  ASSERT_TRUE(list_as(owner, &got).ok());
+  EXPECT_EQ(got.messages(0).status(), "delivered");
+  EXPECT_TRUE(got.messages(0).has_delivered_at());
+  EXPECT_EQ(got.messages(0).to_masked(), "138****1234");
 }
 
 }  // namespace
