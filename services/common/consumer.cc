@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "common/config.h"
@@ -14,6 +17,13 @@ namespace {
 constexpr const char* kRecordInInbox = R"(
   INSERT INTO kit_inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
   ON CONFLICT DO NOTHING)";
+// The whole batch's inbox rows in one statement; the ids it returns are the events not seen
+// before (a duplicate within the batch is returned once).
+constexpr const char* kRecordBatchInInbox = R"(
+  INSERT INTO kit_inbox (consumer, event_id, event_type)
+  SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+  ON CONFLICT DO NOTHING
+  RETURNING event_id::text)";
 constexpr const char* kRecordDeadLetter = R"(
   INSERT INTO kit_dead_letters
     (consumer, source_topic, source_partition, source_offset, event_id, error, attempts, payload)
@@ -41,6 +51,21 @@ bool is_uuid(const std::string& s) {
   return true;
 }
 
+// A PostgreSQL array literal of `values` (each element quoted).
+std::string array_literal(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 }  // namespace
 
 EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics,
@@ -61,6 +86,9 @@ EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics
                                 {{"consumer", options_.name}})),
       rewinds_(metrics.counter("aftercare_consumer_rewinds_total",
                                "Restarts from the earliest offset after the broker lost its data",
+                               {{"consumer", options_.name}})),
+      batches_(metrics.counter("aftercare_consumer_batches_total",
+                               "Transactions that applied fetched events together",
                                {{"consumer", options_.name}})) {
   KafkaSettings settings = {
       {"bootstrap.servers", bootstrap},
@@ -139,6 +167,88 @@ Delivery EventConsumer::poll_once(std::chrono::milliseconds wait) {
       spdlog::warn("consumer {}: {}", options_.name, message->errstr());
       return Delivery::kNone;
   }
+}
+
+std::vector<Delivery> EventConsumer::poll_batch(std::chrono::milliseconds wait) {
+  watch_cluster();
+  std::vector<std::unique_ptr<RdKafka::Message>> batch;
+  for (int timeout = static_cast<int>(wait.count());
+       batch.size() < static_cast<size_t>(std::max(1, options_.max_batch)); timeout = 0) {
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout));
+    if (message->err() == RdKafka::ERR_NO_ERROR) {
+      batch.push_back(std::move(message));
+      continue;
+    }
+    if (message->err() != RdKafka::ERR__TIMED_OUT && message->err() != RdKafka::ERR__PARTITION_EOF)
+      spdlog::warn("consumer {}: {}", options_.name, message->errstr());
+    break;
+  }
+  if (batch.size() > 1) {
+    if (auto together = apply_together(batch)) return *together;
+  }
+  // One by one, in order. A partition whose message is retried was sought back to it: its
+  // later messages come again with the next poll.
+  std::vector<Delivery> out;
+  std::set<std::pair<std::string, int32_t>> retrying;
+  for (auto& m : batch) {
+    if (retrying.count({m->topic_name(), m->partition()})) continue;
+    out.push_back(handle(*m));
+    if (out.back() == Delivery::kRetrying) retrying.insert({m->topic_name(), m->partition()});
+  }
+  return out;
+}
+
+std::optional<std::vector<Delivery>> EventConsumer::apply_together(
+    const std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+  std::vector<aftercare::v1::Event> events(batch.size());
+  std::vector<std::string> ids, types;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    // A message that is not an event is dead-lettered on the one-by-one path.
+    if (!events[i].ParseFromArray(batch[i]->payload(), static_cast<int>(batch[i]->len())) ||
+        !is_uuid(events[i].event_id()))
+      return std::nullopt;
+    ids.push_back(events[i].event_id());
+    types.push_back(events[i].type());
+  }
+  std::vector<Delivery> out(batch.size(), Delivery::kDuplicate);
+  try {
+    pool_.in_transaction([&](pqxx::work& tx) {
+      std::set<std::string> fresh;
+      for (const auto& row : tx.exec_params(kRecordBatchInInbox, options_.name, array_literal(ids),
+                                            array_literal(types)))
+        fresh.insert(row[0].as<std::string>());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        // The first copy of a fresh event is applied; a repeat within the batch is a duplicate.
+        if (fresh.erase(events[i].event_id()) == 0) continue;
+        TraceScope trace = TraceScope::from_header(header_value(*batch[i], "traceparent"));
+        handler_(tx, events[i]);
+        out[i] = Delivery::kApplied;
+      }
+    });
+  } catch (const std::exception& e) {
+    spdlog::info("consumer {}: a batch of {} failed ({}); applying its events one by one",
+                 options_.name, batch.size(), e.what());
+    return std::nullopt;
+  }
+  if (after_commit_before_offset_store) after_commit_before_offset_store();
+  // The next offset of each partition: its last message in the batch, plus one.
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (const auto& m : batch) {
+    auto& n = next[{m->topic_name(), m->partition()}];
+    n = std::max(n, m->offset() + 1);
+  }
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (const auto& [tp, offset] : next) {
+    owned.emplace_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+    parts.push_back(owned.back().get());
+  }
+  if (auto err = consumer_->offsets_store(parts); err != RdKafka::ERR_NO_ERROR)
+    spdlog::warn("consumer {}: offsets_store: {}", options_.name, RdKafka::err2str(err));
+  failing_key_.clear();
+  batches_.inc();
+  for (Delivery d : out) (d == Delivery::kApplied ? applied_ : duplicates_).inc();
+  return out;
 }
 
 Delivery EventConsumer::handle(RdKafka::Message& message) {
@@ -237,7 +347,7 @@ void EventConsumer::store_offset(RdKafka::Message& message) {
 void EventConsumer::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     try {
-      poll_once(std::chrono::milliseconds(200));
+      poll_batch(std::chrono::milliseconds(200));
     } catch (const std::exception& e) {
       spdlog::error("consumer {}: {}", options_.name, e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(500));

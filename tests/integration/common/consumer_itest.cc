@@ -1,11 +1,14 @@
 // The inbox consumer against real PostgreSQL and devbroker: a redelivered event has no second
 // effect, a crash after the DB commit and before the offset commit is harmless, a handler that
-// keeps failing sends its message to the DLQ after N tries (and the partition moves on), and a
-// poison message is dead-lettered at once.
+// keeps failing sends its message to the DLQ after N tries (and the partition moves on), a
+// poison message is dead-lettered at once; fetched events are applied together, and a bad one
+// among them is dead-lettered alone while the others are applied exactly once.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "common/consumer.h"
 #include "common/kafka.h"
@@ -26,7 +29,10 @@ class ConsumerTest : public ::testing::Test {
     pool_ = std::make_unique<PgPool>(db_url_, 4);
     apply_migrations(*pool_, "kit", kit_migrations());
     pool_->in_transaction([](pqxx::work& tx) {
-      tx.exec("CREATE TABLE effects (event_id text, aggregate text, trace_id text)");
+      // tx: which transaction applied the event (a batch applies many in one).
+      tx.exec(
+          "CREATE TABLE effects (event_id text, aggregate text, trace_id text,"
+          " tx bigint DEFAULT txid_current())");
     });
     topic_ = testing::create_topic("test.consumer", 1);
     ASSERT_EQ(
@@ -78,6 +84,21 @@ class ConsumerTest : public ::testing::Test {
           Delivery d = consumer.poll_once(std::chrono::milliseconds(100));
           if (d == Delivery::kApplied || d == Delivery::kDuplicate || d == Delivery::kDeadLettered)
             seen.push_back(d);
+          return seen.size() >= n;
+        },
+        std::chrono::seconds(60));
+    return seen;
+  }
+
+  // The service's path: polls batches until `n` messages were handled one way or another.
+  std::vector<Delivery> drain_batches(EventConsumer& consumer, size_t n) {
+    std::vector<Delivery> seen;
+    testing::eventually(
+        [&] {
+          for (Delivery d : consumer.poll_batch(std::chrono::milliseconds(100)))
+            if (d == Delivery::kApplied || d == Delivery::kDuplicate ||
+                d == Delivery::kDeadLettered)
+              seen.push_back(d);
           return seen.size() >= n;
         },
         std::chrono::seconds(60));
@@ -181,6 +202,59 @@ TEST_F(ConsumerTest, PoisonMessageIsDeadLetteredAtOnce) {
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters"), 1);
   EXPECT_EQ(testing::read_topic(topic_ + ".dlq", 1).size(), 1u);
+}
+
+TEST_F(ConsumerTest, FetchedEventsAreAppliedTogetherEachExactlyOnce) {
+  std::vector<std::pair<std::string, std::string>> messages;
+  std::vector<Event> events;
+  for (int i = 0; i < 20; ++i) {
+    events.push_back(event("T-" + std::to_string(i)));
+    messages.push_back({events.back().aggregate_id(), events.back().SerializeAsString()});
+  }
+  messages.insert(messages.begin() + 10, messages[3]);  // a redelivered copy inside the batch
+  publish(messages);
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(),
+                         [&](pqxx::work& tx, const Event& e) { record_effect(tx, e); });
+  auto seen = drain_batches(consumer, messages.size());
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kApplied), 20);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kDuplicate), 1);
+  EXPECT_EQ(count("SELECT count(DISTINCT event_id) FROM effects"), 20);
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 20);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_inbox"), 20);
+  // Fewer transactions than events: what was fetched together was applied together.
+  EXPECT_LT(count("SELECT count(DISTINCT tx) FROM effects"), 20);
+}
+
+TEST_F(ConsumerTest, AFailingEventInABatchIsDeadLetteredAloneAndTheOthersAppliedOnce) {
+  Event e1 = event("T-1"), bad = event("T-bad"), e2 = event("T-2"), e3 = event("T-3");
+  publish({{"T-1", e1.SerializeAsString()},
+           {"junk", "this is not protobuf \xff\xff"},
+           {"T-bad", bad.SerializeAsString()},
+           {"T-2", e2.SerializeAsString()},
+           {"T-3", e3.SerializeAsString()}});
+  int calls_for_bad = 0;
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(3),
+                         [&](pqxx::work& tx, const Event& e) {
+                           if (e.aggregate_id() == "T-bad") {
+                             ++calls_for_bad;
+                             throw std::runtime_error("cannot apply");
+                           }
+                           record_effect(tx, e);
+                         });
+  auto seen = drain_batches(consumer, 5);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kApplied), 3);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kDeadLettered), 2);
+  // Every good event once, although batches that held it were rolled back.
+  for (const Event& e : {e1, e2, e3})
+    EXPECT_EQ(count("SELECT count(*) FROM effects WHERE event_id = '" + e.event_id() + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM kit_dead_letters WHERE event_id = '" + bad.event_id() +
+                  "' AND attempts = 3"),
+            1);
+  EXPECT_EQ(testing::read_topic(topic_ + ".dlq", 2).size(), 2u);
+  // Tried alone three times (the batches it failed are rolled back and not counted).
+  EXPECT_GE(calls_for_bad, 3);
 }
 
 }  // namespace
