@@ -2,8 +2,8 @@
 #include <cstdio>
 
 #include "common/service_host.h"
-#include "dispatch/dispatch_service.h"
 #include "dispatch/app/webhook_sender.h"
+#include "dispatch/dispatch_service.h"
 #include "dispatch/store/feed_listener.h"
 
 int main(int argc, char** argv) {

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "dispatch/domain/webhook.h"
 #include "dispatch/app/webhook_sender.h"
+#include "dispatch/domain/webhook.h"
 #include "dispatch_fixture.h"
 
 namespace aftercare::dispatch::testing {
