@@ -69,6 +69,9 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
   grpc::Status PutNotificationPreferences(
       grpc::ServerContext* context, const aftercare::v1::PutNotificationPreferencesRequest* request,
       aftercare::v1::NotificationPreferences* response) override;
+  grpc::Status GetNotificationPreferences(
+      grpc::ServerContext* context, const aftercare::v1::GetNotificationPreferencesRequest* request,
+      aftercare::v1::NotificationPreferences* response) override;
   grpc::Status ReceiveReceipt(grpc::ServerContext* context,
                               const aftercare::v1::ReceiveReceiptRequest* request,
                               aftercare::v1::ReceiptResponse* response) override;

@@ -151,6 +151,28 @@ Status CallbackServiceImpl::PutNotificationPreferences(
   });
 }
 
+Status CallbackServiceImpl::GetNotificationPreferences(
+    grpc::ServerContext* context, const v1::GetNotificationPreferencesRequest* r,
+    v1::NotificationPreferences* out) {
+  kit::ServerCall call = kit::begin_call(*context);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
+  const kit::Caller& c = call.caller;
+  if (!c.is("owner") && !c.is("agent") && !c.is("supervisor") && !c.is("admin"))
+    return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not read owners' preferences"};
+  if (c.is("owner") && c.sub != r->owner_id())
+    return {StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found"};
+  return kit::guarded("GetNotificationPreferences", [&] {
+    return db_.in_transaction([&](pqxx::work& tx) {
+      if (!c.is("owner") && !staff_of_owner(c, app::owner_projects(tx, r->owner_id()),
+                                            {"agent", "supervisor", "admin"}))
+        return Status(StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found");
+      out->set_owner_id(r->owner_id());
+      for (const std::string& k : store::load_opt_outs(tx, r->owner_id())) out->add_opt_out(k);
+      return Status::OK;
+    });
+  });
+}
+
 Status CallbackServiceImpl::ReceiveReceipt(grpc::ServerContext* context,
                                            const v1::ReceiveReceiptRequest* r,
                                            v1::ReceiptResponse* out) {

@@ -4,11 +4,26 @@
 // service's own domain defaults.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "aftercare/v1/common.pb.h"
 
 namespace aftercare::kit {
 
 // Sets every field the project did not override to its platform default.
 void fill_platform_defaults(aftercare::v1::Policy* policy);
+
+// "HH:MM" (00:00-23:59, two digits each) as minutes after midnight; nullopt for anything else.
+std::optional<int> minute_of_day(std::string_view hh_mm);
+
+// Owner messages per owner and day a project may allow at most.
+inline constexpr int kMaxDailyMessageCap = 100;
+
+// The overrides whose format intake checks before it stores a policy (the owning service checks
+// the same again when it applies them): "" or an error naming the field, e.g.
+// "callback.quiet_hours_start must be HH:MM".
+std::string check_platform_overrides(const aftercare::v1::Policy& policy);
 
 }  // namespace aftercare::kit

@@ -1,5 +1,6 @@
 #include "intake/intake_service.h"
 
+#include "common/policy_defaults.h"
 #include "common/refusal.h"
 #include "common/time.h"
 #include "intake/access.h"
@@ -135,6 +136,7 @@ Status IntakeServiceImpl::SetPolicy(grpc::ServerContext* context, const v1::SetP
   if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return bad(e);
   domain::IntakePolicy check = domain::IntakePolicy::defaults();
   if (auto e = check.apply_overrides(r->policy()); !e.empty()) return bad("policy." + e);
+  if (auto e = kit::check_platform_overrides(r->policy()); !e.empty()) return bad("policy." + e);
   if (!has_role(call.caller, kRegistryWriters)) return denied("only admins change policies");
   if (!call.caller.sees_project(r->project_id())) return not_found("project " + r->project_id());
   const app::Context ctx{db_, outbox_, call.caller, clock_()};

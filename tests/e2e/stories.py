@@ -1439,11 +1439,13 @@ class Stories:
                     have = got.get(name)
                     if name in ("by_kind", "by_category", "repairs_by_area", "earned_by_reason"):
                         have = pairs(have)
-                    if name == "by_party" and isinstance(have, list) and value:
-                        # the fields modelled here; later issues add more (ratings, onsite_on_time)
-                        have = [{k: x.get(k) for k in value[0]} for x in have]
                     if name in ("chargebacks_fen", "settlement_outstanding_fen"):
                         name += " (needs story 1's settlement)"
+                    # Rows (per party, per agent) are compared on the figures this story knows;
+                    # figures added by later issues (ratings, on-site rates) are theirs to check.
+                    if isinstance(value, list) and isinstance(have, list) and len(have) == len(value) \
+                            and all(isinstance(w, dict) and isinstance(h, dict) for w, h in zip(value, have)):
+                        have = [{k: h.get(k) for k in w} for w, h in zip(value, have)]
                     yield f"report {section}.{name}", have, value
         latest = {}
 
@@ -1522,7 +1524,8 @@ class Stories:
 def story_modules():
     """The stories of later issues, each in its own module next to this file: stories_<topic>.py
     with `def stories(st)` returning [(name, callable)], called after setup with this Stories
-    object (its api, out, tokens, project and helpers). A module may import this one (`import
+    object (its api, out, tokens, project and helpers), and optionally `def prepare(st)`, called
+    right after setup, before story 1 (to configure what the later story observes). A module may import this one (`import
     stories as kit`) for poll, Out, Api and the constants. Sorted by file name, so the order is
     stable and adding a story touches no shared line."""
     import glob
@@ -1562,6 +1565,11 @@ def main():
         return 1
     later = []
     for module in story_modules():
+        try:
+            if hasattr(module, "prepare"):
+                module.prepare(stories)
+        except StoryError as e:
+            out.fail(module.__name__, f"prepare stopped: {e}")
         later += module.stories(stories)
     for name, story in [("story 1", stories.story1), ("story 2", stories.story2),
                         ("story 3", stories.story3),

@@ -7,6 +7,7 @@ import { Link } from './ui';
 import { LoginPage } from './pages/login';
 import { OwnerReport, OwnerTickets, OwnerPoints, OwnerInvoices } from './pages/owner';
 import { TicketDetail } from './pages/ticket';
+import { OwnerMessages } from './pages/messages';
 import { AgentIntake, AgentQueue, AgentCallbacks } from './pages/agent';
 import { DispatchBoard, DispatchCalendar } from './pages/dispatch';
 import { KpiReport, Arrears, BillingRuns, Settlements, Chargebacks } from './pages/finance';
@@ -22,6 +23,7 @@ export const NAV: NavItem[] = [
   { path: '/owner/tickets', key: 'nav.my_tickets', roles: ['owner'] },
   { path: '/owner/points', key: 'nav.points', roles: ['owner'] },
   { path: '/owner/invoices', key: 'nav.invoices', roles: ['owner'] },
+  { path: '/owner/messages', key: 'nav.messages', roles: ['owner'] },
   { path: '/agent/intake', key: 'nav.intake', roles: ['agent', 'supervisor', 'admin'] },
   { path: '/agent/queue', key: 'nav.queue', roles: [...STAFF_TICKETS, 'dispatcher'] },
   { path: '/agent/callbacks', key: 'nav.callbacks', roles: STAFF_TICKETS },
@@ -58,6 +60,8 @@ function Page({ path, who }: { path: string; who: Claims }) {
       return <OwnerPoints who={who} />;
     case '/owner/invoices':
       return <OwnerInvoices who={who} />;
+    case '/owner/messages':
+      return <OwnerMessages who={who} />;
     case '/agent/intake':
       return <AgentIntake who={who} />;
     case '/agent/queue':

@@ -66,6 +66,7 @@ export interface Ticket {
   escalation_level: number;
   recurrence: number;
   owner_agent: string;
+  owner_id?: string;
   duplicate_of?: string;
 }
 export interface WorkOrder {

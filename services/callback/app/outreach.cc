@@ -110,11 +110,12 @@ bool signature_matches(const std::string& secret, const std::string& body,
          CRYPTO_memcmp(header.data(), expected.data(), expected.size()) == 0;
 }
 
-bool enqueue(pqxx::transaction_base& tx, const NewMessage& in, absl::Time now,
-             const domain::OutreachPolicy& policy) {
+bool enqueue(pqxx::transaction_base& tx, const NewMessage& in, absl::Time now) {
   std::string id = domain::message_id_for(in.source_key);
   if (store::load_message(tx, id)) return false;  // the same cause came again
-  absl::TimeZone zone = zone_of(tx, in.project_id);
+  store::ProjectContext project = store::load_context(tx, in.project_id);
+  const absl::TimeZone zone = project.zone;
+  const domain::OutreachPolicy policy = domain::OutreachPolicy::of(project.policy);
   std::vector<std::string> opt_outs = store::load_opt_outs(tx, in.owner_id);
   domain::PlanInput plan_in;
   plan_in.kind = in.kind;

@@ -67,8 +67,8 @@ struct NewMessage {
   std::map<std::string, std::string> facts;  // rendered into the template
 };
 // Plans, renders and stores the message; false when it existed (the event came again).
-bool enqueue(pqxx::transaction_base& tx, const NewMessage& message, absl::Time now,
-             const domain::OutreachPolicy& policy = domain::OutreachPolicy::defaults());
+// The quiet window and the daily cap are the project's (Policy.callback).
+bool enqueue(pqxx::transaction_base& tx, const NewMessage& message, absl::Time now);
 
 // The outreach part of callback's event table; each handles one payload case (see
 // callback_events.cc for the table) and may throw std::invalid_argument for an unusable event.

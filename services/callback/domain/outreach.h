@@ -24,6 +24,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "callback/domain/policy.h"
 
 namespace aftercare::callback::domain {
 
@@ -44,6 +45,14 @@ struct OutreachPolicy {
                                              absl::Hours(2)};
   std::string default_channel = "sms";
   static OutreachPolicy defaults() { return OutreachPolicy{}; }
+  // The platform's delivery settings with the project's quiet window and daily cap.
+  static OutreachPolicy of(const CallbackPolicy& project) {
+    OutreachPolicy p;
+    p.quiet_start_minute = project.quiet_start_minute;
+    p.quiet_end_minute = project.quiet_end_minute;
+    p.daily_cap = project.owner_daily_message_cap;
+    return p;
+  }
 };
 
 // Is `t` inside the quiet window, and when does that window end.

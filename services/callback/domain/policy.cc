@@ -3,6 +3,7 @@
 #include <set>
 
 #include "callback/domain/names.h"
+#include "common/policy_defaults.h"
 
 namespace aftercare::callback::domain {
 namespace {
@@ -63,6 +64,14 @@ std::string CallbackPolicy::apply_overrides(const aftercare::v1::Policy& policy)
     if (!error.empty()) return error;
     *o.target = o.value;
   }
+
+  // The same format checks intake makes before it stores the policy.
+  error = kit::check_platform_overrides(policy);
+  if (!error.empty()) return error;
+  if (c.has_quiet_hours_start())
+    next.quiet_start_minute = *kit::minute_of_day(c.quiet_hours_start());
+  if (c.has_quiet_hours_end()) next.quiet_end_minute = *kit::minute_of_day(c.quiet_hours_end());
+  if (c.has_owner_daily_message_cap()) next.owner_daily_message_cap = c.owner_daily_message_cap();
 
   if (c.handover_callback_months_size() > 0) {
     if (c.handover_callback_months_size() > kMaxHandoverMilestones) {

@@ -30,6 +30,11 @@ struct CallbackPolicy {
   int max_attempts = 3;
   // Callbacks per agent per week (001).
   int agent_weekly_target = 18;
+  // Owner messages (issue 18): the quiet window in local minutes of the day (it may span
+  // midnight; start == end: none) and the non-urgent messages per owner and local day.
+  int quiet_start_minute = 21 * 60;
+  int quiet_end_minute = 8 * 60;
+  int owner_daily_message_cap = 10;
 
   // --- Not (yet) in the shared Policy proto: defaults of this service, see the README. ---
   // Minutes until the next try after the n-th unanswered call; the last entry repeats. Default:

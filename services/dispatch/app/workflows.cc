@@ -10,7 +10,6 @@
 #include "common/trace.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/technicians.h"
-#include "dispatch/store/attachment_store.h"
 #include "dispatch/store/technician_event.h"
 #include "dispatch/store/technician_store.h"
 
@@ -461,10 +460,6 @@ void Workflows::apply(pqxx::work& tx, const Event& event, absl::Time now) {
       return;
     case Event::kReworkRequested:
       on_rework_requested(tx, event, now);
-      return;
-    case Event::kAttachmentAdded:  // issue 23: paper slips of owners without the app
-      if (!event.attachment_added().attachment_id().empty())
-        store::record_attachment(tx, event.attachment_added());
       return;
     default:
       return;  // not ours to handle

@@ -191,6 +191,24 @@ try {
     await ownerPage.locator('nav.tabs a', { hasText: '我的报修' }).waitFor();
   });
 
+  await step('owner messages: the log and which notices to receive (issue 18)', async () => {
+    await nav(ownerPage, '消息通知');
+    await ownerPage.getByTestId('owner-messages').waitFor({ state: 'attached' });
+    const quote = ownerPage.getByTestId('message-preferences').locator('input[name=quote_issued]');
+    await quote.waitFor();
+    await ownerPage.waitForFunction(() => !document.querySelector('input[name=quote_issued]')?.disabled);
+    check(await quote.isChecked(), 'quote notices are not on by default');
+    await quote.click();
+    await ownerPage.getByText('已保存').waitFor();
+    await ownerPage.reload();
+    await quote.waitFor();
+    await ownerPage.waitForFunction(() => !document.querySelector('input[name=quote_issued]')?.disabled);
+    check(!(await quote.isChecked()), 'the opt-out of quote notices did not survive a reload');
+    check(await ownerPage.getByTestId('message-preferences').locator('input[name=payment_reminder]').isChecked(),
+      'payment reminders were turned off too');
+    await screenshot(ownerPage, 'owner-messages');
+  });
+
   // --- agent -------------------------------------------------------------------------------
   const agentPage = await newPage('desktop');
   await step('agent intake: an API error is shown in words and the form keeps what was typed', async () => {
@@ -229,6 +247,8 @@ try {
     await agentPage.getByTestId('ticket-facts').waitFor();
     await agentPage.getByTestId('timeline').locator('li').first().waitFor();
     await agentPage.getByTestId('sla').first().waitFor();
+    await agentPage.getByText('业主收到的消息').waitFor();
+    await agentPage.getByTestId('owner-messages').waitFor({ state: 'attached' });
     await screenshot(agentPage, 'agent-ticket-detail');
     await nav(agentPage, '今日回访');
     await agentPage.locator('.tiles, [data-testid=error]').first().waitFor();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -340,6 +341,41 @@ TEST_F(OutreachTest, DailyCapHoldsTheEleventhMessageToTheNextMorning) {
   EXPECT_EQ(held, 1);
   EXPECT_EQ(deliver_at(clock_.now()).sent, 10);
   EXPECT_EQ(deliver_at(local(2026, 12, 4, 8, 0, 0)).sent, 1);
+}
+
+// The project's policy moves the quiet window (23:00-06:00) and lowers the cap to 2 a day.
+TEST_F(OutreachTest, ProjectPolicyMovesTheQuietWindowAndTheCap) {
+  v1::Event policy = envelope("intake.PolicyUpdated", kProject, "intake");
+  v1::Policy* pol = policy.mutable_policy_updated()->mutable_policy();
+  pol->set_project_id(kProject);
+  pol->set_version(2);
+  pol->mutable_callback()->set_quiet_hours_start("23:00");
+  pol->mutable_callback()->set_quiet_hours_end("06:00");
+  pol->mutable_callback()->set_owner_daily_message_cap(2);
+  pool_->in_transaction([&](pqxx::work& tx) { (*applier_)(tx, policy); });
+
+  clock_.set(local(2026, 12, 3, 22, 15, 0));  // quiet by the platform's default, not here
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 3; ++i) {
+    v1::Event e = envelope("billing.PaymentReminderDue", "U-1", "billing");
+    auto* p = e.mutable_payment_reminder_due();
+    p->set_invoice_id("INV-P" + std::to_string(i));
+    p->set_unit_id("U-1");
+    p->set_owner_id("owner-U-1");
+    *p->mutable_due_date() = domain::to_date(absl::CivilDay(2026, 12, 6));
+    p->set_outstanding_fen(100);
+    events.push_back(e);
+  }
+  publish_and_consume(events);
+  std::map<std::string, int> by_status;
+  for (const auto& m : messages()) ++by_status[m.status];
+  EXPECT_EQ(by_status["queued"], 2);
+  EXPECT_EQ(by_status["held"], 1);  // the third of the day waits for the next day
+  EXPECT_EQ(deliver_at(clock_.now()).sent, 2);
+  // The next morning's window ends at 06:00, not 08:00.
+  EXPECT_EQ(deliver_at(local(2026, 12, 4, 5, 59, 0)).sent, 0);
+  EXPECT_EQ(deliver_at(local(2026, 12, 4, 6, 0, 0)).sent, 1);
+  EXPECT_EQ(provider_.posts().size(), 3u);
 }
 
 // The gRPC edge of the public routes: who may read the log, set preferences and channels, and

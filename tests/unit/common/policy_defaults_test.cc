@@ -32,6 +32,9 @@ TEST(PolicyDefaults, EqualEachServicesOwnDefaults) {
   EXPECT_EQ(p.callback().rework_return_hours(), callback.rework_return_hours);
   EXPECT_EQ(p.callback().max_attempts(), callback.max_attempts);
   EXPECT_EQ(p.callback().agent_weekly_target(), callback.agent_weekly_target);
+  EXPECT_EQ(minute_of_day(p.callback().quiet_hours_start()), callback.quiet_start_minute);
+  EXPECT_EQ(minute_of_day(p.callback().quiet_hours_end()), callback.quiet_end_minute);
+  EXPECT_EQ(p.callback().owner_daily_message_cap(), callback.owner_daily_message_cap);
   auto loyalty = loyalty::domain::LoyaltyPolicy::defaults();
   EXPECT_EQ(p.loyalty().expiry_months(), loyalty.expiry_months);
   EXPECT_EQ(p.loyalty().survey_points(),
@@ -51,6 +54,33 @@ TEST(PolicyDefaults, KeepTheProjectsOverrides) {
   EXPECT_EQ(p.dispatch().builder_onsite_hours(), 12);
   EXPECT_EQ(p.callback().handover_callback_months_size(), 1);
   EXPECT_EQ(p.dispatch().large_job_threshold_fen(), 100000);
+}
+
+TEST(PolicyDefaults, MinuteOfDayReadsOnlyHhMm) {
+  EXPECT_EQ(minute_of_day("00:00"), 0);
+  EXPECT_EQ(minute_of_day("21:00"), 21 * 60);
+  EXPECT_EQ(minute_of_day("23:59"), 23 * 60 + 59);
+  for (const char* bad : {"", "24:00", "12:60", "9:00", "09:5", "09-00", "0900", "ab:cd", " 9:00"})
+    EXPECT_EQ(minute_of_day(bad), std::nullopt) << bad;
+}
+
+TEST(PolicyDefaults, QuietHoursAndTheMessageCapAreCheckedBeforeTheyAreStored) {
+  aftercare::v1::Policy ok;
+  ok.mutable_callback()->set_quiet_hours_start("22:30");
+  ok.mutable_callback()->set_quiet_hours_end("07:00");
+  ok.mutable_callback()->set_owner_daily_message_cap(kMaxDailyMessageCap);
+  EXPECT_EQ(check_platform_overrides(ok), "");
+  aftercare::v1::Policy start = ok;
+  start.mutable_callback()->set_quiet_hours_start("25:00");
+  EXPECT_EQ(check_platform_overrides(start).rfind("callback.quiet_hours_start", 0), 0u);
+  aftercare::v1::Policy end = ok;
+  end.mutable_callback()->set_quiet_hours_end("7am");
+  EXPECT_EQ(check_platform_overrides(end).rfind("callback.quiet_hours_end", 0), 0u);
+  for (int cap : {0, -1, kMaxDailyMessageCap + 1}) {
+    aftercare::v1::Policy p = ok;
+    p.mutable_callback()->set_owner_daily_message_cap(cap);
+    EXPECT_EQ(check_platform_overrides(p).rfind("callback.owner_daily_message_cap", 0), 0u) << cap;
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ import { type Attachment, type Photo, uploadPhoto } from '../photos';
 import type { Claims } from '../session';
 import { Badge, Empty, ErrorBox, Field, Link, Loading, Notice, Section, SlaPill, useAction, useAsync, useDraft, useNow } from '../ui';
 import { PhotoPicker } from './owner';
+import { TicketOwnerMessages } from './messages';
 
 interface HistoryEntry {
   at: string;
@@ -383,6 +384,7 @@ export function TicketDetail({ id, who }: { id: string; who: Claims }) {
       {tk && staff && <StaffActions ticket={tk} onChange={(n) => (n ? ticket.setData(n) : ticket.reload(), history.reload())} />}
       {tk && <Attachments ticket={tk} canAdd={who.role === 'owner' || staff} />}
       {tk && <WorkOrders ticket={tk} who={who} />}
+      {tk && staff && tk.owner_id && <TicketOwnerMessages ownerId={tk.owner_id} />}
       <Section title={t('ticket.timeline')}>
         <ErrorBox error={history.error} />
         {history.data && <Timeline entries={history.data.entries ?? []} />}
