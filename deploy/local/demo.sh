@@ -8,10 +8,11 @@
 # the public HTTP API only: a roof leak in warranty rerouted from a late builder to the contractor,
 # a paid repair out of warranty, a bathroom leak that escalates to HQ, the month's billing with
 # arrears and a points redemption, and the month's report; then the stories of later issues, each
-# in its own module tests/e2e/stories_<topic>.py: story 6, what every owner was told by SMS (a
-# provider the story starts locally, quiet hours, an opt-out, a night-time emergency, receipts).
-# The program is tests/e2e/stories.py (the e2e test runs the same stories with --check); it mints
-# its own tokens.
+# in its own module tests/e2e/stories_<topic>.py: an owner without the app (stories_hotline.py,
+# issue 23: her appointment agreed and refused by phone, her signature from the paper slip, her
+# rating taken by the agent), and what every owner was told by SMS (stories_messages.py, issue 18:
+# a provider the story starts locally, an opt-out, a night-time emergency, receipts). The program is
+# tests/e2e/stories.py (the e2e test runs the same stories with --check); it mints its own tokens.
 #
 # Environment (same defaults as up.sh): AFTERCARE_HTTP_PORT (8080), AFTERCARE_JWT_SECRET
 # (aftercare-dev-secret). Extra arguments go to stories.py, e.g. --check to assert every number.

@@ -309,6 +309,7 @@ Status DispatchServiceImpl::ScheduleWorkOrder(Ctx* context,
     if (!req->technician_id().empty())
       check_input(domain::check_id(req->technician_id(), "technician_id"), "technician_id");
     check_input(domain::check_text(req->reason(), "reason", 0, kMaxReasonChars), "reason");
+    if (req->has_owner_consent()) check_on_behalf(req->owner_consent(), "owner_consent");
     absl::Time now = now_micros();
     *resp = app::schedule_work_order(app::Context{db_, workflows_, call.caller, now}, *req, window);
   });
@@ -346,6 +347,12 @@ Status DispatchServiceImpl::SignOffWorkOrder(Ctx* context,
     check_order_id(req->work_order_id());
     check_input(domain::check_enum(req->signer(), "signer"), "signer");
     check_input(domain::check_text(req->comment(), "comment", 0, kMaxReasonChars), "comment");
+    if (req->has_on_behalf()) {
+      if (req->signer() != aftercare::v1::SIGNER_OWNER) {
+        throw Refusal{kit::invalid_field("on_behalf", "is only for signer owner")};
+      }
+      check_on_behalf(req->on_behalf(), "on_behalf");
+    }
     absl::Time now = now_micros();
     *resp = app::sign_off_work_order(app::Context{db_, workflows_, call.caller, now}, *req);
   });
@@ -435,6 +442,7 @@ Status DispatchServiceImpl::ConfirmQuote(Ctx* context,
   return guarded("ConfirmQuote", [&] {
     check_order_id(req->work_order_id());
     check_input(domain::check_id(req->quote_id(), "quote_id"), "quote_id");
+    if (req->has_on_behalf()) check_on_behalf(req->on_behalf(), "on_behalf");
     absl::Time now = now_micros();
     *resp = app::confirm_quote(app::Context{db_, workflows_, call.caller, now}, *req);
   });

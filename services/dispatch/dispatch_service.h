@@ -99,6 +99,14 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
   Status AssignTechnician(Ctx*, const aftercare::v1::AssignTechnicianRequest*,
                           aftercare::v1::WorkOrder*) override;
 
+  // Owners without the app, issue 23 (owner_acts_service.cc).
+  Status ConfirmAppointment(Ctx*, const aftercare::v1::ConfirmAppointmentRequest*,
+                            aftercare::v1::WorkOrder*) override;
+  Status RefuseAppointment(Ctx*, const aftercare::v1::RefuseAppointmentRequest*,
+                           aftercare::v1::WorkOrder*) override;
+  Status RateWorkOrder(Ctx*, const aftercare::v1::RateWorkOrderRequest*,
+                       aftercare::v1::WorkOrder*) override;
+
   // Webhooks (webhook_service.cc); the sender is app/webhook_sender.h.
   Status UpsertWebhook(Ctx*, const aftercare::v1::UpsertWebhookRequest*,
                        aftercare::v1::Webhook*) override;

@@ -141,4 +141,22 @@ inline absl::Time required_time(const google::protobuf::Timestamp& ts, bool has,
   return store::truncate_to_micros(from_timestamp(ts));
 }
 
+// ---- owners without the app (issue 23) ----
+
+// The shape of an on_behalf object (who may use it is decided with the order, in the app):
+// a known method, paper_slip with its attachment, an id-shaped attachment_id, a short note.
+inline void check_on_behalf(const aftercare::v1::OnBehalf& ob, const std::string& field) {
+  check_input(domain::check_enum(ob.method(), field + ".method"), field + ".method");
+  if (ob.method() == aftercare::v1::ON_BEHALF_METHOD_PAPER_SLIP && ob.attachment_id().empty()) {
+    throw Refusal{kit::invalid_field(field + ".attachment_id",
+                                     "is required for paper_slip (the signed slip, an attachment "
+                                     "of the ticket)")};
+  }
+  if (!ob.attachment_id().empty()) {
+    check_input(domain::check_id(ob.attachment_id(), field + ".attachment_id"),
+                field + ".attachment_id");
+  }
+  check_input(domain::check_text(ob.note(), field + ".note", 0, kMaxReasonChars), field + ".note");
+}
+
 }  // namespace aftercare::dispatch::handlers

@@ -231,6 +231,10 @@ def main():
               "end": (start + dt.timedelta(hours=2)).isoformat().replace("+00:00", "Z")}
     case("POST work order schedule", "POST", f"/v1/work-orders/{wid}/schedule", window,
          assignee_or_dispatch, allowed_expect=PASS, before=wo_status, strangers=others)
+    # --- owners without the app (issue 23): the owner, or an agent on the phone, confirms -----
+    confirmed = lambda: (call("GET", f"/v1/work-orders/{wid}", ADMIN)[1].get("appointment") or {}).get("confirmed_at")
+    case("POST work order confirm-appointment", "POST", f"/v1/work-orders/{wid}/confirm-appointment", {},
+         ("owner", "agent"), before=confirmed)
     case("POST work order start", "POST", f"/v1/work-orders/{wid}/start", {},
          assignee_or_dispatch, allowed_expect=PASS, before=wo_status, strangers=others)
     case("POST work order complete", "POST", f"/v1/work-orders/{wid}/complete",
@@ -238,6 +242,19 @@ def main():
          assignee_or_dispatch, allowed_expect=PASS, before=wo_status, strangers=others)
     case("POST work order sign-off by the owner", "POST", f"/v1/work-orders/{wid}/sign-off",
          {"signer": "owner"}, ("owner",), allowed_expect=PASS, before=wo_status, strangers=others)
+    # --- issue 23: staff record the owner's signature from the paper slip on the ticket; the
+    # owner sending on_behalf is a 400 (past the role check: PASS); a rating once (then 409: PASS)
+    slip = must("slip", *call("POST", f"/v1/tickets/{tid}/attachments", ADMIN, {
+        "kind": "document", "filename": "slip.pdf", "content_type": "application/pdf",
+        "content": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}))["attachment_id"]
+    signatures = lambda: len(call("GET", f"/v1/work-orders/{wid}", ADMIN)[1].get("sign_offs") or [])
+    case("POST work order sign-off on the owner's behalf", "POST", f"/v1/work-orders/{wid}/sign-off",
+         {"signer": "owner", "on_behalf": {"method": "paper_slip", "attachment_id": slip}},
+         ("owner", "agent", "dispatcher", "admin", "builder"), allowed_expect=PASS, before=signatures,
+         strangers=others)
+    rated = lambda: call("GET", f"/v1/work-orders/{wid}", ADMIN)[1].get("rating")
+    case("POST work order rating", "POST", f"/v1/work-orders/{wid}/rating", {"score": 5, "comment": "好"},
+         ("owner", "agent"), allowed_expect=PASS, before=rated)
     # a second work order of the builder's: reassigned by dispatch, declined by the builder
     wid2 = work_order_of(open_ticket(component="electrical")["ticket_id"])["work_order_id"]
     case("POST work order decline", "POST", f"/v1/work-orders/{wid2}/decline", {"reason": "不在保修范围"},
@@ -247,6 +264,10 @@ def main():
     case("POST work order reassign", "POST", f"/v1/work-orders/{wid3}/reassign",
          {"assignee_kind": "crew", "party_id": CREW}, ("dispatcher", "admin"), allowed_expect=PASS,
          before=lambda: call("GET", f"/v1/work-orders/{wid3}", ADMIN)[1]["party_id"])
+    # issue 23: refusing a window (wid3 has none: 409 once authorized)
+    case("POST work order refuse-appointment", "POST", f"/v1/work-orders/{wid3}/refuse-appointment",
+         {"reason": "业主不同意改约"}, ("owner", "agent"), allowed_expect=PASS,
+         before=lambda: call("GET", f"/v1/work-orders/{wid3}", ADMIN)[1].get("party_id"))
 
     # partner events: that party only (admins too, for support); other partners 404
     case("GET partner events", "GET", f"/v1/partners/{BUILDER}/events?after=0&wait=0", None,

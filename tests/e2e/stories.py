@@ -1439,6 +1439,9 @@ class Stories:
                     have = got.get(name)
                     if name in ("by_kind", "by_category", "repairs_by_area", "earned_by_reason"):
                         have = pairs(have)
+                    if name == "by_party" and isinstance(have, list) and value:
+                        # the fields modelled here; later issues add more (ratings, onsite_on_time)
+                        have = [{k: x.get(k) for k in value[0]} for x in have]
                     if name in ("chargebacks_fen", "settlement_outstanding_fen"):
                         name += " (needs story 1's settlement)"
                     # Rows (per party, per agent) are compared on the figures this story knows;

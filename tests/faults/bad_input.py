@@ -715,6 +715,62 @@ def cases(w):
     add(g, "receipt: unknown channel", "POST", f"{R}/fax", None, (400,), "channel",
         raw=json.dumps({"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"}),
         headers=sig)
+    # -- owners without the app (issue 23) -------------------------------------------------------
+    g = "owners without the app"
+    SO, WO = f"/v1/work-orders/{w.wA1}/sign-off", f"/v1/work-orders/{w.wA1}"
+    for label, ob, field in [
+            ("method fax", {"method": "fax"}, "on_behalf.method"),
+            ("no method", {"note": "电话"}, "on_behalf.method"),
+            ("paper_slip without attachment", {"method": "paper_slip"}, "on_behalf.attachment_id"),
+            ("SQL-looking attachment id", {"method": "paper_slip", "attachment_id": "'; DROP TABLE x; --"},
+             "on_behalf.attachment_id"),
+            ("attachment id a number", {"method": "paper_slip", "attachment_id": 7}, "on_behalf.attachment_id"),
+            ("note of 501 characters", {"method": "phone", "note": "话" * 501}, "on_behalf.note"),
+            ("unknown field", {"method": "phone", "recorded_by": "me"}, "on_behalf.recorded_by"),
+            ("slip of no ticket", {"method": "paper_slip", "attachment_id": "bi-no-such-slip"},
+             "on_behalf.attachment_id")]:
+        add(g, f"sign-off on_behalf {label}", "POST", SO, w.dispP, (400,), field,
+            body={"signer": "owner", "on_behalf": ob})
+    add(g, "sign-off on_behalf as a string", "POST", SO, w.dispP, (400,), "on_behalf",
+        body={"signer": "owner", "on_behalf": "phone"})
+    add(g, "on_behalf for the maintenance signature", "POST", SO, w.dispP, (400,), "on_behalf",
+        body={"signer": "maintenance", "on_behalf": {"method": "phone"}})
+    add(g, "the owner signing with on_behalf", "POST", SO, w.owner["A1"], (400,), "on_behalf",
+        body={"signer": "owner", "on_behalf": {"method": "phone"}})
+    add(g, "agent signing for the owner without on_behalf", "POST", SO, w.agentP, (403,),
+        body={"signer": "owner"})
+    add(g, "dispatcher Q signing for A1's owner", "POST", SO, w.dispQ, (404,),
+        body={"signer": "owner", "on_behalf": {"method": "phone"}})
+    add(g, "confirm-appointment of an unknown order", "POST", f"/v1/work-orders/bi-nope-{RUN}/confirm-appointment",
+        w.agentP, (404,), body={})
+    add(g, "confirm-appointment, order not scheduled", "POST", f"{WO}/confirm-appointment", w.agentP,
+        (409,), body={})
+    add(g, "confirm-appointment by agent Q", "POST", f"{WO}/confirm-appointment", w.agentQ, (404,), body={})
+    add(g, "confirm-appointment by a dispatcher", "POST", f"{WO}/confirm-appointment", w.dispP, (403,),
+        body={})
+    add(g, "confirm-appointment on_behalf method sms", "POST", f"{WO}/confirm-appointment", w.agentP,
+        (400,), "on_behalf.method", body={"on_behalf": {"method": "sms"}})
+    add(g, "confirm-appointment unknown field", "POST", f"{WO}/confirm-appointment", w.agentP, (400,),
+        "start", body={"start": "2026-12-01T09:00:00Z"})
+    add(g, "refuse-appointment without reason", "POST", f"{WO}/refuse-appointment", w.agentP, (400,),
+        "reason", body={})
+    add(g, "refuse-appointment, nothing to refuse", "POST", f"{WO}/refuse-appointment", w.agentP, (409,),
+        body={"reason": "不同意"})
+    add(g, "schedule owner_consent method carrier pigeon", "POST", f"{WO}/schedule", w.dispP, (400,),
+        "owner_consent.method", body={"start": (NOW + dt.timedelta(days=2)).isoformat().replace("+00:00", "Z"),
+                                      "end": (NOW + dt.timedelta(days=2, hours=2)).isoformat().replace("+00:00", "Z"),
+                                      "owner_consent": {"method": "pigeon"}})
+    for label, body, field in [("score 0", {"score": 0}, "score"), ("score 6", {"score": 6}, "score"),
+                               ("score -1", {"score": -1}, "score"), ("score 4.5", {"score": 4.5}, "score"),
+                               ("score '5'", {"score": "5"}, "score"), ("score 2^40", {"score": 2**40}, "score"),
+                               ("comment of 501 characters", {"score": 4, "comment": "好" * 501}, "comment"),
+                               ("comment a number", {"score": 4, "comment": 5}, "comment")]:
+        add(g, f"rating {label}", "POST", f"{WO}/rating", w.agentP, (400,), field, body=body)
+    add(g, "rating an order not done", "POST", f"{WO}/rating", w.agentP, (409,), body={"score": 4})
+    add(g, "rating by owner A1 of A2's order", "POST", f"/v1/work-orders/{w.wA2}/rating", w.owner["A1"],
+        (404,), body={"score": 4})
+    add(g, "rating by a dispatcher", "POST", f"{WO}/rating", w.dispP, (403,), body={"score": 4})
+    add(g, "rating by agent Q", "POST", f"{WO}/rating", w.agentQ, (404,), body={"score": 4})
     # -- idempotency misuse ---------------------------------------------------------------------
     g = "idempotency"
     add(g, "same key, different body", "POST", T, w.agentP, (409,), None,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dispatch/app/owner_acts.h"
+
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/report.h"
 #include "dispatch/domain/validation.h"
@@ -142,10 +144,18 @@ WorkOrder decline_work_order(const Context& ctx,
 WorkOrder schedule_work_order(const Context& ctx,
                               const aftercare::v1::ScheduleWorkOrderRequest& req,
                               const domain::Window& window) {
+  const aftercare::v1::OnBehalf* consent = req.has_owner_consent() ? &req.owner_consent() : nullptr;
+  await_attachment(ctx.db, consent);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     const kit::Caller& caller = ctx.caller;
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
     require_assignee(caller, o, "schedule this work order");
+    // Issue 23: the owner's consent the caller brings, and whether the new window waits for it.
+    std::optional<aftercare::v1::OnBehalf> owner_consent;
+    if (consent) {
+      owner_consent = owner_act(tx, caller, o, domain::OwnerAct::kAppointmentConsent, consent);
+    }
+    bool awaits_consent = domain::new_window_awaits_consent(o, consent != nullptr);
     domain::DispatchPolicy policy = store::load_policy(tx, o.project_id());
     std::string window_error = domain::check_window(window, ctx.now, policy);
     check_input(window_error, window_error.starts_with("start") ? "start" : "end");
@@ -179,6 +189,18 @@ WorkOrder schedule_work_order(const Context& ctx,
     change->set_reason(req.reason());
     change->set_changed_by(caller.sub);
     *change->mutable_changed_at() = to_timestamp(ctx.now);
+    o.set_appointment_change_pending(awaits_consent);
+    if (owner_consent) {
+      *o.mutable_appointment()->mutable_confirmed_at() = to_timestamp(ctx.now);
+      aftercare::v1::AppointmentConsent* c = o.add_appointment_consents();
+      *c->mutable_appointment() = o.appointment();
+      c->set_agreed(true);
+      c->set_owner_id(owner_of(tx, o));
+      c->set_recorded_by(caller.sub);
+      *c->mutable_on_behalf() = *owner_consent;
+      *c->mutable_at() = to_timestamp(ctx.now);
+      c->set_technician_id(technician);
+    }
     Workflows::save(tx, o, ctx.now);
     aftercare::v1::Event e;
     auto* s = e.mutable_work_order_scheduled();
@@ -190,6 +212,7 @@ WorkOrder schedule_work_order(const Context& ctx,
     s->set_rescheduled(reschedule);
     if (reschedule) *s->mutable_previous_appointment() = previous;
     s->set_reason(req.reason());
+    s->set_awaiting_owner_consent(awaits_consent);
     ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
     return o;
   });
@@ -244,13 +267,16 @@ WorkOrder complete_work_order(const Context& ctx,
 WorkOrder sign_off_work_order(const Context& ctx,
                               const aftercare::v1::SignOffWorkOrderRequest& req) {
   const kit::Caller& caller = ctx.caller;
+  const aftercare::v1::OnBehalf* given = req.has_on_behalf() ? &req.on_behalf() : nullptr;
+  if (!caller.is("owner")) await_attachment(ctx.db, given);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
     bool in_project = caller.sees_project(o.project_id()) || caller.is("service");
+    // The owner in person, or staff recording the owner's signature (issue 23).
+    std::optional<aftercare::v1::OnBehalf> on_behalf;
     switch (req.signer()) {
       case aftercare::v1::SIGNER_OWNER:
-        require_role(caller.is("owner") && caller.owns_unit(o.unit_id()), caller,
-                     "sign off as the owner");
+        on_behalf = owner_act(tx, caller, o, domain::OwnerAct::kSignOff, given);
         break;
       case aftercare::v1::SIGNER_MAINTENANCE:
         require_role((caller.is("dispatcher") || caller.is("supervisor") || caller.is("admin") ||
@@ -270,6 +296,11 @@ WorkOrder sign_off_work_order(const Context& ctx,
     s->set_signed_by(caller.sub);
     *s->mutable_signed_at() = to_timestamp(ctx.now);
     s->set_comment(req.comment());
+    s->set_recorded_by(caller.sub);
+    if (on_behalf) {
+      s->set_signed_by(owner_of(tx, o));  // the owner's act, recorded by the caller
+      *s->mutable_on_behalf() = *on_behalf;
+    }
     bool finished = o.status() == aftercare::v1::WORK_ORDER_STATUS_COMPLETED &&
                     domain::sign_off_complete(domain::signers_of(o));
     if (finished) {
@@ -304,6 +335,11 @@ WorkOrder sign_off_work_order(const Context& ctx,
     so->set_leak(domain::is_leak(o.component()));
     *so->mutable_completed_at() = o.completed_at();
     *so->mutable_signed_off_at() = o.signed_off_at();
+    for (const auto& sig : o.sign_offs()) {
+      if (sig.signer() != aftercare::v1::SIGNER_OWNER) continue;
+      so->set_owner_recorded_by(sig.recorded_by().empty() ? sig.signed_by() : sig.recorded_by());
+      if (sig.has_on_behalf()) *so->mutable_owner_on_behalf() = sig.on_behalf();
+    }
     ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
 
     if (domain::advances_warranty_cost(o)) {
@@ -358,6 +394,7 @@ WorkOrder reassign_work_order(const Context& ctx,
     o.set_status(aftercare::v1::WORK_ORDER_STATUS_CREATED);
     *o.mutable_deadline() = to_timestamp(deadline);
     o.clear_appointment();
+    o.set_appointment_change_pending(false);
     aftercare::v1::TechnicianAssignment released;
     released.set_assigned_by(caller.sub);
     released.set_reason("work order reassigned to " + req.party_id());
@@ -479,18 +516,22 @@ WorkOrder issue_quote(const Context& ctx, const aftercare::v1::IssueQuoteRequest
 
 WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteRequest& req) {
   const kit::Caller& caller = ctx.caller;
+  const aftercare::v1::OnBehalf* given = req.has_on_behalf() ? &req.on_behalf() : nullptr;
+  if (!caller.is("owner")) await_attachment(ctx.db, given);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
-    // The owner decides; an agent may record the decision the owner gave on the phone.
-    require_role((caller.is("owner") && caller.owns_unit(o.unit_id())) ||
-                     (caller.is("agent") && caller.sees_project(o.project_id())),
-                 caller, "decide on quotes");
+    // The owner decides; staff may record the decision the owner gave on the phone or on a
+    // slip (an agent without on_behalf: the phone).
+    std::optional<aftercare::v1::OnBehalf> on_behalf =
+        owner_act(tx, caller, o, domain::OwnerAct::kDecideQuote, given);
     check_action(domain::Action::kConfirmQuote, o);
     check_precondition(domain::confirm_quote_error(o, req.quote_id(), ctx.now));
     aftercare::v1::Quote* q = o.mutable_quote();
     q->set_status(req.accept() ? aftercare::v1::QUOTE_STATUS_CONFIRMED
                                : aftercare::v1::QUOTE_STATUS_DECLINED);
     *q->mutable_decided_at() = to_timestamp(ctx.now);
+    q->set_decided_by(caller.sub);
+    if (on_behalf) *q->mutable_on_behalf() = *on_behalf;
     std::string owner_id = owner_of(tx, o);
     aftercare::v1::Event e;
     if (req.accept()) {
@@ -502,6 +543,8 @@ WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteReq
       c->set_unit_id(o.unit_id());
       c->set_owner_id(owner_id);
       c->set_amount_fen(q->amount_fen());
+      c->set_decided_by(caller.sub);
+      if (on_behalf) *c->mutable_on_behalf() = *on_behalf;
       ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
     } else {
       auto* d = e.mutable_quote_declined();
@@ -509,6 +552,8 @@ WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteReq
       d->set_ticket_id(o.ticket_id());
       d->set_quote_id(q->quote_id());
       d->set_unit_id(o.unit_id());
+      d->set_decided_by(caller.sub);
+      if (on_behalf) *d->mutable_on_behalf() = *on_behalf;
       ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
       ctx.workflows.cancel(tx, o, "the owner declined the quote", ctx.now);
     }

@@ -10,6 +10,7 @@
 #include "common/trace.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/technicians.h"
+#include "dispatch/store/attachment_store.h"
 #include "dispatch/store/technician_event.h"
 #include "dispatch/store/technician_store.h"
 
@@ -460,6 +461,10 @@ void Workflows::apply(pqxx::work& tx, const Event& event, absl::Time now) {
       return;
     case Event::kReworkRequested:
       on_rework_requested(tx, event, now);
+      return;
+    case Event::kAttachmentAdded:  // issue 23: paper slips of owners without the app
+      if (!event.attachment_added().attachment_id().empty())
+        store::record_attachment(tx, event.attachment_added());
       return;
     default:
       return;  // not ours to handle

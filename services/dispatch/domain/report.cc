@@ -36,6 +36,18 @@ int iso_weeks_in(int year) {
   return static_cast<int>((iso_week_one(year + 1) - iso_week_one(year)) / 7);
 }
 
+// Issue 23: one owner's rating added to a summary.
+void add_rating(aftercare::v1::RatingSummary& r, int score) {
+  if (r.count_by_score_size() == 0) {
+    for (int i = 0; i < 5; ++i) r.add_count_by_score(0);
+  }
+  r.set_rated(r.rated() + 1);
+  r.set_score_sum(r.score_sum() + score);
+  if (score >= 1 && score <= 5) r.set_count_by_score(score - 1, r.count_by_score(score - 1) + 1);
+  r.set_average_hundredths(
+      static_cast<int32_t>((r.score_sum() * 200 + r.rated()) / (2 * r.rated())));
+}
+
 }  // namespace
 
 std::string check_period(const aftercare::v1::ReportPeriod& p) {
@@ -106,6 +118,16 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
   };
   int64_t created = 0, signed_off = 0, reworks = 0, reroutes = 0, paid = 0, warranty = 0;
   int64_t onsite_total = 0, onsite_on_time = 0;
+  // Issue 23: ratings, per technician, the verifier's acceptances, sign-offs recorded for owners.
+  aftercare::v1::RatingSummary ratings;
+  std::map<std::string, aftercare::v1::TechnicianRepairSummary> technicians;
+  auto technician = [&](const std::string& id, const std::string& party_id) -> auto& {
+    auto& t = technicians[id];
+    t.set_technician_id(id);
+    if (t.party_id().empty()) t.set_party_id(party_id);
+    return t;
+  };
+  int64_t verifier_accepted = 0, on_behalf = 0;
   for (const WorkOrder& o : orders) {
     bool builder = o.assignee_kind() == aftercare::v1::PARTY_KIND_BUILDER;
     if (within(o.created_at(), o.has_created_at(), b)) {
@@ -141,10 +163,31 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
         s.set_signed_off(s.signed_off() + 1);
         s.set_cost_fen(s.cost_fen() + o.cost_fen());
       }
+      if (!o.technician_id().empty()) {
+        auto& t = technician(o.technician_id(), o.party_id());
+        t.set_signed_off(t.signed_off() + 1);
+      }
+      for (const auto& sig : o.sign_offs()) {
+        if (sig.signer() == aftercare::v1::SIGNER_OWNER && sig.has_on_behalf()) ++on_behalf;
+      }
       if (advances_warranty_cost(o)) {
         warranty += o.cost_fen();
         auto& s = party(o.builder_party_id(), aftercare::v1::PARTY_KIND_BUILDER);
         s.set_chargeable_fen(s.chargeable_fen() + o.cost_fen());
+      }
+    }
+    for (const auto& sig : o.sign_offs()) {
+      if (sig.signer() == aftercare::v1::SIGNER_VERIFIER &&
+          within(sig.signed_at(), sig.has_signed_at(), b))
+        ++verifier_accepted;
+    }
+    if (o.has_rating() && within(o.rating().rated_at(), o.rating().has_rated_at(), b)) {
+      int score = o.rating().score();
+      add_rating(ratings, score);
+      if (!o.party_id().empty())
+        add_rating(*party(o.party_id(), o.assignee_kind()).mutable_ratings(), score);
+      if (!o.rating().technician_id().empty()) {
+        add_rating(*technician(o.rating().technician_id(), o.party_id()).mutable_ratings(), score);
       }
     }
     if (o.quote().status() == aftercare::v1::QUOTE_STATUS_CONFIRMED &&
@@ -161,6 +204,10 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
   out.set_paid_repair_fen(paid);
   out.set_warranty_cost_fen(warranty);
   for (auto& [key, summary] : parties) *out.add_by_party() = summary;
+  *out.mutable_ratings() = ratings;
+  for (auto& [id, summary] : technicians) *out.add_by_technician() = summary;
+  out.set_verifier_accepted(verifier_accepted);
+  out.set_signed_off_on_behalf(on_behalf);
   return out;
 }
 

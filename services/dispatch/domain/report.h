@@ -37,7 +37,11 @@ aftercare::v1::Ratio ratio(int64_t numerator, int64_t denominator);
 // - builder_onsite_on_time: builder orders created in the period and already decided at as_of
 //   (started, or deadline passed), on time when started by their deadline; cancelled ones
 //   do not count;
-// - paid_repair_fen: quotes the owner confirmed in the period.
+// - paid_repair_fen: quotes the owner confirmed in the period;
+// - issue 23, by when it happened in the period: the owners' ratings (all, per party of the
+//   order, per technician named on the rating), the verifier's acceptances; per technician the
+//   orders signed off; signed_off_on_behalf = orders signed off whose owner signature staff
+//   recorded (paper slip, phone).
 aftercare::v1::RepairReportResponse repair_report(
     const std::vector<aftercare::v1::WorkOrder>& orders, const PeriodBounds& bounds,
     absl::Time as_of);

@@ -103,6 +103,10 @@ std::string start_error(const aftercare::v1::WorkOrder& order, const DispatchPol
   if (large && !order.has_verification()) {
     return "a large job starts only after the verifier's on-site check";
   }
+  if (order.appointment_change_pending()) {
+    return "the owner has not agreed to the changed appointment window yet (confirm-appointment; "
+           "refuse-appointment sends the order back)";
+  }
   if (!order.paid()) return "";
   if (order.quote().status() == aftercare::v1::QUOTE_STATUS_CONFIRMED) return "";
   if (order.quote().quote_id().empty()) {

@@ -95,7 +95,12 @@ void on_work_order_signed_off(Progress& p) {
                       "work order " + w.work_order_id() + " (already applied)");
     return;
   }
-  if (p.advance(v1::TICKET_STATUS_RESOLVED, "work order " + w.work_order_id() + " signed off")) {
+  std::string why = "work order " + w.work_order_id() + " signed off";
+  if (w.has_owner_on_behalf()) {  // issue 23: an owner without the app
+    why += " (the owner's signature by " + domain::public_name(w.owner_on_behalf().method()) +
+           ", recorded by " + w.owner_recorded_by() + ")";
+  }
+  if (p.advance(v1::TICKET_STATUS_RESOLVED, why)) {
     if (w.has_signed_off_at()) *p.t.mutable_resolved_at() = w.signed_off_at();
     p.tickets.resolved(p.t, "work order " + w.work_order_id() + " signed off", w.work_order_id());
   }
