@@ -124,10 +124,23 @@ function OwnerWorkOrderActions({ wo, onDone }: { wo: WorkOrder; onDone: () => vo
       {wo.status === 'completed' && !signedByOwner && (
         <form
           class="signoff"
-          onSubmit={(e) => {
+          onSubmit={async (e) => {
             e.preventDefault();
-            const comment = `${t('wo.rating')} ${form.stars}/5${form.comment.trim() ? ' · ' + form.comment.trim() : ''}`;
-            act('sign-off', { signer: 'owner', comment });
+            // The stars are data (issue 23): the rating route after the signature, not text in
+            // its comment. A rating the agent took on the phone before stays (409 is fine).
+            const comment = form.comment.trim();
+            const base = `/v1/work-orders/${enc(wo.work_order_id)}`;
+            const done = await run(async () => {
+              await api('POST', `${base}/sign-off`, { signer: 'owner', comment });
+              return api('POST', `${base}/rating`, { score: form.stars, comment }).catch((err) => {
+                if ((err as { status?: number }).status === 409) return true;
+                throw err;
+              });
+            });
+            if (done) {
+              clear();
+              onDone();
+            }
           }}
         >
           <span class="field-label">{t('wo.rate_and_sign')}</span>
