@@ -72,6 +72,10 @@ void EventApplier::operator()(pqxx::work& tx, const v1::Event& e) const {
     app::on_payment_reminder_due(tx, e, clock_());
   } else if (type == "billing.InvoiceOverdue" && e.has_invoice_overdue()) {
     app::on_invoice_overdue(tx, e, clock_());
+  } else if (type == "intake.IncidentOpened" && e.has_incident_opened()) {
+    app::on_incident_opened(tx, e, clock_());  // issue 23
+  } else if (type == "intake.AnnouncementPublished" && e.has_announcement_published()) {
+    app::on_announcement_published(tx, e, clock_());  // issue 23
   }
   // Anything else (including a type whose payload case does not match) is not for callback.
 }
@@ -121,8 +125,10 @@ void EventApplier::work_order_created(pqxx::work& tx, const v1::Event& e) const 
 void EventApplier::ticket_resolved(pqxx::work& tx, const v1::Event& e) const {
   const v1::TicketResolved& p = e.ticket_resolved();
   // Repairs are called back from dispatch's sign-off (which knows the component's urgency and
-  // dispatch's safety/leak flags); only complaints get their callback from the resolution.
-  if (p.kind() != v1::TICKET_KIND_COMPLAINT) return;
+  // dispatch's safety/leak flags); only complaints get their callback from the resolution, and
+  // (issue 23) every report resolved with its incident: one callback per reporter.
+  bool incident = !p.incident_id().empty();
+  if (p.kind() != v1::TICKET_KIND_COMPLAINT && !incident) return;
   require(!e.project_id().empty(), e, "project_id is empty");
   require(!p.ticket_id().empty(), e, "ticket_id is empty");
   require(!p.unit_id().empty(), e, "unit_id is empty");
@@ -135,14 +141,17 @@ void EventApplier::ticket_resolved(pqxx::work& tx, const v1::Event& e) const {
   cb.callback_id = kit::new_uuid();
   // A complaint resolved by a repair shares the work order's key, so the sign-off and the
   // resolution (in whichever order they arrive) make one phone call, not two.
-  cb.source_key = p.work_order_id().empty() ? domain::complaint_source_key(p.ticket_id(), basis)
-                                            : domain::work_order_source_key(p.work_order_id());
+  // The incident's lead shares its work order's key too.
+  cb.source_key = !p.work_order_id().empty() ? domain::work_order_source_key(p.work_order_id())
+                  : incident ? domain::incident_source_key(p.incident_id(), p.ticket_id())
+                             : domain::complaint_source_key(p.ticket_id(), basis);
   cb.project_id = e.project_id();
   cb.unit_id = p.unit_id();
   cb.owner_id = p.owner_id();
   cb.ticket_id = p.ticket_id();
   cb.work_order_id = p.work_order_id();
-  cb.reason = v1::CALLBACK_REASON_COMPLAINT_RESOLVED;
+  cb.reason = p.kind() == v1::TICKET_KIND_COMPLAINT ? v1::CALLBACK_REASON_COMPLAINT_RESOLVED
+                                                    : v1::CALLBACK_REASON_REPAIR_COMPLETED;
   cb.due_kind = kind;
   cb.component = p.component();
   cb.basis_at = basis;

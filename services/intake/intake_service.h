@@ -84,6 +84,22 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   grpc::Status ListWarrantyExpiries(grpc::ServerContext*, const v1::ListWarrantyExpiriesRequest*,
                                     v1::ListWarrantyExpiriesResponse*) override;
 
+  // Incidents and announcements (issue 23): incidents_service.cc.
+  grpc::Status OpenIncident(grpc::ServerContext*, const v1::OpenIncidentRequest*,
+                            v1::Incident*) override;
+  grpc::Status GetIncident(grpc::ServerContext*, const v1::GetIncidentRequest*,
+                           v1::Incident*) override;
+  grpc::Status ListIncidents(grpc::ServerContext*, const v1::ListIncidentsRequest*,
+                             v1::ListIncidentsResponse*) override;
+  grpc::Status ResolveIncident(grpc::ServerContext*, const v1::ResolveIncidentRequest*,
+                               v1::Incident*) override;
+  grpc::Status PostAnnouncement(grpc::ServerContext*, const v1::PostAnnouncementRequest*,
+                                v1::Announcement*) override;
+  grpc::Status ListAnnouncements(grpc::ServerContext*, const v1::ListAnnouncementsRequest*,
+                                 v1::ListAnnouncementsResponse*) override;
+  // Sends the scheduled announcements due by `now`; returns how many.
+  int sweep_announcements(absl::Time now);
+
   // Consumer of dispatch's and callback's events, run inside the inbox transaction: work orders
   // move the ticket along; callbacks close it (satisfied) or reopen it (unsatisfied).
   void apply_event(pqxx::work& tx, const v1::Event& event);

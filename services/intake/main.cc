@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
                       [&](pqxx::work& tx, const v1::Event& e) { service.apply_event(tx, e); });
     host.add_periodic({"sla-sweeper", std::chrono::seconds(30)},
                       [&](std::stop_token) { service.sweep_sla(absl::Now()); });
+    host.add_periodic({"announcement-sweeper", std::chrono::seconds(15)},
+                      [&](std::stop_token) { service.sweep_announcements(absl::Now()); });
     return host.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aftercare-intake: %s\n", e.what());

@@ -299,6 +299,55 @@ void on_invoice_overdue(pqxx::transaction_base& tx, const v1::Event& e, absl::Ti
                   p.outstanding_fen(), now);
 }
 
+// ---- issue 23: incidents and announcements ------------------------------------------------------
+
+void on_incident_opened(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
+  const v1::IncidentOpened& p = e.incident_opened();
+  // Planned outages are announced (停水停电提前通知); a failure is handled, not broadcast.
+  if (p.kind() != v1::INCIDENT_KIND_OUTAGE) return;
+  require(!e.project_id().empty() && !p.incident_id().empty(), e,
+          "project_id or incident_id empty");
+  absl::TimeZone zone = zone_of(tx, e.project_id());
+  std::string text = p.title();
+  if (is_set(p.starts_at()) && is_set(p.expected_end()))
+    text += "（" +
+            domain::format_window(kit::from_timestamp(p.starts_at()),
+                                  kit::from_timestamp(p.expected_end()), zone) +
+            "）";
+  else if (is_set(p.starts_at()))
+    text += "（" + domain::format_local_time(kit::from_timestamp(p.starts_at()), zone) + "起）";
+  if (!p.description().empty()) text += "：" + p.description();
+  std::vector<std::string> buildings(p.buildings().begin(), p.buildings().end());
+  for (const auto& unit : store::owners_in_scope(tx, e.project_id(), buildings))
+    enqueue(tx,
+            {"incident_notice:" + p.incident_id() + ":" + unit.owner_id,
+             e.project_id(),
+             unit.unit_id,
+             unit.owner_id,
+             "incident_notice",
+             true,
+             {{"text", text}}},
+            now);
+}
+
+void on_announcement_published(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
+  const v1::AnnouncementPublished& p = e.announcement_published();
+  require(!e.project_id().empty() && !p.announcement_id().empty(), e,
+          "project_id or announcement_id empty");
+  std::string text = p.title() + "：" + p.body();
+  std::vector<std::string> buildings(p.buildings().begin(), p.buildings().end());
+  for (const auto& unit : store::owners_in_scope(tx, e.project_id(), buildings))
+    enqueue(tx,
+            {"announcement:" + p.announcement_id() + ":" + unit.owner_id,
+             e.project_id(),
+             unit.unit_id,
+             unit.owner_id,
+             "announcement",
+             p.urgent(),
+             {{"text", text}}},
+            now);
+}
+
 void warranty_expiry(pqxx::transaction_base& tx, const std::string& project_id,
                      const std::string& unit_id, const std::string& owner_id,
                      const std::vector<v1::Component>& components, absl::CivilDay ends,

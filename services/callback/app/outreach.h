@@ -88,6 +88,11 @@ void on_deadline_extended(pqxx::transaction_base& tx, const aftercare::v1::Event
 void on_payment_reminder_due(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
                              absl::Time now);
 void on_invoice_overdue(pqxx::transaction_base& tx, const aftercare::v1::Event& e, absl::Time now);
+// Issue 23: a planned outage (incident_notice, urgent) and an announcement (urgent when posted
+// so) go to every owner in scope, one message per owner.
+void on_incident_opened(pqxx::transaction_base& tx, const aftercare::v1::Event& e, absl::Time now);
+void on_announcement_published(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
+                               absl::Time now);
 // From the outreach generator, in the transaction that created the warranty-expiry callback.
 void warranty_expiry(pqxx::transaction_base& tx, const std::string& project_id,
                      const std::string& unit_id, const std::string& owner_id,

@@ -48,5 +48,7 @@ std::string handover_source_key(const std::string& unit_id, int months);
 std::string warranty_source_key(const std::string& unit_id, absl::CivilDay ends);
 std::string work_order_source_key(const std::string& work_order_id);
 std::string complaint_source_key(const std::string& ticket_id, absl::Time resolved_at);
+// A report resolved with its incident (issue 23): one callback per linked ticket.
+std::string incident_source_key(const std::string& incident_id, const std::string& ticket_id);
 
 }  // namespace aftercare::callback::domain

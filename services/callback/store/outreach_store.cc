@@ -32,6 +32,13 @@ constexpr const char* kLoadUnitAddress =
     "SELECT unit_id, project_id, owner_id, building, room, owner_phone_masked FROM callback_units "
     "WHERE unit_id = $1";
 
+constexpr const char* kOwnersInScope = R"(
+  SELECT DISTINCT ON (owner_id) unit_id, project_id, owner_id, building, room, owner_phone_masked
+  FROM callback_units
+  WHERE project_id = $1 AND owner_id <> ''
+    AND (cardinality($2::text[]) = 0 OR building = ANY($2::text[]))
+  ORDER BY owner_id, unit_id)";
+
 constexpr const char* kUpsertChannel =
     "INSERT INTO notification_channels (project_id, channel, url, secret, enabled, updated_at) "
     "VALUES ($1, $2, $3, $4, $5, " AC_TS("$6") ") ON CONFLICT (project_id, channel) DO UPDATE SET "
@@ -153,6 +160,25 @@ std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
   if (r.empty()) return std::nullopt;
   return UnitAddress{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(),
                      r[0][3].c_str(), r[0][4].c_str(), r[0][5].c_str()};
+}
+
+std::vector<UnitAddress> owners_in_scope(pqxx::transaction_base& tx, const std::string& project_id,
+                                         const std::vector<std::string>& buildings) {
+  std::string array = "{";
+  for (size_t i = 0; i < buildings.size(); ++i) {
+    array += i ? ",\"" : "\"";
+    for (char c : buildings[i]) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+  }
+  array += "}";
+  std::vector<UnitAddress> out;
+  for (const auto& r : tx.exec_params(kOwnersInScope, project_id, array))
+    out.push_back(UnitAddress{r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str(),
+                              r[5].c_str()});
+  return out;
 }
 
 std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id) {

@@ -37,6 +37,9 @@ struct UnitAddress {
 };
 std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
                                              const std::string& unit_id);
+// Issue 23: one unit of each owner of the project's units in the buildings (empty = all).
+std::vector<UnitAddress> owners_in_scope(pqxx::transaction_base& tx, const std::string& project_id,
+                                         const std::vector<std::string>& buildings);
 
 // Projects with a unit of the owner (ordered), and whether callback knows the project.
 std::vector<std::string> owner_projects(pqxx::transaction_base& tx, const std::string& owner_id);

@@ -35,6 +35,10 @@ std::string dispatch_skip_reason(const TicketFacts& ticket) {
   if (!ticket.duplicate_of.empty()) {
     return "duplicate of ticket " + ticket.duplicate_of + ": linked, not dispatched";
   }
+  if (!ticket.incident_follower_of.empty()) {
+    return "linked to incident " + ticket.incident_follower_of +
+           ": handled with it, not dispatched";
+  }
   switch (ticket.kind) {
     case aftercare::v1::TICKET_KIND_REPAIR:
       return "";

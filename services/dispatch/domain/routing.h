@@ -36,6 +36,8 @@ struct TicketFacts {
   absl::Time resolve_due;
   int recurrence = 1;
   std::string duplicate_of;  // set: a duplicate of an open ticket
+  std::string
+      incident_follower_of;  // set: linked to this incident, whose lead is dispatched (issue 23)
 };
 
 // A repair party as routing sees it.

@@ -317,6 +317,7 @@ domain::TicketFacts facts_of(const std::string& project_id, const aftercare::v1:
   f.resolve_due = from_timestamp(t.resolve_due());
   f.recurrence = t.recurrence();
   f.duplicate_of = t.duplicate_of();
+  if (!t.incident_lead()) f.incident_follower_of = t.incident_id();
   return f;
 }
 

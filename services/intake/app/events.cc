@@ -13,6 +13,7 @@
 #include "intake/domain/progress.h"
 #include "intake/domain/ticket_status.h"
 #include "intake/domain/validation.h"
+#include "intake/store/incident_store.h"
 
 namespace aftercare::intake::app {
 namespace {
@@ -43,6 +44,7 @@ struct Progress {
 void on_work_order_created(Progress& p) {
   const auto& w = p.e.work_order_created();
   store::set_assignee(p.tx(), p.t.ticket_id(), w.party_id());
+  store::set_work_order(p.tx(), p.t.ticket_id(), w.work_order_id());  // an incident's lead's
   p.tickets.history(
       p.t, p.actor, "work_order_created",
       w.work_order_id() + " -> " + domain::public_name(w.assignee_kind()) + " " + w.party_id());

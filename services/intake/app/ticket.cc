@@ -1,5 +1,7 @@
 #include "intake/app/ticket.h"
 
+#include "intake/app/incidents.h"
+
 #include "common/privacy.h"
 #include "common/time.h"
 #include "intake/domain/dates.h"
@@ -58,6 +60,7 @@ void Tickets::resolved(const v1::Ticket& t, const std::string& resolution,
   p->set_on_time(from_timestamp(t.resolved_at()) <= from_timestamp(t.resolve_due()));
   p->set_resolution(kit::mask_digit_runs(resolution));
   p->set_work_order_id(work_order_id);
+  p->set_incident_id(t.incident_id());
   outbox_.add(tx_, e);
 }
 
@@ -233,6 +236,8 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
     tickets.escalate_by_rules(t, rules, r.reported_by);
     store::update_ticket(tx, t);
   }
+  // Issue 23: a report in scope of an open incident (or making one) is handled with it.
+  IncidentLink incident = primary ? IncidentLink{} : link_report(tickets, r.unit, t, r.reported_by);
   v1::Event e = event(t);
   auto* p = e.mutable_ticket_opened();
   p->set_ticket_id(t.ticket_id());
@@ -255,6 +260,8 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
   p->set_escalation_level(t.escalation_level());
   p->set_duplicate_of(t.duplicate_of());
   p->set_owner_agent(t.owner_agent());
+  p->set_incident_id(incident.incident_id);
+  p->set_incident_lead(incident.lead);
   tickets.outbox().add(tx, e);
   if (primary) {
     v1::Event linked = event(t);

@@ -23,9 +23,9 @@ constexpr const char* kTicketColumns =
     "kit_us(created_at), owner_id, reported_by, repair_area, coalesce(duplicate_of::text, ''), "
     "kit_us(responded_at), kit_us(resolved_at), kit_us(closed_at), extension_count, fault_party, "
     "fault_party_id, fine_fen, kit_us(updated_at), version, coalesce(merged_into::text, ''), "
-    "coalesce(split_from::text, '')";
+    "coalesce(split_from::text, ''), coalesce(incident_id::text, '')";
 // Columns of kTicketColumns: extra columns selected after them start at this index.
-constexpr int kTicketColumnCount = 35;
+constexpr int kTicketColumnCount = 36;
 
 constexpr const char* kUpsertProject = R"(
   INSERT INTO projects (project_id, name, timezone) VALUES ($1, $2, $3)
@@ -195,6 +195,7 @@ v1::Ticket ticket_from_row(const pqxx::row& r) {
   t.set_version(r[32].as<int64_t>());
   t.set_merged_into_ticket_id(r[33].as<std::string>());
   t.set_split_from_ticket_id(r[34].as<std::string>());
+  t.set_incident_id(r[35].as<std::string>());
   return t;
 }
 
@@ -512,7 +513,7 @@ std::vector<Breach> breached(pqxx::transaction_base& tx, const std::string& proj
       FROM tickets, LATERAL (VALUES (1, response_due, responded_at IS NULL),
                                     (2, resolve_due, true)) AS d(deadline, due_at, pending)
       WHERE ($1 = '' OR project_id = $1) AND status IN (1, 2, 3, 6) AND d.pending
-        AND d.due_at < kit_ts($2)
+        AND d.due_at < kit_ts($2) AND NOT incident_follower
       ORDER BY d.due_at, ticket_id LIMIT $3)",
                      project_id, as_of_us, limit);
   std::vector<Breach> out;
@@ -540,9 +541,11 @@ void record_escalation(pqxx::transaction_base& tx, const std::string& ticket_id,
 TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
                          int64_t to_us, int64_t now_us) {
   TicketStats s;
-  // Reports of the period (linked duplicates counted apart, they are reminders).
+  // Reports of the period (linked duplicates counted apart, they are reminders; an incident's
+  // followers not at all: the incident counts once, through its lead ticket).
   constexpr const char* kReported =
-      "project_id = $1 AND reported_at >= kit_ts($2) AND reported_at < kit_ts($3)";
+      "project_id = $1 AND reported_at >= kit_ts($2) AND reported_at < kit_ts($3) "
+      "AND NOT incident_follower";
   auto totals = tx.exec_params(std::string(R"(SELECT count(*) FILTER (WHERE duplicate_of IS NULL),
         count(*) FILTER (WHERE duplicate_of IS NOT NULL),
         count(*) FILTER (WHERE duplicate_of IS NULL AND kind = 2) FROM tickets WHERE )") +
@@ -566,14 +569,15 @@ TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_
   // Response: tickets whose response fell due in the period (and is already due).
   auto resp =
       tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE responded_at <= response_due)
-      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND response_due >= kit_ts($2)
+      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND NOT incident_follower
+        AND response_due >= kit_ts($2)
         AND response_due < kit_ts($3) AND response_due < kit_ts($4))",
                      project_id, from_us, to_us, now_us);
   s.response_due = resp[0][0].as<int64_t>();
   s.responded_on_time = resp[0][1].as<int64_t>();
   // Resolution: tickets resolved in the period, plus those that fell due in it unresolved.
   auto res = tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE resolved_at <= resolve_due)
-      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND (
+      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND NOT incident_follower AND (
         (resolved_at >= kit_ts($2) AND resolved_at < kit_ts($3)) OR
         (resolved_at IS NULL AND status <> 7 AND resolve_due >= kit_ts($2) AND resolve_due < kit_ts($3)
          AND resolve_due < kit_ts($4))))",

@@ -1,0 +1,365 @@
+#include "intake/app/incidents.h"
+
+#include <algorithm>
+
+#include "common/privacy.h"
+#include "common/refusal.h"
+#include "common/time.h"
+#include "intake/domain/incidents.h"
+#include "intake/domain/names.h"
+#include "intake/domain/ticket_status.h"
+
+namespace aftercare::intake::app {
+namespace {
+
+using kit::from_timestamp;
+using kit::to_timestamp;
+
+std::optional<absl::Time> opt_time(const google::protobuf::Timestamp& t) {
+  if (!is_set(t)) return std::nullopt;
+  return from_timestamp(t);
+}
+
+std::vector<std::string> to_vector(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  return {items.begin(), items.end()};
+}
+
+v1::Event incident_event(const v1::Incident& i) {
+  v1::Event e;
+  e.set_project_id(i.project_id());
+  e.set_aggregate_id(i.incident_id());
+  return e;
+}
+
+void incident_opened(pqxx::work& tx, const kit::Outbox& outbox, const v1::Incident& i) {
+  v1::Event e = incident_event(i);
+  auto* p = e.mutable_incident_opened();
+  p->set_incident_id(i.incident_id());
+  p->set_kind(i.kind());
+  p->set_category(i.category());
+  p->set_component(i.component());
+  *p->mutable_buildings() = i.buildings();
+  p->set_title(i.title());
+  p->set_description(i.description());
+  if (is_set(i.starts_at())) *p->mutable_starts_at() = i.starts_at();
+  if (is_set(i.expected_end())) *p->mutable_expected_end() = i.expected_end();
+  p->set_proposed(i.proposed());
+  p->set_lead_ticket_id(i.lead_ticket_id());
+  *p->mutable_ticket_ids() = i.ticket_ids();
+  p->set_opened_by(i.opened_by());
+  outbox.add(tx, e);
+}
+
+// The buildings of the caller's homes in the project; nullopt when the caller is staff.
+std::optional<std::vector<std::string>> owner_buildings(pqxx::transaction_base& tx,
+                                                        const kit::Caller& c,
+                                                        const std::string& project_id) {
+  if (!c.is("owner")) return std::nullopt;
+  return store::buildings_of_units(tx, project_id, c.units);
+}
+
+bool owner_in_scope(const std::vector<std::string>& homes,
+                    const google::protobuf::RepeatedPtrField<std::string>& scope) {
+  if (homes.empty()) return false;
+  if (scope.empty()) return true;
+  for (const auto& b : homes)
+    if (std::find(scope.begin(), scope.end(), b) != scope.end()) return true;
+  return false;
+}
+
+// Owners see an incident of their buildings with their own tickets only.
+bool visible(pqxx::transaction_base& tx, const kit::Caller& c, v1::Incident& i) {
+  if (!c.is("owner")) return staff_sees(c, i.project_id());
+  if (!owner_in_scope(store::buildings_of_units(tx, i.project_id(), c.units), i.buildings()))
+    return false;
+  google::protobuf::RepeatedPtrField<std::string> own;
+  for (const auto& id : i.ticket_ids()) {
+    auto t = store::find_ticket(tx, id);
+    if (t && c.owns_unit(t->unit_id())) *own.Add() = id;
+  }
+  i.mutable_ticket_ids()->Swap(&own);
+  i.set_reporters(0);
+  i.clear_resolved_by();
+  i.clear_opened_by();
+  return true;
+}
+
+std::string check_project_buildings(pqxx::transaction_base& tx, const std::string& project_id,
+                                    const google::protobuf::RepeatedPtrField<std::string>& names) {
+  for (const auto& b : names) {
+    auto units = store::list_units(tx, project_id, b, "", "", 1);
+    if (units.empty()) return "buildings: " + b + " is not a building of project " + project_id;
+  }
+  return "";
+}
+
+}  // namespace
+
+Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::Incident* out) {
+  if (!has_role(ctx.caller, kIncidentOpeners))
+    return denied("role " + ctx.caller.role + " cannot open incidents");
+  if (auto e = domain::check_id(r.project_id(), "project_id"); !e.empty()) return bad(e);
+  if (auto e =
+          domain::check_incident(r.kind(), r.category(), r.component(), r.title(), r.description(),
+                                 opt_time(r.starts_at()), opt_time(r.expected_end()), ctx.now);
+      !e.empty())
+    return bad(e);
+  if (auto e = domain::check_buildings(to_vector(r.buildings())); !e.empty()) return bad(e);
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    if (!store::find_project(tx, r.project_id()) || !staff_sees(ctx.caller, r.project_id()))
+      return not_found("project " + r.project_id());
+    if (auto e = check_project_buildings(tx, r.project_id(), r.buildings()); !e.empty())
+      return bad(e);
+    v1::Incident i;
+    i.set_incident_id(kit::new_uuid());
+    i.set_project_id(r.project_id());
+    i.set_kind(r.kind());
+    i.set_category(r.category());
+    i.set_component(r.component());
+    *i.mutable_buildings() = r.buildings();
+    i.set_status(v1::INCIDENT_STATUS_OPEN);
+    i.set_title(r.title());
+    i.set_description(r.description());
+    if (is_set(r.starts_at())) *i.mutable_starts_at() = r.starts_at();
+    if (is_set(r.expected_end())) *i.mutable_expected_end() = r.expected_end();
+    i.set_opened_by(actor_of(ctx.caller));
+    *i.mutable_created_at() = to_timestamp(ctx.now);
+    store::insert_incident(tx, i);
+    incident_opened(tx, ctx.outbox, i);
+    *out = *store::find_incident(tx, i.incident_id());
+    return Status::OK;
+  });
+}
+
+Status get_incident(const Context& ctx, const v1::GetIncidentRequest& r, v1::Incident* out) {
+  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
+    return not_found("incident " + r.incident_id());
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    auto i = store::find_incident(tx, r.incident_id());
+    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
+    *out = std::move(*i);
+    return Status::OK;
+  });
+}
+
+Status list_incidents(const Context& ctx, const v1::ListIncidentsRequest& r,
+                      const std::optional<store::IncidentCursor>& before, int limit,
+                      v1::ListIncidentsResponse* out) {
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    bool staff = !ctx.caller.is("owner");
+    if (!store::find_project(tx, r.project_id()) ||
+        (staff && !staff_sees(ctx.caller, r.project_id())))
+      return not_found("project " + r.project_id());
+    if (!staff && store::buildings_of_units(tx, r.project_id(), ctx.caller.units).empty())
+      return not_found("project " + r.project_id());
+    auto rows = store::list_incidents(tx, r.project_id(), r.status(), before, limit + 1);
+    bool more = static_cast<int>(rows.size()) > limit;
+    if (more) {
+      rows.pop_back();
+      out->set_next_page_token(
+          std::to_string(store::incident_created_micros(tx, rows.back().incident_id())) + ":" +
+          rows.back().incident_id());
+    }
+    for (auto& i : rows)
+      if (visible(tx, ctx.caller, i)) *out->add_incidents() = std::move(i);
+    return Status::OK;
+  });
+}
+
+Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
+                        v1::Incident* out) {
+  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
+    return not_found("incident " + r.incident_id());
+  if (!r.note().empty())
+    if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
+    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
+    if (!has_role(ctx.caller, kIncidentResolvers))
+      return denied("role " + ctx.caller.role + " cannot resolve incidents");
+    if (i->status() != v1::INCIDENT_STATUS_OPEN)
+      return {StatusCode::FAILED_PRECONDITION, "incident is already resolved"};
+    std::string actor = actor_of(ctx.caller);
+    std::string why =
+        "incident " + i->title() + " resolved" + (r.note().empty() ? "" : ": " + r.note());
+    Tickets tickets(tx, ctx.outbox, ctx.now);
+    for (const auto& id : i->ticket_ids()) {
+      auto t = store::find_ticket(tx, id, /*for_update=*/true);
+      if (!t || !domain::is_active(t->status()) || t->status() == v1::TICKET_STATUS_RESOLVED)
+        continue;
+      if (Status s = tickets.move(*t, v1::TICKET_STATUS_RESOLVED, actor, why); !s.ok())
+        throw kit::Refusal{s};
+      // The lead's work order names the callback it shares with that order's sign-off.
+      std::string work_order = id == i->lead_ticket_id() ? i->work_order_id() : "";
+      tickets.resolved(*t, why, work_order);
+      store::update_ticket(tx, *t);
+    }
+    store::set_resolved(tx, i->incident_id(), r.note(), actor, kit::to_micros(ctx.now));
+    v1::Event e = incident_event(*i);
+    auto* p = e.mutable_incident_resolved();
+    p->set_incident_id(i->incident_id());
+    *p->mutable_resolved_at() = to_timestamp(ctx.now);
+    p->set_note(kit::mask_digit_runs(r.note()));
+    *p->mutable_ticket_ids() = i->ticket_ids();
+    p->set_work_order_id(i->work_order_id());
+    ctx.outbox.add(tx, e);
+    *out = *store::find_incident(tx, i->incident_id());
+    return Status::OK;
+  });
+}
+
+IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
+                         const std::string& actor) {
+  pqxx::work& tx = tickets.tx();
+  domain::ReportView report{t.kind(),    t.component(),   t.repair_area(),
+                            t.unit_id(), unit.building(), from_timestamp(t.reported_at())};
+  if (!domain::links_to_incidents(report.kind)) return {};
+  if (report.area == v1::REPAIR_AREA_PUBLIC)
+    store::lock_public_component(tx, t.project_id(), unit.building(), t.component());
+  auto open = store::open_incidents(tx, t.project_id(), t.component());
+  if (auto link = domain::link_to_incident(report, open)) {
+    store::link_ticket(tx, t.ticket_id(), link->incident_id, !link->lead);
+    if (link->lead) store::set_incident_lead(tx, link->incident_id, t.ticket_id());
+    t.set_incident_id(link->incident_id);
+    auto incident = store::find_incident(tx, link->incident_id);
+    tickets.history(t, actor, "incident_linked",
+                    incident->title() + (link->lead ? " (dispatched for the incident)"
+                                                    : " (handled with the incident)"));
+    return {link->incident_id, link->lead};
+  }
+  auto recent = store::recent_public_reports(
+      tx, t.project_id(), unit.building(), t.component(),
+      kit::to_micros(report.reported_at - domain::kIncidentRule.window), t.ticket_id());
+  auto proposal = domain::propose_incident(report, recent);
+  if (!proposal) return {};
+  v1::Incident i;
+  i.set_incident_id(kit::new_uuid());
+  i.set_project_id(t.project_id());
+  i.set_kind(v1::INCIDENT_KIND_FAILURE);
+  i.set_category(t.category());
+  i.set_component(t.component());
+  *i.add_buildings() = unit.building();
+  i.set_status(v1::INCIDENT_STATUS_OPEN);
+  i.set_title(domain::proposed_title(unit.building(), t.component()));
+  i.set_description("opened by the platform: several units of " + unit.building() +
+                    " reported it within " +
+                    std::to_string(domain::kIncidentRule.window / absl::Minutes(1)) + " minutes");
+  i.set_opened_by("service:intake");
+  i.set_proposed(true);
+  *i.mutable_created_at() = to_timestamp(tickets.now());
+  store::insert_incident(tx, i);
+  store::link_ticket(tx, proposal->lead_ticket_id, i.incident_id(), /*follower=*/false);
+  store::set_incident_lead(tx, i.incident_id(), proposal->lead_ticket_id);
+  std::vector<std::string> followers = proposal->followers;
+  followers.push_back(t.ticket_id());
+  for (const auto& id : followers) store::link_ticket(tx, id, i.incident_id(), /*follower=*/true);
+  for (const auto& id : proposal->followers) {
+    if (auto f = store::find_ticket(tx, id))
+      tickets.history(*f, actor, "incident_linked", i.title() + " (handled with the incident)");
+  }
+  if (auto lead = store::find_ticket(tx, proposal->lead_ticket_id))
+    tickets.history(*lead, actor, "incident_linked", i.title() + " (dispatched for the incident)");
+  tickets.history(t, actor, "incident_linked", i.title() + " (handled with the incident)");
+  t.set_incident_id(i.incident_id());
+  incident_opened(tx, tickets.outbox(), *store::find_incident(tx, i.incident_id()));
+  return {i.incident_id(), false};
+}
+
+Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& r,
+                         v1::Announcement* out) {
+  if (!has_role(ctx.caller, kAnnouncers))
+    return denied("role " + ctx.caller.role + " cannot post announcements");
+  if (auto e = domain::check_id(r.project_id(), "project_id"); !e.empty()) return bad(e);
+  std::optional<absl::Time> send_at = opt_time(r.send_at());
+  if (auto e = domain::check_announcement(r.title(), r.body(), send_at, ctx.now); !e.empty())
+    return bad(e);
+  if (auto e = domain::check_buildings(to_vector(r.buildings())); !e.empty()) return bad(e);
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    if (!store::find_project(tx, r.project_id()) || !staff_sees(ctx.caller, r.project_id()))
+      return not_found("project " + r.project_id());
+    if (auto e = check_project_buildings(tx, r.project_id(), r.buildings()); !e.empty())
+      return bad(e);
+    bool now = domain::sends_now(send_at, ctx.now);
+    v1::Announcement a;
+    a.set_announcement_id(kit::new_uuid());
+    a.set_project_id(r.project_id());
+    a.set_title(r.title());
+    a.set_body(r.body());
+    *a.mutable_buildings() = r.buildings();
+    a.set_urgent(r.urgent());
+    *a.mutable_send_at() = to_timestamp(now ? ctx.now : *send_at);
+    a.set_status(now ? v1::ANNOUNCEMENT_STATUS_SENT : v1::ANNOUNCEMENT_STATUS_SCHEDULED);
+    a.set_recipients(store::count_recipients(tx, r.project_id(), to_vector(r.buildings())));
+    a.set_posted_by(actor_of(ctx.caller));
+    *a.mutable_created_at() = to_timestamp(ctx.now);
+    if (now) *a.mutable_sent_at() = to_timestamp(ctx.now);
+    store::insert_announcement(tx, a);
+    if (now) {
+      v1::Event e;
+      e.set_project_id(a.project_id());
+      e.set_aggregate_id(a.announcement_id());
+      auto* p = e.mutable_announcement_published();
+      p->set_announcement_id(a.announcement_id());
+      p->set_title(a.title());
+      p->set_body(a.body());
+      *p->mutable_buildings() = a.buildings();
+      p->set_urgent(a.urgent());
+      *p->mutable_published_at() = to_timestamp(ctx.now);
+      ctx.outbox.add(tx, e);
+    }
+    *out = *store::find_announcement(tx, a.announcement_id());
+    return Status::OK;
+  });
+}
+
+Status list_announcements(const Context& ctx, const v1::ListAnnouncementsRequest& r,
+                          const std::optional<store::IncidentCursor>& before, int limit,
+                          v1::ListAnnouncementsResponse* out) {
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    if (!store::find_project(tx, r.project_id())) return not_found("project " + r.project_id());
+    auto homes = owner_buildings(tx, ctx.caller, r.project_id());
+    if (homes ? homes->empty() : !staff_sees(ctx.caller, r.project_id()))
+      return not_found("project " + r.project_id());
+    auto rows = store::list_announcements(tx, r.project_id(), homes, before, limit + 1);
+    if (static_cast<int>(rows.size()) > limit) {
+      rows.pop_back();
+      out->set_next_page_token(
+          std::to_string(store::announcement_created_micros(tx, rows.back().announcement_id())) +
+          ":" + rows.back().announcement_id());
+    }
+    for (auto& a : rows) {
+      if (homes) {
+        store::mark_read(tx, a.announcement_id(), ctx.caller.sub, kit::to_micros(ctx.now));
+        a = *store::find_announcement(tx, a.announcement_id());
+        a.clear_posted_by();
+      }
+      *out->add_announcements() = std::move(a);
+    }
+    return Status::OK;
+  });
+}
+
+int sweep_announcements(kit::PgPool& db, const kit::Outbox& outbox, absl::Time now) {
+  return db.in_transaction([&](pqxx::work& tx) {
+    int sent = 0;
+    for (const auto& a : store::due_announcements(tx, kit::to_micros(now), 100)) {
+      int recipients = store::count_recipients(tx, a.project_id(), to_vector(a.buildings()));
+      store::mark_sent(tx, a.announcement_id(), recipients, kit::to_micros(now));
+      v1::Event e;
+      e.set_project_id(a.project_id());
+      e.set_aggregate_id(a.announcement_id());
+      auto* p = e.mutable_announcement_published();
+      p->set_announcement_id(a.announcement_id());
+      p->set_title(a.title());
+      p->set_body(a.body());
+      *p->mutable_buildings() = a.buildings();
+      p->set_urgent(a.urgent());
+      *p->mutable_published_at() = to_timestamp(now);
+      outbox.add(tx, e);
+      ++sent;
+    }
+    return sent;
+  });
+}
+
+}  // namespace aftercare::intake::app

@@ -1,0 +1,47 @@
+// Incidents and announcements (issue 23): the use cases behind the incident and announcement
+// routes, the link of a new report to an incident (called from open_report) and the
+// announcement sweeper. Rules are domain/incidents.h's; SQL is store/incident_store.h's.
+#pragma once
+
+#include <optional>
+
+#include "intake/app/context.h"
+#include "intake/app/ticket.h"
+#include "intake/store/incident_store.h"
+
+namespace aftercare::intake::app {
+
+// Staff who open incidents, resolve them, post announcements (the contract's lists).
+inline const std::set<std::string> kIncidentOpeners = {"agent", "dispatcher", "supervisor",
+                                                       "admin"};
+inline const std::set<std::string> kIncidentResolvers = {"dispatcher", "supervisor", "admin"};
+inline const std::set<std::string> kAnnouncers = {"agent", "supervisor", "admin"};
+
+Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::Incident* out);
+Status get_incident(const Context& ctx, const v1::GetIncidentRequest& r, v1::Incident* out);
+Status list_incidents(const Context& ctx, const v1::ListIncidentsRequest& r,
+                      const std::optional<store::IncidentCursor>& before, int limit,
+                      v1::ListIncidentsResponse* out);
+Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r, v1::Incident* out);
+
+Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& r,
+                         v1::Announcement* out);
+// Owners: the sent announcements of their buildings, each marked read by them.
+Status list_announcements(const Context& ctx, const v1::ListAnnouncementsRequest& r,
+                          const std::optional<store::IncidentCursor>& before, int limit,
+                          v1::ListAnnouncementsResponse* out);
+// Sends the scheduled announcements due by `now` (AnnouncementPublished); returns how many.
+int sweep_announcements(kit::PgPool& db, const kit::Outbox& outbox, absl::Time now);
+
+// How a new report (stored, not a duplicate) joined an incident.
+struct IncidentLink {
+  std::string incident_id;  // "" = none: an ordinary ticket
+  bool lead = false;        // dispatched for the incident
+};
+// Links the report `t` of `unit` to an open incident in scope, or opens a proposed incident
+// when other units of its building reported the same public component within the window. Sets
+// t.incident_id; writes history and IncidentOpened.
+IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
+                         const std::string& actor);
+
+}  // namespace aftercare::intake::app
