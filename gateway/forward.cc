@@ -6,11 +6,10 @@
 namespace aftercare::gateway {
 
 std::string service_of(const std::string& rpc) {
-  static const std::map<std::string, std::string> kServices = {{"IntakeService", "intake"},
-                                                               {"DispatchService", "dispatch"},
-                                                               {"CallbacksService", "callback"},
-                                                               {"LoyaltyService", "loyalty"},
-                                                               {"BillingService", "billing"}};
+  static const std::map<std::string, std::string> kServices = {
+      {"IntakeService", "intake"},     {"HandoverService", "intake"},
+      {"DispatchService", "dispatch"}, {"CallbacksService", "callback"},
+      {"LoyaltyService", "loyalty"},   {"BillingService", "billing"}};
   const std::string prefix = "aftercare.v1.";
   if (!rpc.starts_with(prefix)) return "";
   auto dot = rpc.find('.', prefix.size());

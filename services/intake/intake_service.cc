@@ -5,6 +5,7 @@
 #include "common/time.h"
 #include "intake/access.h"
 #include "intake/app/app.h"
+#include "intake/app/handover.h"
 #include "intake/domain/attachments.h"
 #include "intake/domain/dates.h"
 #include "intake/domain/report_period.h"
@@ -431,7 +432,11 @@ Status IntakeServiceImpl::GetAttachment(grpc::ServerContext* context,
   if (auto e = domain::check_uuid(r->attachment_id(), "attachment_id"); !e.empty())
     return not_found("attachment " + r->attachment_id());
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
-  return guarded("GetAttachment", [&] { return app::get_attachment(ctx, *r, out); });
+  return guarded("GetAttachment", [&] {
+    // An inspection's photo (issue 19) lives beside the tickets' attachments.
+    if (auto s = app::get_inspection_attachment(ctx, r->attachment_id(), out)) return *s;
+    return app::get_attachment(ctx, *r, out);
+  });
 }
 
 // --------------------------------------------------------------------------- merge and split

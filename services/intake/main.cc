@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/service_host.h"
+#include "intake/handover_service.h"
 #include "intake/intake_service.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
     host.migrate(generated::intake_migrations());
     intake::IntakeServiceImpl service(host.db(), host.outbox());
     host.add_service(&service);
+    intake::HandoverServiceImpl handover(host.db(), host.outbox());  // issue 19
+    host.add_service(&handover);
     host.add_outbox_relay();
     // Work orders move tickets along; callbacks close or reopen them.
     host.add_consumer({"intake.progress", {"aftercare.dispatch.v1", "aftercare.callback.v1"}},

@@ -49,6 +49,7 @@ aftercare::v1::Event created_event(const WorkOrder& o, const std::string& descri
   c->set_rework_of(o.rework_of());
   c->set_rerouted_from(o.rerouted_from());
   c->set_description(description);  // intake masked digit runs already
+  c->set_defect_id(o.defect_id());  // rectification of an inspection defect (issue 19)
   return e;
 }
 
@@ -465,6 +466,12 @@ void Workflows::apply(pqxx::work& tx, const Event& event, absl::Time now) {
     case Event::kAttachmentAdded:  // issue 23: paper slips of owners without the app
       if (!event.attachment_added().attachment_id().empty())
         store::record_attachment(tx, event.attachment_added());
+      return;
+    case Event::kRectificationRequested:  // issue 19
+      on_rectification_requested(tx, event, now);
+      return;
+    case Event::kDefectClosed:
+      on_defect_closed(tx, event, now);
       return;
     default:
       return;  // not ours to handle

@@ -99,6 +99,12 @@ class Workflows {
   // party has technicians; nobody fitting leaves the order without technician (logged).
   void auto_assign_technician(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
 
+  // Inspection defects (issue 19, app/rectification.cc): RectificationRequested -> a builder
+  // order for the defect (ticket_id = defect_id); DefectClosed -> its open orders cancelled.
+  void on_rectification_requested(pqxx::work& tx, const aftercare::v1::Event& event,
+                                  absl::Time now);
+  void on_defect_closed(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+
   // Bumps version and updated_at, then writes the order.
   static void save(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
 

@@ -8,6 +8,7 @@
 
 #include "common/time.h"
 #include "intake/app/app.h"
+#include "intake/app/handover.h"
 #include "intake/app/ticket.h"
 #include "intake/domain/names.h"
 #include "intake/domain/progress.h"
@@ -190,6 +191,7 @@ return table;
 }  // namespace
 
 void apply_event(pqxx::work& tx, const kit::Outbox& outbox, absl::Time now, const v1::Event& e) {
+  if (apply_defect_event(tx, outbox, now, e)) return;  // an inspection defect's order (issue 19)
   auto handler = handlers().find(e.payload_case());
   if (handler == handlers().end()) return;  // not ours to act on
   const std::string& ticket_id = handler->second.ticket_id(e);

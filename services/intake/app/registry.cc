@@ -30,6 +30,11 @@ void redact_owner(v1::Unit* u) {
 
 }  // namespace
 
+// The payload for other use cases that change a unit (the key handover, app/handover.cc).
+v1::UnitUpserted unit_upserted_payload(const v1::Unit& u, const std::string& previous_owner) {
+  return unit_event_payload(u, previous_owner);
+}
+
 Status upsert_project(const Context& ctx, const v1::UpsertProjectRequest& r,
                       const std::string& zone, v1::Project* out) {
   ctx.db.in_transaction([&](pqxx::work& tx) {

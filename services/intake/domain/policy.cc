@@ -100,6 +100,8 @@ std::string IntakePolicy::apply_overrides(const aftercare::v1::Policy& policy) {
        &next.complaint_level2_at_report},
       {t.has_level2_fine_multiplier(), t.level2_fine_multiplier(), "ticket.level2_fine_multiplier",
        1, kMaxFineMultiplier, &next.level2_fine_multiplier},
+      {t.has_rectification_working_days(), t.rectification_working_days(),
+       "ticket.rectification_working_days", 1, 365, &next.rectification_working_days},
   };
   for (const IntOverride& o : int_overrides) {
     if (!o.set) continue;
@@ -159,6 +161,7 @@ void IntakePolicy::to_proto(aftercare::v1::TicketPolicy* out) const {
   out->set_fine_min_fen(fine_min_fen);
   out->set_fine_max_fen(fine_max_fen);
   out->set_level2_fine_multiplier(level2_fine_multiplier);
+  out->set_rectification_working_days(rectification_working_days);
 }
 
 int IntakePolicy::warranty_years_of(Component component) const {

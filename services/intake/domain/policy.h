@@ -54,6 +54,9 @@ struct IntakePolicy {
   int64_t fine_max_fen = 100000;
   // Level 2 (HQ) multiplies the fine.
   int level2_fine_multiplier = 2;
+  // Defects found at a handover inspection are rectified by the builder within this many working
+  // days (issue 19).
+  int rectification_working_days = 15;
   // Not a business number: clocks of the agent's device and the server differ a little, and a
   // report typed "now" must not be refused as coming from the future. Not overridable.
   absl::Duration clock_skew_allowance = absl::Minutes(2);
