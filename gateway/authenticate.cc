@@ -5,8 +5,10 @@
 namespace aftercare::gateway {
 namespace {
 
-const std::set<std::string> kRoles = {"owner",      "agent",   "verifier",   "dispatcher", "crew",
-                                      "contractor", "builder", "supervisor", "finance",    "admin"};
+const std::set<std::string> kRoles = {"owner",   "agent",      "verifier", "dispatcher",
+                                      "crew",    "contractor", "builder",  "supervisor",
+                                      "finance", "admin",      "hq"};  // issue 20: reads every
+                                                                       // project, writes nothing
 
 }  // namespace
 

@@ -3,6 +3,11 @@
 namespace aftercare::gateway {
 
 std::optional<HttpResponse> authorize(const Route& route, const kit::Caller& caller) {
+  // Headquarters reads and never writes (issue 20), whatever a route's own roles say.
+  if (caller.is("hq") && route.method != "GET")
+    return error_response(
+        403, "permission_denied",
+        "role hq reads only and may not call " + route.method + " " + route.pattern);
   if (route.roles.empty() || route.roles.contains(caller.role)) return std::nullopt;
   return error_response(
       403, "permission_denied",
@@ -21,9 +26,9 @@ std::optional<HttpResponse> authorize_partner_feed(const kit::Caller& caller,
 }
 
 std::optional<HttpResponse> authorize_report(const kit::Caller& caller) {
-  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin"))
+  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin") && !caller.is("hq"))
     return error_response(403, "permission_denied",
-                          "reports are for supervisors, finance and admins");
+                          "reports are for supervisors, finance, admins and hq");
   return std::nullopt;
 }
 

@@ -19,7 +19,7 @@ std::optional<HttpResponse> authorize(const Route& route, const kit::Caller& cal
 std::optional<HttpResponse> authorize_partner_feed(const kit::Caller& caller,
                                                    const std::string& party_id);
 
-// The KPI report: supervisors, finance and admins (the project is checked after the period,
+// The KPI report: supervisors, finance, admins and hq (the project is checked after the period,
 // so a malformed period is a 400 whoever asks).
 std::optional<HttpResponse> authorize_report(const kit::Caller& caller);
 // 404 for a project outside the caller's token.

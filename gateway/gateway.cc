@@ -41,7 +41,7 @@ namespace {
 constexpr const char* kListPartnerEvents = "aftercare.v1.DispatchService.ListPartnerEvents";
 constexpr int kCatchUpPage = 100;
 
-// "2026-11" (month), "2026-W07" (ISO week), "2026-Q2" (quarter).
+// "2026-11" (month), "2026-W07" (ISO week), "2026-Q2" (quarter), "2026" (year, issue 20).
 bool parse_period(const std::string& text, aftercare::v1::ReportPeriod* out) {
   int year = 0, index = 0;
   char tail = 0;
@@ -53,6 +53,10 @@ bool parse_period(const std::string& text, aftercare::v1::ReportPeriod* out) {
   } else if (text.size() == 7 &&
              std::sscanf(text.c_str(), "%4d-Q%1d%c", &year, &index, &tail) == 2) {
     out->set_granularity(aftercare::v1::REPORT_GRANULARITY_QUARTER);
+  } else if (text.size() == 4 &&
+             std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    out->set_granularity(aftercare::v1::REPORT_GRANULARITY_YEAR);
+    year = std::stoi(text);
   } else {
     return false;
   }
@@ -733,8 +737,8 @@ void Gateway::report(const std::string& project, const std::string& period_text,
   if (auto refused = authorize_report(r->caller)) return refuse(std::move(*refused));
   aftercare::v1::ReportPeriod period;
   if (!parse_period(period_text, &period))
-    return refuse(
-        error_response(400, "invalid_argument", "period: must be YYYY-MM, YYYY-Www or YYYY-Qn"));
+    return refuse(error_response(400, "invalid_argument",
+                                 "period: must be YYYY-MM, YYYY-Www, YYYY-Qn or YYYY"));
   if (auto refused = authorize_project(r->caller, project)) return refuse(std::move(*refused));
 
   // Each service reports its own figures (DOMAIN §6); they are asked at once, in parallel.

@@ -246,6 +246,16 @@ const std::vector<Route>& routes() {
        {},
        16 << 10,
        true},
+      // targets and KPI alerts (callback, issue 20): the supervisors' list of periods that closed
+      // below target
+      {"GET",
+       "/v1/projects/{project_id}/kpi-alerts",
+       "aftercare.v1.CallbacksService.ListKpiAlerts",
+       {"supervisor", "admin", "hq"}},
+      {"POST",
+       "/v1/kpi-alerts/{alert_id}/acknowledge",
+       "aftercare.v1.CallbacksService.AcknowledgeKpiAlert",
+       {"supervisor", "admin"}},
       // members (loyalty)
       {"GET",
        "/v1/members/{owner_id}",
@@ -413,6 +423,7 @@ const std::vector<std::pair<std::string, std::string>>& report_sections() {
       {"points", "aftercare.v1.LoyaltyService.PointsSummary"},
       {"billing", "aftercare.v1.BillingService.ProjectReport"},
       {"handover", "aftercare.v1.HandoverService.HandoverStats"},  // issue 19
+      {"targets", "aftercare.v1.CallbacksService.Scorecard"},  // issue 20
   };
   return sections;
 }

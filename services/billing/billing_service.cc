@@ -488,10 +488,10 @@ grpc::Status BillingServiceImpl::ProjectReport(Ctx* ctx, const v1::ProjectReport
                                                v1::ProjectReportResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ProjectReport", [&] {
-    require_role(call.caller, {"supervisor", "finance", "admin", "service"});
+    require_role(call.caller, {"supervisor", "finance", "admin", "service", "hq"});
     require_project(call.caller, req->project_id());
     if (!req->has_period() || !domain::report_days(req->period())) {
-      throw invalid("period", "must be a month, quarter or ISO week that exists");
+      throw invalid("period", "must be a month, quarter, ISO week or year that exists");
     }
     *resp = ops_.project_report(req->project_id(), req->period());
   });

@@ -500,8 +500,9 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
                                                 v1::CallbackStatsResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin")) {
-    return wrong_role("callback statistics are for supervisors, finance and admins");
+  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin") &&
+      !caller.is("hq") && !caller.is("service")) {
+    return wrong_role("callback statistics are for supervisors, finance, admins and hq");
   }
   std::string error = domain::check_id(request->project_id(), "project_id");
   if (!error.empty()) return invalid(error);

@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "aftercare/v1/callback.grpc.pb.h"
+#include "callback/app/targets.h"
 #include "callback/callback_events.h"
 #include "common/call.h"
 #include "common/migrations.h"
@@ -76,6 +77,19 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
                               const aftercare::v1::ReceiveReceiptRequest* request,
                               aftercare::v1::ReceiptResponse* response) override;
 
+  // Targets, quotas and alerts (issue 20): targets_service.cc. Without sources (tests), the
+  // scorecard has callback's own KPIs only.
+  void set_kpi_sources(app::KpiSources* sources) { kpi_sources_ = sources; }
+  grpc::Status Scorecard(grpc::ServerContext* context,
+                         const aftercare::v1::ScorecardRequest* request,
+                         aftercare::v1::ScorecardResponse* response) override;
+  grpc::Status ListKpiAlerts(grpc::ServerContext* context,
+                             const aftercare::v1::ListKpiAlertsRequest* request,
+                             aftercare::v1::ListKpiAlertsResponse* response) override;
+  grpc::Status AcknowledgeKpiAlert(grpc::ServerContext* context,
+                                   const aftercare::v1::AcknowledgeKpiAlertRequest* request,
+                                   aftercare::v1::KpiAlert* response) override;
+
  private:
   // An unanswered call (RecordAttempt, or RecordCallback with reached = false).
   grpc::Status attempt(const kit::Caller& caller, const std::string& callback_id,
@@ -85,6 +99,7 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
   kit::PgPool& db_;
   const kit::Outbox& outbox_;
   Clock clock_;
+  app::KpiSources* kpi_sources_ = nullptr;  // issue 20
 };
 
 }  // namespace aftercare::callback

@@ -5,6 +5,7 @@
 
 #include "callback/app/outreach.h"
 #include "callback/app/providers.h"
+#include "callback/app/targets.h"
 #include "callback/callback_events.h"
 #include "callback/callback_service.h"
 #include "callback/generator.h"
@@ -45,6 +46,26 @@ int main(int argc, char** argv) {
       if (r.sent + r.retried + r.failed > 0)
         spdlog::info("message sender: {} sent, {} to retry, {} failed", r.sent, r.retried,
                      r.failed);
+    });
+    // Issue 20: the scorecard's intake and billing figures, and the period-close sweep (one
+    // close row per project and period, so replicas may all run it).
+    callback::app::GrpcKpiSources kpi_sources(
+        kit::service_channel(
+            kit::env_or("AFTERCARE_INTAKE_ADDR",
+                        "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port))),
+        kit::service_channel(
+            kit::env_or("AFTERCARE_BILLING_ADDR",
+                        "127.0.0.1:" + std::to_string(kit::defaults_for("billing").grpc_port))));
+    service.set_kpi_sources(&kpi_sources);
+    auto close_every =
+        std::chrono::seconds(kit::env_int("AFTERCARE_CALLBACK_CLOSE_INTERVAL_S", 300, 1, 86400));
+    auto grace = absl::Seconds(kit::env_int("AFTERCARE_CALLBACK_CLOSE_GRACE_S", 3600, 0, 86400));
+    host.add_periodic({"period-close", close_every}, [&](std::stop_token) {
+      auto r =
+          callback::app::close_periods(host.db(), host.outbox(), &kpi_sources, absl::Now(), grace);
+      if (r.closed + r.deferred > 0)
+        spdlog::info("period close: {} closed, {} alerts, {} deferred", r.closed, r.alerts,
+                     r.deferred);
     });
     return host.run();
   } catch (const std::exception& e) {

@@ -30,6 +30,54 @@ void fill_platform_defaults(aftercare::v1::Policy* policy) {
   if (!l->has_platinum_at_points()) l->set_platinum_at_points(20000);
   auto* b = policy->mutable_billing();
   if (!b->has_reminder_days_before_due()) b->set_reminder_days_before_due(3);
+  // Issue 20: the seeds' targets (004, 001), in basis points.
+  auto* t = policy->mutable_targets();
+  if (!t->has_satisfaction_bp()) t->set_satisfaction_bp(8500);
+  if (!t->has_fee_collection_bp()) t->set_fee_collection_bp(8000);
+  if (!t->has_complaint_rate_max_bp()) t->set_complaint_rate_max_bp(100);
+  if (!t->has_callback_handling_bp()) t->set_callback_handling_bp(10000);
+  if (!t->has_response_on_time_bp()) t->set_response_on_time_bp(9500);
+  if (!t->has_resolve_on_time_bp()) t->set_resolve_on_time_bp(9000);
+  if (!t->has_manager_callback_quota_bp()) t->set_manager_callback_quota_bp(1000);
+  if (!t->has_supervisor_callback_quota_bp()) t->set_supervisor_callback_quota_bp(3000);
+  if (!t->has_repair_lead_callback_quota_bp()) t->set_repair_lead_callback_quota_bp(6000);
+}
+
+std::string check_targets(const aftercare::v1::TargetPolicy& t) {
+  const struct {
+    bool set;
+    int32_t value;
+    const char* field;
+  } rates[] = {
+      {t.has_satisfaction_bp(), t.satisfaction_bp(), "satisfaction_bp"},
+      {t.has_fee_collection_bp(), t.fee_collection_bp(), "fee_collection_bp"},
+      {t.has_complaint_rate_max_bp(), t.complaint_rate_max_bp(), "complaint_rate_max_bp"},
+      {t.has_callback_handling_bp(), t.callback_handling_bp(), "callback_handling_bp"},
+      {t.has_response_on_time_bp(), t.response_on_time_bp(), "response_on_time_bp"},
+      {t.has_resolve_on_time_bp(), t.resolve_on_time_bp(), "resolve_on_time_bp"},
+      {t.has_manager_callback_quota_bp(), t.manager_callback_quota_bp(),
+       "manager_callback_quota_bp"},
+      {t.has_supervisor_callback_quota_bp(), t.supervisor_callback_quota_bp(),
+       "supervisor_callback_quota_bp"},
+      {t.has_repair_lead_callback_quota_bp(), t.repair_lead_callback_quota_bp(),
+       "repair_lead_callback_quota_bp"},
+  };
+  for (const auto& r : rates)
+    if (r.set && (r.value < 0 || r.value > 10000))
+      return std::string("targets.") + r.field + " must be between 0 and 10000";
+  const struct {
+    const google::protobuf::RepeatedPtrField<std::string>& ids;
+    const char* field;
+  } lists[] = {{t.managers(), "managers"},
+               {t.supervisors(), "supervisors"},
+               {t.repair_leads(), "repair_leads"}};
+  for (const auto& l : lists) {
+    if (l.ids.size() > 1000) return std::string("targets.") + l.field + " has more than 1000 ids";
+    for (const std::string& id : l.ids)
+      if (id.empty() || id.size() > 128)
+        return std::string("targets.") + l.field + " must hold ids of 1-128 characters";
+  }
+  return "";
 }
 
 std::optional<int> minute_of_day(std::string_view hh_mm) {

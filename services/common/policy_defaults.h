@@ -26,4 +26,8 @@ inline constexpr int kMaxDailyMessageCap = 100;
 // "callback.quiet_hours_start must be HH:MM".
 std::string check_platform_overrides(const aftercare::v1::Policy& policy);
 
+// Issue 20: "" or the first bad field of Policy.targets ("targets.satisfaction_bp must be between
+// 0 and 10000", a staff id empty or over 128 characters, more than 1000 of them).
+std::string check_targets(const aftercare::v1::TargetPolicy& targets);
+
 }  // namespace aftercare::kit

@@ -598,7 +598,7 @@ Status DispatchServiceImpl::RepairReport(Ctx* context,
   return guarded("RepairReport", [&] {
     const kit::Caller& caller = call.caller;
     require_role(caller.is("supervisor") || caller.is("finance") || caller.is("admin") ||
-                     caller.is("dispatcher") || caller.is("service"),
+                     caller.is("dispatcher") || caller.is("service") || caller.is("hq"),
                  caller, "read repair reports");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     std::string period_error = domain::check_period(req->period());

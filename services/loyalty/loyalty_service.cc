@@ -268,7 +268,7 @@ grpc::Status LoyaltyServiceImpl::PointsSummary(grpc::ServerContext* context,
   return guarded("PointsSummary", [&] {
     require("project_id", domain::check_id(request->project_id()));
     const auto& c = call.caller;
-    if (!(c.is("supervisor") || c.is("finance") || c.is("admin") || c.is("service")))
+    if (!(c.is("supervisor") || c.is("finance") || c.is("admin") || c.is("service") || c.is("hq")))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "role not allowed");
     if (!c.sees_project(request->project_id()))
       refuse(grpc::StatusCode::NOT_FOUND, "project_id: unknown project");

@@ -332,6 +332,36 @@ def main():
     # the monthly report: supervisor, finance, admin
     case("GET report", "GET", f"/v1/projects/{P}/reports/{period}", None, ("supervisor", "finance", "admin"))
 
+    # ---- issue 20 (satisfaction): the year report, the supervisors' KPI alerts and the hq role,
+    # which reads every project in its token and writes nothing ----------------------------------
+    with_hq = ROLES + ("hq",)
+    case("GET report as hq", "GET", f"/v1/projects/{P}/reports/{period}", None,
+         ("supervisor", "finance", "admin", "hq"), roles=with_hq)
+    case("GET year report", "GET", f"/v1/projects/{P}/reports/{today.year}", None,
+         ("supervisor", "finance", "admin", "hq"), roles=with_hq)
+    case("GET kpi alerts", "GET", f"/v1/projects/{P}/kpi-alerts", None, ("supervisor", "admin", "hq"),
+         roles=with_hq)
+    # no alert exists yet (the month is open): the allowed roles reach callback and get its 404
+    case("POST kpi alert acknowledge", "POST",
+         "/v1/kpi-alerts/00000000-0000-5000-8000-000000000000/acknowledge", {"note": "rm"},
+         ("supervisor", "admin"), scoped=False, roles=with_hq, allowed_expect=HIDE)
+    policy_now = lambda: call("GET", f"/v1/projects/{P}/policy", ADMIN)[1]
+    case("PUT policy (hq writes nothing)", "PUT", f"/v1/projects/{P}/policy", {"policy": {}}, ("admin",),
+         scoped=False, roles=with_hq, before=policy_now)
+    hq = in_scope("hq")
+    for label, method, path, body in (
+            ("POST ticket", "POST", "/v1/tickets", {"project_id": P, "unit_id": U1, "kind": "consultation",
+                                                    "category": "other", "component": "other",
+                                                    "urgency": "normal", "channel": "app",
+                                                    "description": "hq " + RUN}),
+            ("POST billing run", "POST", "/v1/billing/runs", {"project_id": P, "period": period}),
+            ("POST work order accept", "POST", f"/v1/work-orders/{wid}/accept", {}),
+            ("PUT unit", "PUT", f"/v1/projects/{P}/units/{U2}", {"building": "1"})):
+        before = ticket_count()
+        check(f"{label} as hq", DENY, *call(method, path, hq, body))
+        if ticket_count() != before:
+            problems.append(f"{label} as hq: a refused call changed the tickets")
+
     for p in problems:
         print("-", p)
     print(f"role matrix: {checked[0]} calls, {len(problems)} problem(s)")

@@ -783,6 +783,42 @@ def cases(w):
         None, body={"invoice_id": inA1, "amount_fen": 2, "reference": "bi-pay-1"})
     add(g, "payment reference reused for another invoice", "POST", "/v1/payments", w.finP, (409,),
         None, body={"invoice_id": inA2, "amount_fen": 100, "reference": "bi-pay-1"})
+    # -- targets, KPI alerts, yearly reports and the hq role (issue 20) -------------------------
+    g = "targets"
+    for value in ["20266", "1999", "0000", "202X", "2026-Y1"]:
+        add(g, f"report period {value}", "GET", f"/v1/projects/{pA}/reports/{value}", w.supP, (400,),
+            "period")
+    POL = f"/v1/projects/{pA}/policy"
+    for name, targets, field in [("satisfaction_bp 10001", {"satisfaction_bp": 10001}, "satisfaction_bp"),
+                                 ("complaint_rate_max_bp -1", {"complaint_rate_max_bp": -1}, "complaint_rate_max_bp"),
+                                 ("satisfaction_bp a word", {"satisfaction_bp": "high"}, "satisfaction_bp"),
+                                 ("fee_collection_bp 80.5", {"fee_collection_bp": 80.5}, "fee_collection_bp"),
+                                 ("an empty manager id", {"managers": [""]}, "managers"),
+                                 ("managers as a string", {"managers": "mgr-1"}, "managers"),
+                                 ("an unknown target", {"happiness_bp": 9000}, "happiness_bp")]:
+        add(g, f"policy targets: {name}", "PUT", POL, w.admin, (400,), field, body={"policy": {"targets": targets}})
+    KA = f"/v1/projects/{pA}/kpi-alerts"
+    add(g, "alerts page_size 201", "GET", f"{KA}?page_size=201", w.supP, (400,), "page_size")
+    add(g, "alerts page_size -1", "GET", f"{KA}?page_size=-1", w.supP, (400,), "page_size")
+    add(g, "alerts page_size abc", "GET", f"{KA}?page_size=abc", w.supP, (400,), "page_size")
+    add(g, "alerts page_token garbage", "GET", f"{KA}?page_token=zzz", w.supP, (400,), "page_token")
+    add(g, "alerts open_only=maybe", "GET", f"{KA}?open_only=maybe", w.supP, (400,), "open_only")
+    add(g, "alerts of an unknown project", "GET", f"/v1/projects/bi-nope-{RUN}/kpi-alerts", w.admin, (404,))
+    add(g, "supervisor Q reads P's alerts", "GET", KA, w.supQ, (404,))
+    ACK = "/v1/kpi-alerts/{}/acknowledge"
+    add(g, "acknowledge an unknown alert", "POST", ACK.format("00000000-0000-5000-8000-000000000000"),
+        w.supP, (404,), body={"note": "ok"})
+    add(g, "acknowledge a malformed id", "POST", ACK.format("not-an-id"), w.supP, (404,), body={"note": "ok"})
+    add(g, "acknowledge with a 2001-char note", "POST", ACK.format("00000000-0000-5000-8000-000000000000"),
+        w.supP, (400,), "note", body={"note": "改" * 2001})
+    add(g, "acknowledge with a numeric note", "POST", ACK.format("00000000-0000-5000-8000-000000000000"),
+        w.supP, (400,), "note", body={"note": 7})
+    hq = t("hq", "bi-hq", ["*"])
+    add(g, "hq opens a ticket", "POST", T, hq, (403,), body=tk(component="gas"))
+    add(g, "hq sets a policy", "PUT", POL, hq, (403,), body={"policy": {}})
+    add(g, "hq runs billing", "POST", "/v1/billing/runs", hq, (403,), body={"project_id": pA, "period": NEXT})
+    add(g, "hq acknowledges an alert", "POST", ACK.format("00000000-0000-5000-8000-000000000000"), hq,
+        (403,), body={"note": "ok"})
     return C
 
 

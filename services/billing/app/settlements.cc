@@ -264,7 +264,7 @@ v1::ListFinesResponse BillingOps::list_fines(const std::string& project_id,
 v1::ProjectReportResponse BillingOps::project_report(const std::string& project_id,
                                                      const v1::ReportPeriod& period) {
   auto days = domain::report_days(period);
-  if (!days) throw invalid("period", "is not a month, quarter or ISO week that exists");
+  if (!days) throw invalid("period", "is not a month, quarter, ISO week or year that exists");
   return db_.in_transaction([&](pqxx::work& tx) {
     auto settings = store::load_project(tx, project_id);
     int64_t from = absl::ToUnixMicros(domain::start_of_local_day(days->first, settings.zone));

@@ -149,6 +149,9 @@ std::optional<DayRange> report_days(const aftercare::v1::ReportPeriod& period) {
       absl::CivilDay first = monday + 7 * (index - 1);
       return DayRange{first, first + 6};
     }
+    case aftercare::v1::REPORT_GRANULARITY_YEAR:  // issue 20
+      if (index != 0) return std::nullopt;
+      return DayRange{absl::CivilDay(year, 1, 1), absl::CivilDay(year, 12, 31)};
     default:
       return std::nullopt;
   }

@@ -54,8 +54,12 @@ std::string period_days(const aftercare::v1::ReportPeriod& period, PeriodDays* o
       *out = {absl::CivilDay(first), absl::CivilDay(first + 3)};
       return "";
     }
+    case aftercare::v1::REPORT_GRANULARITY_YEAR:  // issue 20
+      if (period.index() != 0) return "period.index must be 0 for a year";
+      *out = {absl::CivilDay(period.year(), 1, 1), absl::CivilDay(period.year() + 1, 1, 1)};
+      return "";
     default:
-      return "period.granularity must be one of week, month, quarter";
+      return "period.granularity must be one of week, month, quarter, year";
   }
 }
 

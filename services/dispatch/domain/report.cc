@@ -70,8 +70,11 @@ std::string check_period(const aftercare::v1::ReportPeriod& p) {
       }
       return "";
     }
+    case aftercare::v1::REPORT_GRANULARITY_YEAR:  // issue 20
+      if (p.index() != 0) return "period.index must be 0 for a year";
+      return "";
     default:
-      return "period.granularity must be one of week, month, quarter";
+      return "period.granularity must be one of week, month, quarter, year";
   }
 }
 
@@ -85,6 +88,10 @@ PeriodBounds period_bounds(const aftercare::v1::ReportPeriod& p, absl::TimeZone 
     case aftercare::v1::REPORT_GRANULARITY_QUARTER:
       first = absl::CivilDay(p.year(), 3 * (p.index() - 1) + 1, 1);
       next = absl::CivilDay(absl::CivilMonth(first) + 3);
+      break;
+    case aftercare::v1::REPORT_GRANULARITY_YEAR:  // issue 20
+      first = absl::CivilDay(p.year(), 1, 1);
+      next = absl::CivilDay(p.year() + 1, 1, 1);
       break;
     default:
       first = absl::CivilDay(p.year(), p.index(), 1);

@@ -36,8 +36,11 @@ std::optional<std::pair<absl::CivilDay, absl::CivilDay>> period_days(
       absl::CivilDay start = week1 + 7 * (p.index() - 1);
       return std::pair{start, start + 7};
     }
+    case aftercare::v1::REPORT_GRANULARITY_YEAR:  // issue 20
+      if (p.index() != 0) return fail("period.index must be 0 for a year");
+      return std::pair{absl::CivilDay(p.year(), 1, 1), absl::CivilDay(p.year() + 1, 1, 1)};
     default:
-      return fail("period.granularity must be week, month or quarter");
+      return fail("period.granularity must be week, month, quarter or year");
   }
 }
 

@@ -134,8 +134,14 @@ std::string period_range(const v1::ReportPeriod& period, absl::TimeZone tz, absl
       *end = absl::FromCivil(first + 7, tz);
       return "";
     }
+    case v1::REPORT_GRANULARITY_YEAR: {  // issue 20
+      if (index != 0) return "period.index: must be 0 for a year";
+      *start = absl::FromCivil(absl::CivilYear(year), tz);
+      *end = absl::FromCivil(absl::CivilYear(year + 1), tz);
+      return "";
+    }
     default:
-      return "period.granularity: must be week, month or quarter";
+      return "period.granularity: must be week, month, quarter or year";
   }
 }
 

@@ -58,7 +58,7 @@ TEST(ReportPeriod, Checks) {
   EXPECT_EQ(check_period(period(REPORT_GRANULARITY_WEEK, 2025, 53)),
             "period.index must be an ISO week 1-52 of 2025");
   EXPECT_EQ(check_period(period(REPORT_GRANULARITY_UNSPECIFIED, 2026, 1)),
-            "period.granularity must be one of week, month, quarter");
+            "period.granularity must be one of week, month, quarter, year");
   EXPECT_EQ(check_period(period(REPORT_GRANULARITY_MONTH, 1999, 1)),
             "period.year must be between 2000 and 9999");
 }

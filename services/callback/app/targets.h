@@ -1,0 +1,85 @@
+// Targets, quotas and period closes (issue 20): a project's scorecard (every KPI of a period
+// against its target, from callback's own counts, intake's ticket KPIs and billing's fee
+// collection) and the close sweep that raises one KpiTargetMissed and one alert per project and
+// period below target. Decisions are domain/targets.h's; SQL is store/targets_store.h's.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "aftercare/v1/billing.pb.h"
+#include "aftercare/v1/callback.pb.h"
+#include "aftercare/v1/intake.pb.h"
+#include "common/call.h"
+#include "common/outbox.h"
+#include "common/pg.h"
+
+namespace aftercare::callback::app {
+
+// ---- ports --------------------------------------------------------------------------------
+
+// The figures callback does not count itself. nullopt: the source did not answer (the KPIs are
+// left out and reported incomplete); a refusal of the caller (PERMISSION_DENIED, NOT_FOUND,
+// INVALID_ARGUMENT) throws kit::Refusal with the source's code.
+class KpiSources {
+ public:
+  virtual ~KpiSources() = default;
+  virtual std::optional<aftercare::v1::MonthlyStatsResponse> ticket_stats(
+      const kit::Caller& caller, const std::string& project_id,
+      const aftercare::v1::ReportPeriod& period) = 0;
+  virtual std::optional<aftercare::v1::ProjectReportResponse> billing_report(
+      const kit::Caller& caller, const std::string& project_id,
+      const aftercare::v1::ReportPeriod& period) = 0;
+};
+
+// intake.MonthlyStats and billing.ProjectReport over gRPC, as the caller.
+class GrpcKpiSources final : public KpiSources {
+ public:
+  GrpcKpiSources(std::shared_ptr<grpc::Channel> intake, std::shared_ptr<grpc::Channel> billing)
+      : intake_(std::move(intake)), billing_(std::move(billing)) {}
+  std::optional<aftercare::v1::MonthlyStatsResponse> ticket_stats(
+      const kit::Caller& caller, const std::string& project_id,
+      const aftercare::v1::ReportPeriod& period) override;
+  std::optional<aftercare::v1::ProjectReportResponse> billing_report(
+      const kit::Caller& caller, const std::string& project_id,
+      const aftercare::v1::ReportPeriod& period) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> intake_, billing_;
+};
+
+// ---- use cases ------------------------------------------------------------------------------
+
+// The scorecard of a project and period (the period checked by the caller). sources may be
+// null: then only callback's own KPIs, and intake and billing are listed as incomplete.
+// A project callback has not heard of yet gets the platform targets.
+aftercare::v1::ScorecardResponse scorecard(kit::PgPool& db, KpiSources* sources,
+                                           const kit::Caller& caller, const std::string& project_id,
+                                           const aftercare::v1::ReportPeriod& period,
+                                           absl::Time now);
+
+// Closes, for every known project, the last month, quarter and year that ended at least
+// `grace` before `now` in the project's time zone, were not closed yet and ended after callback
+// first heard of the project (a project registered today has no last month to judge): the scorecard
+// as the callback service, and for one below target the alert and its KpiTargetMissed, written with
+// the close in one transaction. A period whose sources did not all answer stays open until the next
+// sweep.
+struct CloseResult {
+  int closed = 0;
+  int alerts = 0;
+  int deferred = 0;
+};
+CloseResult close_periods(kit::PgPool& db, const kit::Outbox& outbox, KpiSources* sources,
+                          absl::Time now, absl::Duration grace = absl::Hours(1));
+
+aftercare::v1::ListKpiAlertsResponse list_alerts(kit::PgPool& db, const kit::Caller& caller,
+                                                 const aftercare::v1::ListKpiAlertsRequest& r);
+aftercare::v1::KpiAlert acknowledge_alert(kit::PgPool& db, const kit::Caller& caller,
+                                          const aftercare::v1::AcknowledgeKpiAlertRequest& r,
+                                          absl::Time now);
+
+}  // namespace aftercare::callback::app

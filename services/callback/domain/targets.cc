@@ -1,0 +1,193 @@
+#include "callback/domain/targets.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "callback/domain/outreach.h"
+#include "callback/domain/stats.h"
+#include "common/policy_defaults.h"
+
+namespace aftercare::callback::domain {
+
+namespace v1 = aftercare::v1;
+
+Targets Targets::of(const v1::Policy& policy) {
+  v1::Policy effective;
+  *effective.mutable_targets() = policy.targets();
+  kit::fill_platform_defaults(&effective);
+  const v1::TargetPolicy& t = effective.targets();
+  v1::Policy platform;
+  kit::fill_platform_defaults(&platform);
+  const v1::TargetPolicy& d = platform.targets();
+  auto rate = [](int32_t value, int32_t fallback) {
+    return value >= 0 && value <= 10000 ? value : fallback;
+  };
+  Targets out;
+  out.satisfaction_bp = rate(t.satisfaction_bp(), d.satisfaction_bp());
+  out.fee_collection_bp = rate(t.fee_collection_bp(), d.fee_collection_bp());
+  out.complaint_rate_max_bp = rate(t.complaint_rate_max_bp(), d.complaint_rate_max_bp());
+  out.callback_handling_bp = rate(t.callback_handling_bp(), d.callback_handling_bp());
+  out.response_on_time_bp = rate(t.response_on_time_bp(), d.response_on_time_bp());
+  out.resolve_on_time_bp = rate(t.resolve_on_time_bp(), d.resolve_on_time_bp());
+  out.manager_quota_bp = rate(t.manager_callback_quota_bp(), d.manager_callback_quota_bp());
+  out.supervisor_quota_bp =
+      rate(t.supervisor_callback_quota_bp(), d.supervisor_callback_quota_bp());
+  out.repair_lead_quota_bp =
+      rate(t.repair_lead_callback_quota_bp(), d.repair_lead_callback_quota_bp());
+  out.managers.assign(t.managers().begin(), t.managers().end());
+  out.supervisors.assign(t.supervisors().begin(), t.supervisors().end());
+  out.repair_leads.assign(t.repair_leads().begin(), t.repair_leads().end());
+  return out;
+}
+
+v1::KpiResult evaluate(const std::string& kpi, const v1::Ratio& actual, int target_bp,
+                       bool ceiling) {
+  v1::KpiResult r;
+  r.set_kpi(kpi);
+  *r.mutable_actual() = actual;
+  r.set_target_bp(target_bp);
+  r.set_ceiling(ceiling);
+  const int64_t n = actual.numerator(), d = actual.denominator();
+  r.set_measured(d > 0);
+  if (d <= 0) {
+    r.set_met(true);
+    return r;
+  }
+  // n/d >= t/10000  <=>  n * 10000 >= t * d (counts stay far below the int64 range).
+  const bool met =
+      ceiling ? n * 10000 < int64_t{target_bp} * d : n * 10000 >= int64_t{target_bp} * d;
+  r.set_met(met);
+  if (!met) {
+    int gap = ceiling ? actual.basis_points() - target_bp : target_bp - actual.basis_points();
+    r.set_gap_bp(std::max(gap, 1));  // missed by less than half a basis point still shows
+  }
+  return r;
+}
+
+std::vector<v1::KpiResult> evaluate(const Figures& f, const Targets& t) {
+  std::vector<v1::KpiResult> out;
+  auto add = [&](const std::optional<v1::Ratio>& figure, const char* kpi, int target,
+                 bool ceiling) {
+    if (figure) out.push_back(evaluate(kpi, *figure, target, ceiling));
+  };
+  add(f.satisfaction, kSatisfaction, t.satisfaction_bp, false);
+  add(f.fee_collection, kFeeCollection, t.fee_collection_bp, false);
+  add(f.complaint_rate, kComplaintRate, t.complaint_rate_max_bp, true);
+  add(f.callback_handling, kCallbackHandling, t.callback_handling_bp, false);
+  add(f.response_on_time, kResponseOnTime, t.response_on_time_bp, false);
+  add(f.resolve_on_time, kResolveOnTime, t.resolve_on_time_bp, false);
+  return out;
+}
+
+std::vector<v1::KpiResult> missed(const std::vector<v1::KpiResult>& kpis) {
+  std::vector<v1::KpiResult> out;
+  for (const auto& k : kpis)
+    if (!k.met()) out.push_back(k);
+  return out;
+}
+
+std::vector<v1::CallbackQuota> quotas(int64_t done, const std::vector<RecorderCount>& by_recorder,
+                                      const Targets& t) {
+  const struct {
+    const char* title;
+    const std::vector<std::string>& staff;
+    int quota_bp;
+  } titles[] = {{"manager", t.managers, t.manager_quota_bp},
+                {"supervisor", t.supervisors, t.supervisor_quota_bp},
+                {"repair_lead", t.repair_leads, t.repair_lead_quota_bp}};
+  std::vector<v1::CallbackQuota> out;
+  for (const auto& title : titles) {
+    std::set<std::string> staff(title.staff.begin(), title.staff.end());
+    int64_t by_title = 0;
+    for (const RecorderCount& c : by_recorder)
+      if (staff.contains(c.recorded_by)) by_title += c.done;
+    v1::CallbackQuota q;
+    q.set_title(title.title);
+    *q.mutable_share() = ratio(by_title, done);
+    q.set_quota_bp(title.quota_bp);
+    q.set_met(done <= 0 || by_title * 10000 >= int64_t{title.quota_bp} * done);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::string period_label(const v1::ReportPeriod& p) {
+  char out[32];
+  switch (p.granularity()) {
+    case v1::REPORT_GRANULARITY_WEEK:
+      std::snprintf(out, sizeof out, "%04d-W%02d", p.year(), p.index());
+      break;
+    case v1::REPORT_GRANULARITY_MONTH:
+      std::snprintf(out, sizeof out, "%04d-%02d", p.year(), p.index());
+      break;
+    case v1::REPORT_GRANULARITY_QUARTER:
+      std::snprintf(out, sizeof out, "%04d-Q%d", p.year(), p.index());
+      break;
+    case v1::REPORT_GRANULARITY_YEAR:
+      std::snprintf(out, sizeof out, "%04d", p.year());
+      break;
+    default:
+      return "";
+  }
+  return out;
+}
+
+bool parse_period_label(const std::string& text, v1::ReportPeriod* out) {
+  auto digits = [&](size_t from, size_t count) {
+    if (from + count > text.size()) return -1;
+    int value = 0;
+    for (size_t i = from; i < from + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  int year = digits(0, 4);
+  if (year < 0) return false;
+  v1::ReportPeriod p;
+  p.set_year(year);
+  if (text.size() == 4) {
+    p.set_granularity(v1::REPORT_GRANULARITY_YEAR);
+  } else if (text.size() == 7 && text[4] == '-' && text[5] == 'Q') {
+    p.set_granularity(v1::REPORT_GRANULARITY_QUARTER);
+    p.set_index(digits(6, 1));
+  } else if (text.size() == 7 && text[4] == '-') {
+    p.set_granularity(v1::REPORT_GRANULARITY_MONTH);
+    p.set_index(digits(5, 2));
+  } else if (text.size() == 8 && text[4] == '-' && text[5] == 'W') {
+    p.set_granularity(v1::REPORT_GRANULARITY_WEEK);
+    p.set_index(digits(6, 2));
+  } else {
+    return false;
+  }
+  if (p.index() < 0) return false;
+  *out = p;
+  return true;
+}
+
+std::vector<v1::ReportPeriod> last_closed_periods(absl::CivilDay today) {
+  auto period = [](v1::ReportGranularity g, int year, int index) {
+    v1::ReportPeriod p;
+    p.set_granularity(g);
+    p.set_year(year);
+    p.set_index(index);
+    return p;
+  };
+  absl::CivilMonth month = absl::CivilMonth(today) - 1;
+  int quarter = (today.month() - 1) / 3 + 1;  // the current one
+  int q_year = static_cast<int>(today.year());
+  if (--quarter == 0) {
+    quarter = 4;
+    --q_year;
+  }
+  return {period(v1::REPORT_GRANULARITY_MONTH, static_cast<int>(month.year()), month.month()),
+          period(v1::REPORT_GRANULARITY_QUARTER, q_year, quarter),
+          period(v1::REPORT_GRANULARITY_YEAR, static_cast<int>(today.year()) - 1, 0)};
+}
+
+std::string kpi_alert_id(const std::string& project_id, const v1::ReportPeriod& period) {
+  return message_id_for("kpi-alert:" + project_id + ":" + period_label(period));
+}
+
+}  // namespace aftercare::callback::domain

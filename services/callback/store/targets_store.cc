@@ -1,0 +1,154 @@
+#include "callback/store/targets_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "callback/domain/dates.h"
+#include "common/time.h"
+
+namespace aftercare::callback::store {
+namespace {
+
+namespace v1 = aftercare::v1;
+
+// $n::bigint microseconds since the epoch <-> timestamptz, exactly.
+#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
+#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
+
+constexpr const char* kLoadTargets =
+    "SELECT p.timezone, (SELECT policy FROM callback_policies WHERE project_id = p.project_id) "
+    "FROM callback_projects p WHERE p.project_id = $1";
+
+constexpr const char* kDoneByRecorder =
+    "SELECT r.recorded_by, count(*) FROM callbacks c "
+    "JOIN callback_records r ON r.callback_id = c.callback_id "
+    "WHERE c.project_id = $1 AND c.status = 'done' AND c.due_at >= " AC_TS(
+        "$2") " AND c.due_at < " AC_TS("$3") " GROUP BY r.recorded_by ORDER BY r.recorded_by";
+
+constexpr const char* kKnownProjects = "SELECT project_id, timezone, " AC_US(
+    "first_seen") " FROM callback_projects ORDER BY project_id";
+
+constexpr const char* kPeriodClosed =
+    "SELECT 1 FROM callback_period_closes WHERE project_id = $1 AND period_label = $2";
+
+constexpr const char* kInsertPeriodClose =
+    "INSERT INTO callback_period_closes (project_id, period_label, closed_at, missed) "
+    "VALUES ($1, $2, " AC_TS("$3") ", $4) ON CONFLICT DO NOTHING";
+
+constexpr const char* kInsertAlert =
+    "INSERT INTO callback_kpi_alerts (alert_id, project_id, period_label, alert, raised_at) "
+    "VALUES ($1::uuid, $2, $3, $4, " AC_TS("$5") ") ON CONFLICT DO NOTHING";
+
+#define AC_ALERT_COLUMNS                                                \
+  "alert, acknowledged_by, " AC_US("acknowledged_at") ", note, " AC_US( \
+      "raised_at") ", alert_id::text "
+
+constexpr const char* kLoadAlert =
+    "SELECT " AC_ALERT_COLUMNS "FROM callback_kpi_alerts WHERE alert_id = $1::uuid";
+constexpr const char* kLoadAlertForUpdate =
+    "SELECT " AC_ALERT_COLUMNS "FROM callback_kpi_alerts WHERE alert_id = $1::uuid FOR UPDATE";
+
+constexpr const char* kListAlerts =
+    "SELECT " AC_ALERT_COLUMNS
+    "FROM callback_kpi_alerts WHERE project_id = $1 "
+    "AND (NOT $2::boolean OR acknowledged_at IS NULL) "
+    "AND ($3::bigint IS NULL OR (raised_at, alert_id) < (" AC_TS("$3") ", $4::uuid)) "
+    "ORDER BY raised_at DESC, alert_id DESC LIMIT $5";
+
+constexpr const char* kAcknowledgeAlert =
+    "UPDATE callback_kpi_alerts SET acknowledged_by = $2, acknowledged_at = " AC_TS(
+        "$3") ", note = $4 WHERE alert_id = $1::uuid";
+
+std::string micros(absl::Time t) {
+  return std::to_string(absl::ToUnixMicros(t));
+}
+
+v1::KpiAlert alert_of(const pqxx::row& row) {
+  v1::KpiAlert a;
+  pqxx::binarystring bytes(row[0]);
+  if (!a.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    throw std::runtime_error("callback_kpi_alerts: unreadable alert " + row[5].as<std::string>());
+  a.set_acknowledged(!row[2].is_null());
+  a.set_acknowledged_by(row[1].c_str());
+  if (!row[2].is_null())
+    *a.mutable_acknowledged_at() = kit::to_timestamp(absl::FromUnixMicros(row[2].as<int64_t>()));
+  a.set_note(row[3].c_str());
+  return a;
+}
+
+}  // namespace
+
+std::optional<TargetContext> load_targets(pqxx::transaction_base& tx,
+                                          const std::string& project_id) {
+  pqxx::result r = tx.exec_params(kLoadTargets, project_id);
+  if (r.empty()) return std::nullopt;
+  v1::Policy policy;
+  if (!r[0][1].is_null()) {
+    pqxx::binarystring bytes(r[0][1]);
+    if (!policy.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      spdlog::warn("project {}: stored policy unreadable, default targets used", project_id);
+      policy.Clear();
+    }
+  }
+  return TargetContext{domain::Targets::of(policy), domain::zone_or_default(r[0][0].c_str())};
+}
+
+std::vector<domain::RecorderCount> done_by_recorder(pqxx::transaction_base& tx,
+                                                    const std::string& project_id, absl::Time from,
+                                                    absl::Time to) {
+  std::vector<domain::RecorderCount> out;
+  for (const auto& row : tx.exec_params(kDoneByRecorder, project_id, micros(from), micros(to)))
+    out.push_back({row[0].c_str(), row[1].as<int64_t>()});
+  return out;
+}
+
+std::vector<KnownProject> known_projects(pqxx::transaction_base& tx) {
+  std::vector<KnownProject> out;
+  for (const auto& row : tx.exec(kKnownProjects))
+    out.push_back({row[0].c_str(), row[1].c_str(), absl::FromUnixMicros(row[2].as<int64_t>())});
+  return out;
+}
+
+bool period_closed(pqxx::transaction_base& tx, const std::string& project_id,
+                   const std::string& period_label) {
+  return !tx.exec_params(kPeriodClosed, project_id, period_label).empty();
+}
+
+bool insert_period_close(pqxx::transaction_base& tx, const std::string& project_id,
+                         const std::string& period_label, int missed, absl::Time now) {
+  return tx.exec_params(kInsertPeriodClose, project_id, period_label, micros(now), missed)
+             .affected_rows() == 1;
+}
+
+void insert_alert(pqxx::transaction_base& tx, const v1::KpiAlert& alert) {
+  std::string bytes = alert.SerializeAsString();
+  tx.exec_params(kInsertAlert, alert.alert_id(), alert.project_id(), alert.period_label(),
+                 pqxx::binarystring(bytes.data(), bytes.size()),
+                 micros(kit::from_timestamp(alert.raised_at())));
+}
+
+std::optional<v1::KpiAlert> load_alert(pqxx::transaction_base& tx, const std::string& alert_id,
+                                       bool for_update) {
+  pqxx::result r = tx.exec_params(for_update ? kLoadAlertForUpdate : kLoadAlert, alert_id);
+  if (r.empty()) return std::nullopt;
+  return alert_of(r[0]);
+}
+
+std::vector<v1::KpiAlert> list_alerts(pqxx::transaction_base& tx, const AlertPage& page) {
+  std::optional<std::string> after_us, after_id;
+  if (page.after) {
+    after_us = micros(page.after->first);
+    after_id = page.after->second;
+  }
+  std::vector<v1::KpiAlert> out;
+  for (const auto& row :
+       tx.exec_params(kListAlerts, page.project_id, page.open_only, after_us, after_id, page.limit))
+    out.push_back(alert_of(row));
+  return out;
+}
+
+void acknowledge_alert(pqxx::transaction_base& tx, const std::string& alert_id,
+                       const std::string& by, const std::string& note, absl::Time now) {
+  tx.exec_params(kAcknowledgeAlert, alert_id, by, micros(now), note);
+}
+
+}  // namespace aftercare::callback::store

@@ -1,0 +1,75 @@
+// The gRPC edge of targets, quotas and alerts (issue 20): validate, authorize, call
+// app/targets, map.
+//
+// Who may call:
+// - Scorecard (section "targets" of the project report): supervisor, finance, admin, hq;
+// - ListKpiAlerts (the supervisors' list): supervisor, admin, hq;
+// - AcknowledgeKpiAlert: supervisor, admin (hq reads only).
+// Staff see only their projects: another project's alert or scorecard is NOT_FOUND.
+#include "callback/app/targets.h"
+#include "callback/callback_service.h"
+#include "callback/domain/stats.h"
+#include "callback/domain/validation.h"
+#include "common/refusal.h"
+
+namespace aftercare::callback {
+namespace {
+
+namespace v1 = aftercare::v1;
+using grpc::Status;
+using grpc::StatusCode;
+
+Status invalid(const std::string& error) {
+  size_t space = error.find(' ');
+  if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
+  return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
+}
+
+bool one_of(const kit::Caller& c, std::initializer_list<const char*> roles) {
+  for (const char* r : roles)
+    if (c.is(r)) return true;
+  return false;
+}
+
+}  // namespace
+
+Status CallbackServiceImpl::Scorecard(grpc::ServerContext* context, const v1::ScorecardRequest* r,
+                                      v1::ScorecardResponse* out) {
+  kit::ServerCall call = kit::begin_call(*context);
+  if (!one_of(call.caller, {"supervisor", "finance", "admin", "hq", "service"}))
+    return {StatusCode::PERMISSION_DENIED,
+            "scorecards are for supervisors, finance, admins and hq"};
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  domain::PeriodDays days;
+  if (auto e = domain::period_days(r->period(), &days); !e.empty()) return invalid(e);
+  if (!call.caller.sees_project(r->project_id()))
+    return {StatusCode::NOT_FOUND, "project " + r->project_id() + " not found"};
+  return kit::guarded("Scorecard", [&] {
+    *out = app::scorecard(db_, kpi_sources_, call.caller, r->project_id(), r->period(), clock_());
+  });
+}
+
+Status CallbackServiceImpl::ListKpiAlerts(grpc::ServerContext* context,
+                                          const v1::ListKpiAlertsRequest* r,
+                                          v1::ListKpiAlertsResponse* out) {
+  kit::ServerCall call = kit::begin_call(*context);
+  if (!one_of(call.caller, {"supervisor", "admin", "hq"}))
+    return {StatusCode::PERMISSION_DENIED, "KPI alerts are for supervisors, admins and hq"};
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  if (!call.caller.sees_project(r->project_id()))
+    return {StatusCode::NOT_FOUND, "project " + r->project_id() + " not found"};
+  return kit::guarded("ListKpiAlerts", [&] { *out = app::list_alerts(db_, call.caller, *r); });
+}
+
+Status CallbackServiceImpl::AcknowledgeKpiAlert(grpc::ServerContext* context,
+                                                const v1::AcknowledgeKpiAlertRequest* r,
+                                                v1::KpiAlert* out) {
+  kit::ServerCall call = kit::begin_call(*context);
+  if (!one_of(call.caller, {"supervisor", "admin"}))
+    return {StatusCode::PERMISSION_DENIED, "KPI alerts are acknowledged by supervisors and admins"};
+  if (auto e = domain::check_id(r->alert_id(), "alert_id"); !e.empty()) return invalid(e);
+  return kit::guarded("AcknowledgeKpiAlert",
+                      [&] { *out = app::acknowledge_alert(db_, call.caller, *r, clock_()); });
+}
+
+}  // namespace aftercare::callback

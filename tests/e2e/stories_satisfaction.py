@@ -1,0 +1,120 @@
+"""Issue 20: targets, callback quotas, yearly reports, the supervisors' KPI alerts and the hq role.
+
+After story 5 (the month's report of the project): the project sets its targets and who counts
+as manager, supervisor and repair lead; the report's "targets" section then shows every KPI of
+the month against its target, with exactly the figures of the other sections, and the callback
+quotas by title; the yearly report has the same sections; an hq token reads the report and the
+supervisors' alert list but writes nothing (a refused call changes nothing).
+"""
+import datetime as dt
+
+import stories as kit
+
+KPI_SOURCES = {  # KPI -> (report section, field): the targets section repeats these figures
+    "satisfaction": ("callbacks", "satisfaction_rate"),
+    "fee_collection": ("billing", "fee_collection_rate"),
+    "complaint_rate": ("callbacks", "complaint_rate"),
+    "callback_handling": ("callbacks", "handling_rate"),
+    "response_on_time": ("tickets", "response_on_time"),
+    "resolve_on_time": ("tickets", "resolve_on_time"),
+}
+NAMES = {"satisfaction": "满意率", "fee_collection": "收缴率", "complaint_rate": "投诉率",
+         "callback_handling": "回访率", "response_on_time": "响应及时率", "resolve_on_time": "办结及时率"}
+TITLES = {"manager": "经理", "supervisor": "主管", "repair_lead": "维修负责人"}
+
+
+def met(kpi):
+    """The rule of DOMAIN/issue 20, exactly: a floor is met at or above, a ceiling strictly below;
+    nothing measured counts as met."""
+    a = kpi.get("actual") or {}
+    n, d, t = int(a.get("numerator", 0)), int(a.get("denominator", 0)), kpi.get("target_bp", 0)
+    if d == 0:
+        return True
+    return n * 10000 < t * d if kpi.get("ceiling") else n * 10000 >= t * d
+
+
+def story_targets(st):
+    out, api, p = st.out, st.api, st.p
+    out.story = "story satisfaction"
+    out.title(f"满意度管理 · {st.period} 目标考核: 满意率 85%、收缴率 80%、投诉率 < 1%、回访率 100%, 回访配额")
+    policy = api.must("GET", f"/v1/projects/{p}/policy", st.admin)
+    targets = policy.get("targets") or {}
+    out.eq("default targets (the seeds)",
+           [targets.get(k) for k in ("satisfaction_bp", "fee_collection_bp", "complaint_rate_max_bp",
+                                     "callback_handling_bp", "manager_callback_quota_bp",
+                                     "supervisor_callback_quota_bp", "repair_lead_callback_quota_bp")],
+           [8500, 8000, 100, 10000, 1000, 3000, 6000])
+
+    # hq reads but never writes: the refused PUT changes nothing
+    hq = api.token("hq", "hq-jituan-" + st.run_id, ["*"])
+    changed = dict(policy, targets=dict(targets, satisfaction_bp=9000))
+    s, _ = api.call("PUT", f"/v1/projects/{p}/policy", hq, {"policy": changed})
+    out.eq("hq changes the policy", s, 403)
+    out.eq("... and nothing changed", (api.must("GET", f"/v1/projects/{p}/policy", st.admin).get("targets") or {})
+           .get("satisfaction_bp"), 8500)
+
+    # the project's own targets and who is who for the quotas (the agent who made the calls
+    # counts as repair lead here, the supervisor as supervisor)
+    supervisor_sub = "sup-laozhou-" + st.run_id
+    mine = dict(targets, satisfaction_bp=9000, managers=["mgr-" + st.run_id], supervisors=[supervisor_sub],
+                repair_leads=[st.agent_id])
+    api.must("PUT", f"/v1/projects/{p}/policy", st.admin, {"policy": dict(policy, targets=mine)})
+    latest = {}
+
+    def fetch():
+        latest["r"] = api.must("GET", f"/v1/projects/{p}/reports/{st.period}", st.supervisor)
+        kpis = (latest["r"].get("targets") or {}).get("kpis") or []
+        return any(k.get("kpi") == "satisfaction" and k.get("target_bp") == 9000 for k in kpis)
+    kit.poll("the new targets in the report", fetch, st.wait)
+    report = latest["r"]
+    section = report.get("targets") or {}
+    out.eq("report complete", report.get("incomplete"), [])
+    out.eq("targets section complete", section.get("incomplete") or [], [])
+    kpis = section.get("kpis") or []
+    out.eq("every KPI, in catalog order", [k.get("kpi") for k in kpis], list(KPI_SOURCES))
+    for k in kpis:
+        sec, field = KPI_SOURCES.get(k.get("kpi"), (None, None))
+        out.eq(f"targets.{k.get('kpi')} = {sec}.{field}", k.get("actual"), (report.get(sec) or {}).get(field))
+        out.eq(f"targets.{k.get('kpi')} met", bool(k.get("met")), met(k))
+    out.eq("targets met", section.get("targets_met", 0), sum(1 for k in kpis if met(k)))
+    out.eq("the month is not closed yet", bool(section.get("closed")), False)
+    for k in kpis:
+        cmp = "<" if k.get("ceiling") else "≥"
+        out.say(f"{NAMES.get(k['kpi'], k['kpi'])} {kit.pct(k.get('actual'))} 目标 {cmp} {k['target_bp'] / 100:g}% → "
+                f"{'达标' if k.get('met') else '未达标, 差 ' + str(k.get('gap_bp', 0) / 100) + ' 个百分点'}")
+    quotas = {q.get("title"): q for q in section.get("quotas") or []}
+    out.eq("quotas by title", sorted(quotas), sorted(TITLES))
+    done = int((report.get("callbacks") or {}).get("done", 0))
+    for title, q in quotas.items():
+        out.eq(f"quota {title}: of the month's done callbacks", int((q.get("share") or {}).get("denominator", 0)), done)
+    out.eq("quota manager: nobody called", int((quotas.get("manager", {}).get("share") or {}).get("numerator", 0)), 0)
+    out.ok("quota repair lead: the agent's calls count", int((quotas.get("repair_lead", {}).get("share") or {})
+                                                             .get("numerator", 0)) > 0, str(quotas.get("repair_lead")))
+    out.say("回访配额: " + "; ".join(
+        f"{TITLES[t]} {kit.pct(q.get('share'))} (≥ {q.get('quota_bp', 0) / 100:g}%) {'✓' if q.get('met') else '✗'}"
+        for t, q in sorted(quotas.items())))
+
+    # the year report, read by hq
+    year = str(st.today.year)
+    yearly = api.must("GET", f"/v1/projects/{p}/reports/{year}", hq)
+    out.eq("year report period", yearly.get("period"), year)
+    out.eq("year report complete", yearly.get("incomplete"), [])
+    ym = int((yearly.get("callbacks") or {}).get("done", 0))
+    out.ok("the year holds at least the month's callbacks", ym >= done, f"{ym} < {done}")
+    out.say(f"{year} 年报: 回访 {ym} 次, 满意率 {kit.pct((yearly.get('callbacks') or {}).get('satisfaction_rate'))}, "
+            f"收缴率 {kit.pct((yearly.get('billing') or {}).get('fee_collection_rate'))}")
+
+    # the supervisors' list: the month is still open, so no alert for it; hq reads the list too
+    alerts = api.must("GET", f"/v1/projects/{p}/kpi-alerts", st.supervisor).get("alerts") or []
+    out.ok("no alert for the open month", all(a.get("period_label") != st.period for a in alerts), str(alerts)[:200])
+    s, _ = api.call("GET", f"/v1/projects/{p}/kpi-alerts?open_only=true", hq)
+    out.eq("hq reads the alert list", s, 200)
+    s, _ = api.call("POST", "/v1/kpi-alerts/00000000-0000-5000-8000-000000000000/acknowledge", hq, {"note": "x"})
+    out.eq("hq acknowledges an alert", s, 403)
+    s, _ = api.call("GET", f"/v1/projects/{p}/kpi-alerts", st.agent)
+    out.eq("an agent reads the alert list", s, 403)
+    out.say(f"主管待办: {len(alerts)} 条目标预警 (本月 {st.period} 月底结账后才考核)")
+
+
+def stories(st):
+    return [("story satisfaction", lambda: story_targets(st))]

@@ -1,0 +1,169 @@
+// KPI targets, callback quotas and period closing (issue 20).
+#include <gtest/gtest.h>
+
+#include "callback/domain/stats.h"
+#include "callback/domain/targets.h"
+#include "common/policy_defaults.h"
+
+namespace aftercare::callback::domain {
+namespace {
+
+namespace v1 = aftercare::v1;
+
+TEST(Targets, DefaultsAreTheSeeds) {
+  Targets t = Targets::defaults();
+  EXPECT_EQ(t.satisfaction_bp, 8500);
+  EXPECT_EQ(t.fee_collection_bp, 8000);
+  EXPECT_EQ(t.complaint_rate_max_bp, 100);
+  EXPECT_EQ(t.callback_handling_bp, 10000);
+  EXPECT_EQ(t.manager_quota_bp, 1000);
+  EXPECT_EQ(t.supervisor_quota_bp, 3000);
+  EXPECT_EQ(t.repair_lead_quota_bp, 6000);
+  EXPECT_TRUE(t.managers.empty());
+}
+
+TEST(Targets, OverridesOverDefaults) {
+  v1::Policy p;
+  p.mutable_targets()->set_satisfaction_bp(9000);
+  p.mutable_targets()->add_managers("mgr-1");
+  Targets t = Targets::of(p);
+  EXPECT_EQ(t.satisfaction_bp, 9000);
+  EXPECT_EQ(t.fee_collection_bp, 8000);
+  ASSERT_EQ(t.managers.size(), 1u);
+  EXPECT_EQ(t.managers[0], "mgr-1");
+}
+
+TEST(Targets, CheckNamesTheField) {
+  v1::TargetPolicy t;
+  EXPECT_EQ(kit::check_targets(t), "");
+  t.set_complaint_rate_max_bp(10001);
+  EXPECT_EQ(kit::check_targets(t), "targets.complaint_rate_max_bp must be between 0 and 10000");
+  t.set_complaint_rate_max_bp(0);
+  t.add_repair_leads("");
+  EXPECT_EQ(kit::check_targets(t), "targets.repair_leads must hold ids of 1-128 characters");
+}
+
+TEST(Evaluate, FloorIsExactNotRounded) {
+  // 16999 / 20000 = 84.995 % rounds to 8500 basis points but misses 85 %.
+  v1::KpiResult r = evaluate("satisfaction", ratio(16999, 20000), 8500, false);
+  EXPECT_EQ(r.actual().basis_points(), 8500);
+  EXPECT_TRUE(r.measured());
+  EXPECT_FALSE(r.met());
+  EXPECT_EQ(r.gap_bp(), 1);
+  EXPECT_TRUE(evaluate("satisfaction", ratio(17, 20), 8500, false).met());
+  v1::KpiResult low = evaluate("satisfaction", ratio(8, 10), 8500, false);
+  EXPECT_FALSE(low.met());
+  EXPECT_EQ(low.gap_bp(), 500);
+}
+
+TEST(Evaluate, CeilingIsStrictlyBelow) {
+  EXPECT_TRUE(evaluate("complaint_rate", ratio(0, 50), 100, true).met());
+  EXPECT_FALSE(evaluate("complaint_rate", ratio(1, 100), 100, true).met());  // 1 % is not below 1 %
+  v1::KpiResult r = evaluate("complaint_rate", ratio(3, 100), 100, true);
+  EXPECT_FALSE(r.met());
+  EXPECT_EQ(r.gap_bp(), 200);
+}
+
+TEST(Evaluate, NothingMeasuredIsMet) {
+  v1::KpiResult r = evaluate("fee_collection", ratio(0, 0), 8000, false);
+  EXPECT_FALSE(r.measured());
+  EXPECT_TRUE(r.met());
+  EXPECT_EQ(r.gap_bp(), 0);
+}
+
+TEST(Evaluate, CatalogOrderAndMissingSources) {
+  Figures f;
+  f.satisfaction = ratio(80, 100);  // below 85 %
+  f.complaint_rate = ratio(0, 100);
+  f.callback_handling = ratio(100, 100);
+  // billing and intake did not answer: their KPIs are left out
+  auto kpis = evaluate(f, Targets::defaults());
+  ASSERT_EQ(kpis.size(), 3u);
+  EXPECT_EQ(kpis[0].kpi(), "satisfaction");
+  EXPECT_EQ(kpis[1].kpi(), "complaint_rate");
+  EXPECT_EQ(kpis[2].kpi(), "callback_handling");
+  auto m = missed(kpis);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].kpi(), "satisfaction");
+  f.fee_collection = ratio(90, 100);
+  f.response_on_time = ratio(1, 2);
+  f.resolve_on_time = ratio(0, 0);
+  kpis = evaluate(f, Targets::defaults());
+  ASSERT_EQ(kpis.size(), 6u);
+  EXPECT_EQ(kpis[1].kpi(), "fee_collection");
+  EXPECT_EQ(kpis[4].kpi(), "response_on_time");
+  EXPECT_EQ(missed(kpis).size(), 2u);
+}
+
+TEST(Quotas, SharesByTitle) {
+  Targets t = Targets::defaults();
+  t.managers = {"m1"};
+  t.supervisors = {"s1", "s2"};
+  t.repair_leads = {"r1"};
+  std::vector<RecorderCount> by = {{"m1", 1}, {"s1", 2}, {"s2", 1}, {"r1", 5}, {"agent", 1}};
+  auto q = quotas(10, by, t);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0].title(), "manager");
+  EXPECT_EQ(q[0].share().numerator(), 1);
+  EXPECT_EQ(q[0].share().denominator(), 10);
+  EXPECT_TRUE(q[0].met());  // 10 % >= 10 %
+  EXPECT_EQ(q[1].title(), "supervisor");
+  EXPECT_EQ(q[1].share().numerator(), 3);
+  EXPECT_TRUE(q[1].met());
+  EXPECT_EQ(q[2].title(), "repair_lead");
+  EXPECT_EQ(q[2].share().basis_points(), 5000);
+  EXPECT_FALSE(q[2].met());  // 50 % < 60 %
+  EXPECT_EQ(q[2].quota_bp(), 6000);
+  for (const auto& none : quotas(0, {}, t)) EXPECT_TRUE(none.met());
+}
+
+TEST(Periods, LabelsRoundTrip) {
+  for (const char* text : {"2026-11", "2026-W07", "2026-Q2", "2026"}) {
+    v1::ReportPeriod p;
+    ASSERT_TRUE(parse_period_label(text, &p)) << text;
+    EXPECT_EQ(period_label(p), text);
+  }
+  v1::ReportPeriod p;
+  EXPECT_TRUE(parse_period_label("2026", &p));
+  EXPECT_EQ(p.granularity(), v1::REPORT_GRANULARITY_YEAR);
+  EXPECT_EQ(p.index(), 0);
+  for (const char* bad : {"", "202", "20266", "2026-1", "2026-Qx", "2026/11", "latest", "2026-W7"})
+    EXPECT_FALSE(parse_period_label(bad, &p)) << bad;
+}
+
+TEST(Periods, YearDays) {
+  v1::ReportPeriod p;
+  p.set_granularity(v1::REPORT_GRANULARITY_YEAR);
+  p.set_year(2026);
+  PeriodDays d;
+  EXPECT_EQ(period_days(p, &d), "");
+  EXPECT_EQ(d.first, absl::CivilDay(2026, 1, 1));
+  EXPECT_EQ(d.end, absl::CivilDay(2027, 1, 1));
+  p.set_index(1);
+  EXPECT_NE(period_days(p, &d), "");
+}
+
+TEST(Periods, LastClosed) {
+  auto ps = last_closed_periods(absl::CivilDay(2026, 1, 1));
+  ASSERT_EQ(ps.size(), 3u);
+  EXPECT_EQ(period_label(ps[0]), "2025-12");
+  EXPECT_EQ(period_label(ps[1]), "2025-Q4");
+  EXPECT_EQ(period_label(ps[2]), "2025");
+  ps = last_closed_periods(absl::CivilDay(2026, 5, 31));
+  EXPECT_EQ(period_label(ps[0]), "2026-04");
+  EXPECT_EQ(period_label(ps[1]), "2026-Q1");
+  EXPECT_EQ(period_label(ps[2]), "2025");
+}
+
+TEST(Alerts, OneIdPerProjectAndPeriod) {
+  v1::ReportPeriod a, b;
+  ASSERT_TRUE(parse_period_label("2026-11", &a));
+  ASSERT_TRUE(parse_period_label("2026-Q4", &b));
+  EXPECT_EQ(kpi_alert_id("p1", a), kpi_alert_id("p1", a));
+  EXPECT_NE(kpi_alert_id("p1", a), kpi_alert_id("p2", a));
+  EXPECT_NE(kpi_alert_id("p1", a), kpi_alert_id("p1", b));
+  EXPECT_EQ(kpi_alert_id("p1", a).size(), 36u);
+}
+
+}  // namespace
+}  // namespace aftercare::callback::domain
