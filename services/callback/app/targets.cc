@@ -228,6 +228,7 @@ v1::ListKpiAlertsResponse list_alerts(kit::PgPool& db, const kit::Caller& caller
   if (!caller.sees_project(r.project_id())) throw kit::not_found("project " + r.project_id());
   v1::ListKpiAlertsResponse out;
   db.in_transaction([&](pqxx::work& tx) {
+    if (!store::load_targets(tx, r.project_id())) throw kit::not_found("project " + r.project_id());
     auto alerts = store::list_alerts(tx, page);
     bool more = static_cast<int>(alerts.size()) == page.limit;
     if (more) alerts.pop_back();

@@ -76,6 +76,7 @@ struct CloseResult {
 CloseResult close_periods(kit::PgPool& db, const kit::Outbox& outbox, KpiSources* sources,
                           absl::Time now, absl::Duration grace = absl::Hours(1));
 
+// NOT_FOUND for a project callback does not know (yet).
 aftercare::v1::ListKpiAlertsResponse list_alerts(kit::PgPool& db, const kit::Caller& caller,
                                                  const aftercare::v1::ListKpiAlertsRequest& r);
 aftercare::v1::KpiAlert acknowledge_alert(kit::PgPool& db, const kit::Caller& caller,

@@ -280,6 +280,8 @@ TEST_F(TargetsTest, AMonthBelowTargetRaisesExactlyOneAlert) {
   EXPECT_EQ(list(staff("supervisor", "s-x", {kOther}), &alerts).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(list(staff("agent", "a-1"), &alerts).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(staff("admin", "adm", {"*"}), &alerts, false, "P-unknown").error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // hq reads only: a refused acknowledgement changes nothing
   v1::AcknowledgeKpiAlertRequest ack;
