@@ -256,6 +256,8 @@ const std::vector<Route>& routes() {
        "/v1/kpi-alerts/{alert_id}/acknowledge",
        "aftercare.v1.CallbacksService.AcknowledgeKpiAlert",
        {"supervisor", "admin"}},
+      // the group view: every project of the token side by side, ranked
+      {"GET", "/v1/reports/{period}", "aftercare.v1.CallbacksService.GroupReport", {"admin", "hq"}},
       // members (loyalty)
       {"GET",
        "/v1/members/{owner_id}",
@@ -423,7 +425,7 @@ const std::vector<std::pair<std::string, std::string>>& report_sections() {
       {"points", "aftercare.v1.LoyaltyService.PointsSummary"},
       {"billing", "aftercare.v1.BillingService.ProjectReport"},
       {"handover", "aftercare.v1.HandoverService.HandoverStats"},  // issue 19
-      {"targets", "aftercare.v1.CallbacksService.Scorecard"},  // issue 20
+      {"targets", "aftercare.v1.CallbacksService.Scorecard"},      // issue 20
   };
   return sections;
 }

@@ -89,6 +89,9 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
   grpc::Status AcknowledgeKpiAlert(grpc::ServerContext* context,
                                    const aftercare::v1::AcknowledgeKpiAlertRequest* request,
                                    aftercare::v1::KpiAlert* response) override;
+  grpc::Status GroupReport(grpc::ServerContext* context,
+                           const aftercare::v1::GroupReportRequest* request,
+                           aftercare::v1::GroupReportResponse* response) override;
 
  private:
   // An unanswered call (RecordAttempt, or RecordCallback with reached = false).

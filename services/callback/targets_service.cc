@@ -4,7 +4,8 @@
 // Who may call:
 // - Scorecard (section "targets" of the project report): supervisor, finance, admin, hq;
 // - ListKpiAlerts (the supervisors' list): supervisor, admin, hq;
-// - AcknowledgeKpiAlert: supervisor, admin (hq reads only).
+// - AcknowledgeKpiAlert: supervisor, admin (hq reads only);
+// - GroupReport (GET /v1/reports/{period}): admin, hq; the projects of the caller's token.
 // Staff see only their projects: another project's alert or scorecard is NOT_FOUND.
 #include "callback/app/targets.h"
 #include "callback/callback_service.h"
@@ -70,6 +71,17 @@ Status CallbackServiceImpl::AcknowledgeKpiAlert(grpc::ServerContext* context,
   if (auto e = domain::check_id(r->alert_id(), "alert_id"); !e.empty()) return invalid(e);
   return kit::guarded("AcknowledgeKpiAlert",
                       [&] { *out = app::acknowledge_alert(db_, call.caller, *r, clock_()); });
+}
+
+Status CallbackServiceImpl::GroupReport(grpc::ServerContext* context,
+                                        const v1::GroupReportRequest* r,
+                                        v1::GroupReportResponse* out) {
+  kit::ServerCall call = kit::begin_call(*context);
+  if (!one_of(call.caller, {"admin", "hq"}))
+    return {StatusCode::PERMISSION_DENIED, "the group report is for admins and hq"};
+  return kit::guarded("GroupReport", [&] {
+    *out = app::group_report(db_, kpi_sources_, call.caller, *r, clock_());
+  });
 }
 
 }  // namespace aftercare::callback

@@ -345,6 +345,10 @@ def main():
     case("POST kpi alert acknowledge", "POST",
          "/v1/kpi-alerts/00000000-0000-5000-8000-000000000000/acknowledge", {"note": "rm"},
          ("supervisor", "admin"), scoped=False, roles=with_hq, allowed_expect=HIDE)
+    # the group view: admins and hq only, every project of the token (no 404 scope: a token of
+    # another project sees that project's row)
+    case("GET group report", "GET", f"/v1/reports/{period}", None, ("admin", "hq"), scoped=False,
+         roles=with_hq)
     policy_now = lambda: call("GET", f"/v1/projects/{P}/policy", ADMIN)[1]
     case("PUT policy (hq writes nothing)", "PUT", f"/v1/projects/{P}/policy", {"policy": {}}, ("admin",),
          scoped=False, roles=with_hq, before=policy_now)

@@ -104,6 +104,22 @@ def story_targets(st):
     out.say(f"{year} 年报: 回访 {ym} 次, 满意率 {kit.pct((yearly.get('callbacks') or {}).get('satisfaction_rate'))}, "
             f"收缴率 {kit.pct((yearly.get('billing') or {}).get('fee_collection_rate'))}")
 
+    # the group view: this project's row carries the same KPIs as its report, ranked among the
+    # projects of the hq token (here: every project of the stack)
+    group = api.must("GET", f"/v1/reports/{st.period}", hq)
+    rows = {r.get("project_id"): r for r in group.get("projects") or []}
+    mine_row = rows.get(p) or {}
+    out.eq("group report lists the project", bool(mine_row), True)
+    out.eq("group report: the project's KPIs = its targets section", mine_row.get("kpis"), kpis)
+    ranks = [r.get("rank") for r in group.get("projects") or []]
+    out.eq("group report ranked 1..n", ranks, list(range(1, len(ranks) + 1)))
+    out.eq("group report totals: every KPI", [k.get("kpi") for k in group.get("totals") or []], list(KPI_SOURCES))
+    s, _ = api.call("GET", f"/v1/reports/{st.period}", st.supervisor)
+    out.eq("a supervisor reads the group report", s, 403)
+    out.say(f"集团视图 {st.period}: {len(ranks)} 个项目, 本项目排名第 {mine_row.get('rank')} "
+            f"(达标 {mine_row.get('targets_met', 0)}/6); 合计满意率 "
+            f"{kit.pct(((group.get('totals') or [{}])[0]).get('actual'))}")
+
     # the supervisors' list: the month is still open, so no alert for it; hq reads the list too
     alerts = api.must("GET", f"/v1/projects/{p}/kpi-alerts", st.supervisor).get("alerts") or []
     out.ok("no alert for the open month", all(a.get("period_label") != st.period for a in alerts), str(alerts)[:200])

@@ -814,6 +814,12 @@ def cases(w):
     add(g, "acknowledge with a numeric note", "POST", ACK.format("00000000-0000-5000-8000-000000000000"),
         w.supP, (400,), "note", body={"note": 7})
     hq = t("hq", "bi-hq", ["*"])
+    for value in ["2026-13", "2026-W60", "latest", "1999", "2026-Q0"]:
+        add(g, f"group report period {value}", "GET", f"/v1/reports/{value}", hq, (400,), "period")
+    add(g, "group report worst=101", "GET", f"/v1/reports/{NEXT}?worst=101", hq, (400,), "worst")
+    add(g, "group report worst=-1", "GET", f"/v1/reports/{NEXT}?worst=-1", hq, (400,), "worst")
+    add(g, "group report worst=abc", "GET", f"/v1/reports/{NEXT}?worst=abc", hq, (400,), "worst")
+    add(g, "supervisor reads the group report", "GET", f"/v1/reports/{NEXT}", w.supP, (403,))
     add(g, "hq opens a ticket", "POST", T, hq, (403,), body=tk(component="gas"))
     add(g, "hq sets a policy", "PUT", POL, hq, (403,), body={"policy": {}})
     add(g, "hq runs billing", "POST", "/v1/billing/runs", hq, (403,), body={"project_id": pA, "period": NEXT})

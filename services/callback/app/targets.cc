@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "aftercare/v1/billing.grpc.pb.h"
 #include "aftercare/v1/events.pb.h"
@@ -206,6 +208,40 @@ CloseResult close_periods(kit::PgPool& db, const kit::Outbox& outbox, KpiSources
     }
   }
   return result;
+}
+
+v1::GroupReportResponse group_report(kit::PgPool& db, KpiSources* sources,
+                                     const kit::Caller& caller, const v1::GroupReportRequest& r,
+                                     absl::Time now) {
+  v1::ReportPeriod period;
+  domain::PeriodDays days;
+  if (!domain::parse_period_label(r.period(), &period))
+    throw kit::Refusal(kit::invalid_field("period", "must be YYYY-MM, YYYY-Www, YYYY-Qn or YYYY"));
+  if (std::string e = domain::period_days(period, &days); !e.empty())
+    throw kit::Refusal(kit::invalid_field("period", e));
+  if (r.worst() < 0 || r.worst() > 100)
+    throw kit::Refusal(kit::invalid_field("worst", "must be between 0 and 100"));
+  auto projects = db.in_transaction([](pqxx::work& tx) { return store::known_projects(tx); });
+  v1::GroupReportResponse out;
+  out.set_period(r.period());
+  *out.mutable_report_period() = period;
+  std::vector<v1::ProjectKpis> rows;
+  std::set<std::string> incomplete;
+  for (const store::KnownProject& p : projects) {
+    if (!caller.sees_project(p.project_id)) continue;
+    v1::ScorecardResponse card = scorecard(db, sources, caller, p.project_id, period, now);
+    for (const auto& i : card.incomplete()) incomplete.insert(i);
+    v1::ProjectKpis row;
+    row.set_project_id(p.project_id);
+    *row.mutable_kpis() = card.kpis();
+    rows.push_back(std::move(row));
+  }
+  domain::rank_projects(&rows);
+  for (auto& k : domain::totals(rows, domain::Targets::defaults()))
+    *out.add_totals() = std::move(k);
+  for (auto& row : rows) *out.add_projects() = std::move(row);
+  for (const auto& i : incomplete) out.add_incomplete(i);
+  return out;
 }
 
 v1::ListKpiAlertsResponse list_alerts(kit::PgPool& db, const kit::Caller& caller,

@@ -83,4 +83,14 @@ aftercare::v1::KpiAlert acknowledge_alert(kit::PgPool& db, const kit::Caller& ca
                                           const aftercare::v1::AcknowledgeKpiAlertRequest& r,
                                           absl::Time now);
 
+// The group view (issue 20, first step): the scorecard of every project callback knows and the
+// caller sees, side by side, ranked (most targets met, then the smallest total gap, then the
+// project id), with the totals (every project's numerators and denominators summed) against the
+// platform targets. One scorecard per project: see README "Benchmarks" for what that costs. The
+// worst builders and contractors are not filled yet.
+aftercare::v1::GroupReportResponse group_report(kit::PgPool& db, KpiSources* sources,
+                                                const kit::Caller& caller,
+                                                const aftercare::v1::GroupReportRequest& r,
+                                                absl::Time now);
+
 }  // namespace aftercare::callback::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "callback/domain/outreach.h"
@@ -110,6 +111,52 @@ std::vector<v1::CallbackQuota> quotas(int64_t done, const std::vector<RecorderCo
     out.push_back(std::move(q));
   }
   return out;
+}
+
+void rank_projects(std::vector<v1::ProjectKpis>* projects) {
+  for (auto& p : *projects) {
+    int met = 0, gap = 0;
+    for (const auto& k : p.kpis()) {
+      met += k.met() ? 1 : 0;
+      gap += k.gap_bp();
+    }
+    p.set_targets_met(met);
+    p.set_gap_bp(gap);
+  }
+  std::sort(projects->begin(), projects->end(),
+            [](const v1::ProjectKpis& a, const v1::ProjectKpis& b) {
+              if (a.targets_met() != b.targets_met()) return a.targets_met() > b.targets_met();
+              if (a.gap_bp() != b.gap_bp()) return a.gap_bp() < b.gap_bp();
+              return a.project_id() < b.project_id();
+            });
+  int rank = 0;
+  for (auto& p : *projects) p.set_rank(++rank);
+}
+
+std::vector<v1::KpiResult> totals(const std::vector<v1::ProjectKpis>& projects,
+                                  const Targets& targets) {
+  // Summed per KPI over the projects that reported it; the targets and their direction are the
+  // platform's (evaluate with one figure per KPI).
+  std::map<std::string, std::pair<int64_t, int64_t>> sums;
+  for (const auto& p : projects)
+    for (const auto& k : p.kpis()) {
+      auto& [n, d] = sums[k.kpi()];
+      n += k.actual().numerator();
+      d += k.actual().denominator();
+    }
+  Figures f;
+  auto figure = [&](const char* kpi) -> std::optional<v1::Ratio> {
+    auto it = sums.find(kpi);
+    if (it == sums.end()) return std::nullopt;
+    return ratio(it->second.first, it->second.second);
+  };
+  f.satisfaction = figure(kSatisfaction);
+  f.fee_collection = figure(kFeeCollection);
+  f.complaint_rate = figure(kComplaintRate);
+  f.callback_handling = figure(kCallbackHandling);
+  f.response_on_time = figure(kResponseOnTime);
+  f.resolve_on_time = figure(kResolveOnTime);
+  return evaluate(f, targets);
 }
 
 std::string period_label(const v1::ReportPeriod& p) {

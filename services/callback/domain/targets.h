@@ -73,6 +73,13 @@ std::vector<aftercare::v1::CallbackQuota> quotas(int64_t done,
                                                  const std::vector<RecorderCount>& by_recorder,
                                                  const Targets& targets);
 
+// The group view's order: most targets met first, then the smallest sum of the missed KPIs'
+// gaps, then the project id; ranks 1..n.
+void rank_projects(std::vector<aftercare::v1::ProjectKpis>* projects);
+// Every project's numerators and denominators summed per KPI, against the platform targets.
+std::vector<aftercare::v1::KpiResult> totals(
+    const std::vector<aftercare::v1::ProjectKpis>& projects, const Targets& targets);
+
 // "2026-11", "2026-W07", "2026-Q2", "2026": the path spelling of a period.
 std::string period_label(const aftercare::v1::ReportPeriod& period);
 // The inverse; false when malformed (the range of year and index is period_days's to check).

@@ -321,6 +321,47 @@ TEST_F(TargetsTest, AMonthBelowTargetRaisesExactlyOneAlert) {
       grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(TargetsTest, GroupReportRanksEveryProjectOfTheToken) {
+  may_of_ten_callbacks();
+  v1::GroupReportRequest r;
+  r.set_period("2024-05");
+  v1::GroupReportResponse g;
+  grpc::Status s = stub_->GroupReport(kit::client_context(staff("hq", "hq-1", {"*"})).get(), r, &g);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(g.period(), "2024-05");
+  EXPECT_EQ(g.report_period().granularity(), v1::REPORT_GRANULARITY_MONTH);
+  ASSERT_EQ(g.projects_size(), 2);
+  // the other project meets every target (nothing below them); P-sat misses two
+  EXPECT_EQ(g.projects(0).project_id(), kOther);
+  EXPECT_EQ(g.projects(0).rank(), 1);
+  EXPECT_EQ(g.projects(0).targets_met(), 6);
+  EXPECT_EQ(g.projects(1).project_id(), kProject);
+  EXPECT_EQ(g.projects(1).targets_met(), 4);
+  EXPECT_EQ(g.projects(1).gap_bp(), 500 + 1900);
+  ASSERT_EQ(g.totals_size(), 6);
+  EXPECT_EQ(g.totals(0).kpi(), "satisfaction");
+  EXPECT_EQ(g.totals(0).actual().numerator(), 8);
+  EXPECT_EQ(g.totals(0).actual().denominator(), 10);
+  EXPECT_EQ(g.totals(1).kpi(), "fee_collection");
+  EXPECT_EQ(g.totals(1).actual().numerator(), 180);  // 90/100 from each project
+  EXPECT_EQ(g.incomplete_size(), 0);
+  // an hq token of one project sees that project only; supervisors have no group view
+  ASSERT_TRUE(
+      stub_->GroupReport(kit::client_context(staff("hq", "hq-2", {kProject})).get(), r, &g).ok());
+  ASSERT_EQ(g.projects_size(), 1);
+  EXPECT_EQ(g.projects(0).project_id(), kProject);
+  EXPECT_EQ(stub_->GroupReport(kit::client_context(staff("supervisor", "sup-1")).get(), r, &g)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  for (const char* bad : {"2024-13", "latest", "2024-W60", ""}) {
+    r.set_period(bad);
+    EXPECT_EQ(stub_->GroupReport(kit::client_context(staff("admin", "adm", {"*"})).get(), r, &g)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
+}
+
 TEST_F(TargetsTest, YearScorecardAndBadPeriods) {
   may_of_ten_callbacks();
   v1::ScorecardRequest r;

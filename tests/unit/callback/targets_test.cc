@@ -165,5 +165,46 @@ TEST(Alerts, OneIdPerProjectAndPeriod) {
   EXPECT_EQ(kpi_alert_id("p1", a).size(), 36u);
 }
 
+v1::ProjectKpis row(const std::string& id, std::vector<v1::KpiResult> kpis) {
+  v1::ProjectKpis p;
+  p.set_project_id(id);
+  for (auto& k : kpis) *p.add_kpis() = k;
+  return p;
+}
+
+TEST(Group, RankedByTargetsMetThenGapThenId) {
+  std::vector<v1::ProjectKpis> rows = {
+      row("b", {evaluate("satisfaction", ratio(80, 100), 8500, false)}),  // missed by 500
+      row("a", {evaluate("satisfaction", ratio(84, 100), 8500, false)}),  // missed by 100
+      row("c", {evaluate("satisfaction", ratio(90, 100), 8500, false)}),
+      row("d", {evaluate("satisfaction", ratio(0, 0), 8500, false)}),  // nothing measured: met
+  };
+  rank_projects(&rows);
+  std::vector<std::string> order;
+  for (const auto& r : rows) order.push_back(r.project_id());
+  EXPECT_EQ(order, (std::vector<std::string>{"c", "d", "a", "b"}));
+  EXPECT_EQ(rows[0].rank(), 1);
+  EXPECT_EQ(rows[3].rank(), 4);
+  EXPECT_EQ(rows[3].gap_bp(), 500);
+  EXPECT_EQ(rows[0].targets_met(), 1);
+}
+
+TEST(Group, TotalsSumNumeratorsAndDenominators) {
+  std::vector<v1::ProjectKpis> rows = {
+      row("a", {evaluate("satisfaction", ratio(8, 10), 9000, false),
+                evaluate("complaint_rate", ratio(0, 10), 100, true)}),
+      row("b", {evaluate("satisfaction", ratio(90, 90), 8500, false)}),
+  };
+  auto t = totals(rows, Targets::defaults());
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].kpi(), "satisfaction");
+  EXPECT_EQ(t[0].actual().numerator(), 98);
+  EXPECT_EQ(t[0].actual().denominator(), 100);
+  EXPECT_EQ(t[0].target_bp(), 8500);  // the platform's, not a project's
+  EXPECT_TRUE(t[0].met());
+  EXPECT_EQ(t[1].kpi(), "complaint_rate");
+  EXPECT_TRUE(t[1].ceiling());
+}
+
 }  // namespace
 }  // namespace aftercare::callback::domain
