@@ -11,11 +11,12 @@
 # in its own module tests/e2e/stories_<topic>.py: an owner without the app (stories_hotline.py,
 # issue 23: her appointment agreed and refused by phone, her signature from the paper slip, her
 # rating taken by the agent), and what every owner was told by SMS (stories_messages.py, issue 18:
-# a provider the story starts locally, an opt-out, a night-time emergency, receipts), and the
+# a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
 # month's KPIs against the project's targets (stories_satisfaction.py, issue 20: callback quotas by
-# title, the year report, the supervisors' KPI alerts, an hq token that may write nothing). The
-# program is tests/e2e/stories.py (the e2e test runs the same stories with --check); it mints its
-# own tokens.
+# title, the year report, the supervisors' KPI alerts, an hq token that may write nothing), and a
+# unit's handover (stories_handover.py, issue 19: inspection defects to the builder, the keys, a
+# warranty ticket, a decoration permit's deposit). The program is tests/e2e/stories.py (the e2e
+# test runs the same stories with --check); it mints its own tokens.
 #
 # Environment (same defaults as up.sh): AFTERCARE_HTTP_PORT (8080), AFTERCARE_JWT_SECRET
 # (aftercare-dev-secret). Extra arguments go to stories.py, e.g. --check to assert every number.

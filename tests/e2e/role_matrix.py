@@ -166,6 +166,72 @@ def check(label, expect, status, answer):
         problems.append(f"{label}: HTTP {status}, want {expect}: {str(answer)[:160]}")
 
 
+# --- handover and decoration (issue 19) ----------------------------------------------------------
+def handover_cases():
+    """Inspections, defects, signatures, key handover and decoration permits on U1, each route as
+    every role, in and out of scope; refused calls change nothing."""
+    partners = ("builder", "crew", "contractor")
+    inspections = lambda: len(call("GET", f"/v1/units/{U1}/inspections", ADMIN)[1]["inspections"])
+    case("POST inspection", "POST", f"/v1/units/{U1}/inspections", {"stage": "joint"},
+         ("agent", "verifier", "admin"), before=inspections)
+    iid = must("inspection", *call("POST", f"/v1/units/{U1}/inspections", ADMIN,
+                                   {"stage": "joint"}))["inspection_id"]
+    defects = lambda: len(call("GET", f"/v1/inspections/{iid}", ADMIN)[1]["defects"])
+    case("POST defect", "POST", f"/v1/inspections/{iid}/defects",
+         {"component": "decoration", "location": "客厅", "description": "墙面空鼓", "severity": "minor"},
+         ("agent", "verifier"), before=defects)
+    did = call("GET", f"/v1/inspections/{iid}", ADMIN)[1]["defects"][0]["defect_id"]
+    case("GET inspection", "GET", f"/v1/inspections/{iid}", None, ("owner",) + STAFF)
+    signed = lambda: call("GET", f"/v1/inspections/{iid}", ADMIN)[1].get("inspector_signed_at")
+    case("POST inspection sign as inspector", "POST", f"/v1/inspections/{iid}/sign", {"signer": "inspector"},
+         ("agent", "verifier", "supervisor", "admin"), allowed_expect=PASS, before=signed)
+    case("POST inspection sign as owner", "POST", f"/v1/inspections/{iid}/sign", {"signer": "owner"},
+         ("owner",), allowed_expect=PASS, roles=("owner", "dispatcher", "finance") + partners)
+    status = lambda: call("GET", f"/v1/inspections/{iid}", ADMIN)[1]["defects"][0]["status"]
+    eventually("the defect at the builder", lambda: status() == "rectifying")  # dispatch's order
+    case("POST defect reinspect", "POST", f"/v1/inspections/{iid}/defects/{did}/reinspect",
+         {"passed": True, "note": "已整改"}, ("agent", "verifier"), allowed_expect=PASS, before=status)
+    notice = (today - dt.timedelta(days=3)).isoformat()
+    case("PUT handover notice", "PUT", f"/v1/units/{U1}/handover-notice", {"notice_on": notice},
+         ("agent", "admin"))
+    case("GET uncollected keys", "GET", f"/v1/projects/{P}/uncollected-keys", None, STAFF,
+         strangers=("owner",) + partners)
+    case("POST key reminders", "POST", f"/v1/projects/{P}/key-reminders", {}, ("agent", "supervisor", "admin"))
+
+    permits = lambda: len(call("GET", f"/v1/projects/{P}/decoration-permits", ADMIN)[1]["permits"])
+    works = {"contractor_name": "安居装饰", "scope": "厨房翻新", "starts_on": today.isoformat(),
+             "ends_on": (today + dt.timedelta(days=30)).isoformat()}
+    case("POST decoration permit", "POST", f"/v1/units/{U1}/decoration-permits", works, ("owner", "agent"),
+         before=permits)
+    pid = must("permit", *call("POST", f"/v1/units/{U1}/decoration-permits", token("agent", "rm-agent", [P]),
+                               works))["permit_id"]
+    refused_id = must("permit", *call("POST", f"/v1/units/{U1}/decoration-permits",
+                                      token("agent", "rm-agent", [P]), works))["permit_id"]
+    case("GET decoration permit", "GET", f"/v1/decoration-permits/{pid}", None, ("owner",) + STAFF)
+    case("GET decoration permits of the project", "GET", f"/v1/projects/{P}/decoration-permits", None, STAFF,
+         strangers=("owner",) + partners)
+    permit = lambda: call("GET", f"/v1/decoration-permits/{pid}", ADMIN)[1]
+    deciders = ("agent", "supervisor", "admin")
+    case("POST permit approve", "POST", f"/v1/decoration-permits/{pid}/approve",
+         {"deposit_fen": 200000, "fee_fen": 5000}, deciders, allowed_expect=PASS,
+         before=lambda: permit()["status"])
+    case("POST permit refuse", "POST", f"/v1/decoration-permits/{refused_id}/refuse", {"reason": "图纸不全"},
+         deciders, allowed_expect=PASS,
+         before=lambda: call("GET", f"/v1/decoration-permits/{refused_id}", ADMIN)[1]["status"])
+    case("POST permit violation", "POST", f"/v1/decoration-permits/{pid}/violation",
+         {"description": "擅自改动燃气管", "deadline": (today + dt.timedelta(days=7)).isoformat(),
+          "deduction_fen": 100}, deciders, allowed_expect=PASS, before=lambda: permit()["deductions_fen"])
+    case("POST permit inspect", "POST", f"/v1/decoration-permits/{pid}/inspect", {"passed": True, "note": "竣工"},
+         ("agent", "verifier", "supervisor", "admin"), allowed_expect=PASS,
+         before=lambda: len(permit()["inspections"]))
+    case("POST permit finish", "POST", f"/v1/decoration-permits/{pid}/finish", {},
+         ("agent", "supervisor", "finance", "admin"), allowed_expect=PASS,
+         before=lambda: permit()["deposit_refunded_fen"])
+    handed = lambda: call("GET", f"/v1/units/{U1}", ADMIN)[1]["handover_date"]
+    case("POST unit handover", "POST", f"/v1/units/{U1}/handover", {"handed_over_on": today.isoformat()},
+         ("agent", "admin"), allowed_expect=PASS, before=handed)
+
+
 def main():
     setup()
     ticket = open_ticket()
@@ -329,6 +395,7 @@ def main():
          {"invoice_id": inv["invoice_id"], "amount_fen": 100, "reference": "rm-" + RUN},
          ("owner", "finance", "admin"), before=paid)
 
+    handover_cases()  # issue 19
     # the monthly report: supervisor, finance, admin
     case("GET report", "GET", f"/v1/projects/{P}/reports/{period}", None, ("supervisor", "finance", "admin"))
 

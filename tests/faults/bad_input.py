@@ -33,6 +33,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aftercare_http import (REPO, SERVICES, Stack, b64url, call, eventually, finish,  # noqa: E402
                             log, mint, q)
+import bad_input_handover  # noqa: E402  (issue 19)
 
 # Ports below the ephemeral range, as in fault_suite.py.
 STACK = Stack(
@@ -201,6 +202,7 @@ def setup():
         w.inv[key] = invs[0]
     ok(api("POST", "/v1/payments", w.finP, {"invoice_id": w.inv["A1"]["invoice_id"],
                                             "amount_fen": 100, "reference": "bi-pay-1"}), "payment")
+    bad_input_handover.setup(w, api, ok, t)  # issue 19
     return w
 
 
@@ -771,6 +773,7 @@ def cases(w):
         (404,), body={"score": 4})
     add(g, "rating by a dispatcher", "POST", f"{WO}/rating", w.dispP, (403,), body={"score": 4})
     add(g, "rating by agent Q", "POST", f"{WO}/rating", w.agentQ, (404,), body={"score": 4})
+    bad_input_handover.cases(w, add)  # -- handover and decoration (issue 19)
     # -- idempotency misuse ---------------------------------------------------------------------
     g = "idempotency"
     add(g, "same key, different body", "POST", T, w.agentP, (409,), None,

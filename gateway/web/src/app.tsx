@@ -8,6 +8,7 @@ import { LoginPage } from './pages/login';
 import { OwnerReport, OwnerTickets, OwnerPoints, OwnerInvoices } from './pages/owner';
 import { TicketDetail } from './pages/ticket';
 import { OwnerMessages } from './pages/messages';
+import { HandoverDesk } from './pages/handover';
 import { AgentIntake, AgentQueue, AgentCallbacks } from './pages/agent';
 import { DispatchBoard, DispatchCalendar } from './pages/dispatch';
 import { KpiReport, Arrears, BillingRuns, Settlements, Chargebacks } from './pages/finance';
@@ -27,6 +28,7 @@ export const NAV: NavItem[] = [
   { path: '/agent/intake', key: 'nav.intake', roles: ['agent', 'supervisor', 'admin'] },
   { path: '/agent/queue', key: 'nav.queue', roles: [...STAFF_TICKETS, 'dispatcher'] },
   { path: '/agent/callbacks', key: 'nav.callbacks', roles: STAFF_TICKETS },
+  { path: '/agent/handover', key: 'nav.handover', roles: ['agent', 'verifier', 'supervisor', 'admin'] },
   { path: '/dispatch/board', key: 'nav.board', roles: ['dispatcher', 'supervisor', 'admin'] },
   { path: '/dispatch/calendar', key: 'nav.calendar', roles: ['dispatcher', 'supervisor', 'admin'] },
   { path: '/reports/kpi', key: 'nav.kpi', roles: ['supervisor', 'finance', 'admin'] },
@@ -68,6 +70,8 @@ function Page({ path, who }: { path: string; who: Claims }) {
       return <AgentQueue who={who} />;
     case '/agent/callbacks':
       return <AgentCallbacks who={who} />;
+    case '/agent/handover':
+      return <HandoverDesk who={who} />;
     case '/dispatch/board':
       return <DispatchBoard who={who} />;
     case '/dispatch/calendar':

@@ -1,6 +1,7 @@
 #include "intake/domain/handover.h"
 
 #include "common/input.h"
+#include "common/time.h"
 #include "intake/domain/dates.h"
 #include "intake/domain/names.h"
 
@@ -139,6 +140,11 @@ std::string check_permit_action(const DecorationPermit& p, PermitAction action) 
       if (!works) return "the permit is " + public_name(s) + ", not approved or in progress";
       if (p.inspections().empty() || !p.inspections(p.inspections_size() - 1).passed())
         return "the final inspection has not passed yet";
+      // A violation is put right before the refund: a passed inspection must come after it.
+      for (const auto& v : p.violations())
+        if (kit::from_timestamp(v.recorded_at()) >
+            kit::from_timestamp(p.inspections(p.inspections_size() - 1).at()))
+          return "violation " + v.violation_id() + " has not been re-inspected yet";
       return "";
   }
   return "unknown action";

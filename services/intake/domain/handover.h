@@ -72,7 +72,8 @@ enum class PermitAction { kApprove, kRefuse, kInspect, kViolation, kFinish };
 
 // Which actions a permit's status allows: approve/refuse an applied permit; inspect and record a
 // violation on an approved or in-progress one; finish an approved or in-progress one whose last
-// inspection passed. "" or the reason for FAILED_PRECONDITION.
+// inspection passed and came after every violation (the violation was put right). "" or the reason
+// for FAILED_PRECONDITION.
 std::string check_permit_action(const aftercare::v1::DecorationPermit& permit, PermitAction action);
 
 // A violation's deduction must fit in what is left of the deposit: 0 <= deduction and

@@ -178,6 +178,22 @@ TEST(DecorationRules, FinishNeedsAPassedFinalInspection) {
             "");
 }
 
+TEST(DecorationRules, AViolationIsReInspectedBeforeTheRefund) {
+  DecorationPermit p = permit(DECORATION_PERMIT_STATUS_IN_PROGRESS);
+  auto* concealed = p.add_inspections();
+  concealed->set_passed(true);
+  concealed->mutable_at()->set_seconds(1000);
+  auto* v = p.add_violations();
+  v->set_violation_id("v1");
+  v->mutable_recorded_at()->set_seconds(2000);
+  EXPECT_EQ(check_permit_action(p, PermitAction::kFinish),
+            "violation v1 has not been re-inspected yet");
+  auto* final_one = p.add_inspections();
+  final_one->set_passed(true);
+  final_one->mutable_at()->set_seconds(3000);
+  EXPECT_EQ(check_permit_action(p, PermitAction::kFinish), "");
+}
+
 TEST(DecorationRules, WorksDatesAreInOrderAndWithinAYear) {
   EXPECT_EQ(check_works_dates(absl::CivilDay(2026, 12, 10), absl::CivilDay(2027, 2, 10), 366), "");
   EXPECT_NE(check_works_dates(absl::CivilDay(2026, 12, 10), absl::CivilDay(2026, 12, 9), 366), "");
