@@ -10,8 +10,10 @@
 # arrears and a points redemption, and the month's report; then the stories of later issues, each
 # in its own module tests/e2e/stories_<topic>.py: an owner without the app (stories_hotline.py,
 # issue 23: her appointment agreed and refused by phone, her signature from the paper slip, her
-# rating taken by the agent), and what every owner was told by SMS (stories_messages.py, issue 18:
-# a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
+# rating taken by the agent), a planned water cut announced to one building and a lift that five
+# homes report handled as one incident with one work order, then announcements with their read
+# counts (stories_incidents.py, issue 23), what every owner was told by SMS (stories_messages.py,
+# issue 18: a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
 # month's KPIs against the project's targets (stories_satisfaction.py, issue 20: callback quotas by
 # title, the year report, the supervisors' KPI alerts, an hq token that may write nothing), and a
 # unit's handover (stories_handover.py, issue 19: inspection defects to the builder, the keys, a

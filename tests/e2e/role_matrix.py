@@ -342,6 +342,49 @@ def main():
     # callbacks: agents and supervisors (and admins)
     case("GET callbacks", "GET", f"/v1/callbacks?project_id={P}", None, ("agent", "supervisor", "admin"))
 
+    # ---- incidents and announcements (issue 23) ----
+    # Opened by agents, dispatchers, supervisors, admins; resolved by dispatchers, supervisors,
+    # admins; read by the project's staff and by owners of the buildings in scope (U1 and U2 are
+    # in building 1, U3 in building 2). Partners have no business with them (404).
+    U3, O3 = P + "-u3", "rm-o3-" + RUN
+    must("unit u3", *call("PUT", f"/v1/projects/{P}/units/{U3}", ADMIN,
+                          {"building": "2", "room": "u3", "area_m2": 90, "owner_id": O3,
+                           "owner_name": "陈静", "owner_phone": "13900139003",
+                           "handover_date": (today - dt.timedelta(days=200)).isoformat()}))
+    owner_b2 = token("owner", O3, [P], (U3,))
+    not_owner = tuple(r for r in ROLES if r != "owner")
+    incidents = lambda: len(call("GET", f"/v1/projects/{P}/incidents", ADMIN)[1]["incidents"])
+    case("POST incident", "POST", f"/v1/projects/{P}/incidents",
+         {"kind": "failure", "category": "public_facility", "component": "elevator",
+          "buildings": ["1"], "title": "1栋电梯故障 " + RUN},
+         ("agent", "dispatcher", "supervisor", "admin"), before=incidents)
+    iid = call("GET", f"/v1/projects/{P}/incidents?status=open", ADMIN)[1]["incidents"][0]["incident_id"]
+    case("GET incident", "GET", f"/v1/incidents/{iid}", None, STAFF, roles=not_owner, strangers=partners)
+    check("GET incident as owner in scope", OK, *call("GET", f"/v1/incidents/{iid}", in_scope("owner")))
+    check("GET incident as owner of another building", HIDE, *call("GET", f"/v1/incidents/{iid}", owner_b2))
+    case("GET incidents of the project", "GET", f"/v1/projects/{P}/incidents?status=open", None, STAFF,
+         roles=not_owner, strangers=partners)
+    check("GET incidents as owner in scope", OK,
+          *call("GET", f"/v1/projects/{P}/incidents", in_scope("owner")))
+    check("GET incidents as owner of another project", HIDE,
+          *call("GET", f"/v1/projects/{P}/incidents", token("owner", "rm-ox-" + RUN, [PX], (UX,))))
+    incident_status = lambda: call("GET", f"/v1/incidents/{iid}", ADMIN)[1]["status"]
+    case("POST incident resolve", "POST", f"/v1/incidents/{iid}/resolve", {"note": "更换门机板"},
+         ("dispatcher", "supervisor", "admin"), allowed_expect=PASS, before=incident_status)
+    announcements = lambda: len(call("GET", f"/v1/projects/{P}/announcements", ADMIN)[1]["announcements"])
+    case("POST announcement", "POST", f"/v1/projects/{P}/announcements",
+         {"title": "停水通知 " + RUN, "body": "明日 9:00-12:00 1栋停水", "buildings": ["1"], "urgent": False},
+         ("agent", "supervisor", "admin"), before=announcements)
+    case("GET announcements", "GET", f"/v1/projects/{P}/announcements", None, STAFF, roles=not_owner,
+         strangers=partners)
+    mine = call("GET", f"/v1/projects/{P}/announcements", in_scope("owner"))
+    check("GET announcements as owner in scope (three notices of building 1)", OK,
+          200 if mine[0] == 200 and len(mine[1]["announcements"]) == 3 else 0, mine[1])
+    other = call("GET", f"/v1/projects/{P}/announcements", owner_b2)
+    check("... and the owner of building 2 sees none of them", OK,
+          200 if other[0] == 200 and not other[1]["announcements"] else 0, other[1])
+    # ---- end of issue 23 block ----
+
     # owner messages (issue 18): channels by admins; the log by that owner and the project's agents,
     # supervisors and admins; preferences by that owner and agents; receipts only with a signature
     case("PUT notification channel", "PUT", f"/v1/projects/{P}/notification-channels/sms",

@@ -203,6 +203,10 @@ def setup():
     ok(api("POST", "/v1/payments", w.finP, {"invoice_id": w.inv["A1"]["invoice_id"],
                                             "amount_fen": 100, "reference": "bi-pay-1"}), "payment")
     bad_input_handover.setup(w, api, ok, t)  # issue 19
+    # -- incidents and announcements (issue 23): one open incident of P to aim at ------------------
+    w.incident = ok(api("POST", f"/v1/projects/{P}/incidents", w.dispP, {
+        "kind": "failure", "category": "public_facility", "component": "fire_safety",
+        "buildings": ["1"], "title": "1栋消防报警误报"}), "incident")["incident_id"]
     return w
 
 
@@ -774,6 +778,71 @@ def cases(w):
     add(g, "rating by a dispatcher", "POST", f"{WO}/rating", w.dispP, (403,), body={"score": 4})
     add(g, "rating by agent Q", "POST", f"{WO}/rating", w.agentQ, (404,), body={"score": 4})
     bad_input_handover.cases(w, add)  # -- handover and decoration (issue 19)
+    # -- incidents and announcements (issue 23) ---------------------------------------------------
+    g = "incidents"
+    I = f"/v1/projects/{pA}/incidents"
+    inc = {"kind": "outage", "category": "public_facility", "component": "plumbing",
+           "buildings": ["1"], "title": "1栋停水", "starts_at": ts(dt.timedelta(days=1)),
+           "expected_end": ts(dt.timedelta(days=1, hours=4))}
+    add(g, "unknown kind", "POST", I, w.dispP, (400,), "kind", body=dict(inc, kind="fire"))
+    add(g, "kind missing", "POST", I, w.dispP, (400,), "kind",
+        body={k: v for k, v in inc.items() if k != "kind"})
+    add(g, "component missing", "POST", I, w.dispP, (400,), "component",
+        body={k: v for k, v in inc.items() if k != "component"})
+    add(g, "buildings as a string", "POST", I, w.dispP, (400,), "buildings", body=dict(inc, buildings="1"))
+    add(g, "a building of another project", "POST", I, w.dispP, (400,), "buildings",
+        body=dict(inc, buildings=["99"]))
+    add(g, "the same building twice", "POST", I, w.dispP, (400,), "buildings",
+        body=dict(inc, buildings=["1", "1"]))
+    add(g, "title empty", "POST", I, w.dispP, (400,), "title", body=dict(inc, title=""))
+    add(g, "title a number", "POST", I, w.dispP, (400,), "title", body=dict(inc, title=7))
+    add(g, "starts_at 30 February", "POST", I, w.dispP, (400,), "starts_at",
+        body=dict(inc, starts_at="2026-02-30T10:00:00Z"))
+    add(g, "expected_end before starts_at", "POST", I, w.dispP, (400,), "expected_end",
+        body=dict(inc, expected_end=ts(dt.timedelta(hours=1))))
+    add(g, "starts_at in 1970", "POST", I, w.dispP, (400,), "starts_at",
+        body=dict(inc, starts_at="1970-01-02T00:00:00Z", expected_end="1970-01-03T00:00:00Z"))
+    add(g, "unknown field", "POST", I, w.dispP, (400,), "severity", body=dict(inc, severity=3))
+    add(g, "unknown project", "POST", f"/v1/projects/bi-nope-{RUN}/incidents", w.admin, (404,), body=inc)
+    add(g, "dispatcher Q opens one in P", "POST", I, w.dispQ, (404,), body=inc)
+    add(g, "an owner opens one", "POST", I, w.owner["A1"], (403,), body=inc)
+    add(g, "a builder opens one", "POST", I, w.builderP, (403,), body=inc)
+    add(g, "list: unknown status", "GET", f"{I}?status=closed", w.agentP, (400,), "status")
+    add(g, "list: bad page_token", "GET", f"{I}?page_token=zz", w.agentP, (400,), "page_token")
+    add(g, "list: agent Q", "GET", I, w.agentQ, (404,))
+    add(g, "get: unknown id", "GET", "/v1/incidents/00000000-0000-4000-8000-000000000000", w.agentP, (404,))
+    add(g, "get: not a uuid", "GET", "/v1/incidents/1%27%20OR%201=1", w.agentP, (404,))
+    add(g, "get: agent Q", "GET", f"/v1/incidents/{w.incident}", w.agentQ, (404,))
+    add(g, "get: owner of another project", "GET", f"/v1/incidents/{w.incident}", w.owner["B1"], (404,))
+    R_ = f"/v1/incidents/{w.incident}/resolve"
+    add(g, "resolve: note a number", "POST", R_, w.dispP, (400,), "note", body={"note": 5})
+    add(g, "resolve: note of 2001 characters", "POST", R_, w.dispP, (400,), "note",
+        body={"note": "修" * 2001})
+    add(g, "resolve: unknown incident", "POST",
+        "/v1/incidents/00000000-0000-4000-8000-000000000000/resolve", w.dispP, (404,), body={})
+    add(g, "resolve: dispatcher Q", "POST", R_, w.dispQ, (404,), body={})
+    add(g, "resolve: an agent", "POST", R_, w.agentP, (403,), body={})
+    g = "announcements"
+    A = f"/v1/projects/{pA}/announcements"
+    ann = {"title": "停水通知", "body": "明日9:00-12:00停水", "buildings": ["1"], "urgent": False}
+    add(g, "title missing", "POST", A, w.supP, (400,), "title",
+        body={k: v for k, v in ann.items() if k != "title"})
+    add(g, "body of 5001 characters", "POST", A, w.supP, (400,), "body", body=dict(ann, body="水" * 5001))
+    add(g, "urgent as a string", "POST", A, w.supP, (400,), "urgent", body=dict(ann, urgent="yes"))
+    add(g, "send_at month 13", "POST", A, w.supP, (400,), "send_at",
+        body=dict(ann, send_at="2026-13-01T00:00:00Z"))
+    add(g, "send_at 100 days ahead", "POST", A, w.supP, (400,), "send_at",
+        body=dict(ann, send_at=ts(dt.timedelta(days=100))))
+    add(g, "buildings of numbers", "POST", A, w.supP, (400,), "buildings", body=dict(ann, buildings=[1]))
+    add(g, "a building of another project", "POST", A, w.supP, (400,), "buildings",
+        body=dict(ann, buildings=["99"]))
+    add(g, "supervisor Q posts in P", "POST", A, w.supQ, (404,), body=ann)
+    add(g, "a dispatcher posts", "POST", A, w.dispP, (403,), body=ann)
+    add(g, "an owner posts", "POST", A, w.owner["A1"], (403,), body=ann)
+    add(g, "list: bad page_token", "GET", f"{A}?page_token=1:x", w.agentP, (400,), "page_token")
+    add(g, "list: agent Q", "GET", A, w.agentQ, (404,))
+    add(g, "list: owner of another project", "GET", A, w.owner["B1"], (404,))
+    # -- end of issue 23 block ----------------------------------------------------------------------
     # -- idempotency misuse ---------------------------------------------------------------------
     g = "idempotency"
     add(g, "same key, different body", "POST", T, w.agentP, (409,), None,
