@@ -73,6 +73,22 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
   grpc::Status GetNotificationPreferences(
       grpc::ServerContext* context, const aftercare::v1::GetNotificationPreferencesRequest* request,
       aftercare::v1::NotificationPreferences* response) override;
+  // Survey campaigns (issue 20), in surveys_service.cc.
+  grpc::Status StartSurveyCampaign(grpc::ServerContext* context,
+                                   const aftercare::v1::StartSurveyCampaignRequest* request,
+                                   aftercare::v1::SurveyCampaign* response) override;
+  grpc::Status GetSurveyCampaign(grpc::ServerContext* context,
+                                 const aftercare::v1::GetSurveyCampaignRequest* request,
+                                 aftercare::v1::SurveyCampaign* response) override;
+  grpc::Status ListSurveyCampaigns(grpc::ServerContext* context,
+                                   const aftercare::v1::ListSurveyCampaignsRequest* request,
+                                   aftercare::v1::ListSurveyCampaignsResponse* response) override;
+  grpc::Status AnswerSurvey(grpc::ServerContext* context,
+                            const aftercare::v1::AnswerSurveyRequest* request,
+                            aftercare::v1::SurveyAnswer* response) override;
+  grpc::Status ListOwnerSurveys(grpc::ServerContext* context,
+                                const aftercare::v1::ListOwnerSurveysRequest* request,
+                                aftercare::v1::ListOwnerSurveysResponse* response) override;
   grpc::Status ReceiveReceipt(grpc::ServerContext* context,
                               const aftercare::v1::ReceiveReceiptRequest* request,
                               aftercare::v1::ReceiptResponse* response) override;

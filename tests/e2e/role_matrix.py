@@ -395,6 +395,17 @@ def main():
          {"opt_out": ["announcement"]}, ("owner", "agent"))
     case("GET notification preferences", "GET", f"/v1/owners/{O1}/notification-preferences", None,
          ("owner", "agent", "supervisor", "admin"))
+
+    # survey campaigns (issue 20): supervisors and admins start them; staff of the project read
+    # them; the owner answers their own questionnaire, an agent answers for the owner
+    campaign = {"kind": "quarterly_satisfaction", "title": "角色矩阵问卷 " + RUN, "buildings": ["1"]}
+    case("POST survey campaign", "POST", f"/v1/projects/{P}/survey-campaigns", campaign, ("supervisor", "admin"))
+    cid = must("campaign", *call("POST", f"/v1/projects/{P}/survey-campaigns", ADMIN, campaign))["campaign_id"]
+    case("GET survey campaigns", "GET", f"/v1/projects/{P}/survey-campaigns", None, ("agent", "supervisor", "admin"))
+    case("GET survey campaign", "GET", f"/v1/survey-campaigns/{cid}", None, ("agent", "supervisor", "admin"))
+    case("GET owner surveys", "GET", f"/v1/owners/{O1}/surveys", None, ("owner", "agent", "supervisor", "admin"))
+    case("POST survey answer", "POST", f"/v1/survey-campaigns/{cid}/answers", {"owner_id": O1, "score": 4},
+         ("owner", "agent"), allowed_expect=PASS)
     receipt = json.dumps({"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"})
     for label, tok, sig in (("no signature", "", None), ("agent's JWT, no signature", in_scope("agent"), None),
                             ("wrong signature", "", "sha256=" + "0" * 64)):

@@ -706,6 +706,32 @@ def cases(w):
         add(g, "policy: " + name, "PUT", POL, w.admin, (400,), field, body={"policy": {"callback": cb}})
     add(g, "owner A1 reads A2's preferences", "GET", f"/v1/owners/{oA2}/notification-preferences",
         w.owner["A1"], (404,))
+    # Survey campaigns (issue 20): bad campaigns and answers change nothing.
+    SC = f"/v1/projects/{P}/survey-campaigns"
+    camp = {"kind": "quarterly_satisfaction", "title": "第四季度满意度回访", "buildings": ["1"]}
+    for name, body, field in [
+            ("campaign kind weekly", dict(camp, kind="weekly"), "kind"),
+            ("campaign without title", dict(camp, title=""), "title"),
+            ("campaign title of 101 characters", dict(camp, title="问" * 101), "title"),
+            ("campaign buildings as a string", dict(camp, buildings="1"), "buildings"),
+            ("campaign building twice", dict(camp, buildings=["1", "1"]), "buildings"),
+            ("campaign to a building without units", dict(camp, buildings=["99"]), "buildings"),
+            ("campaign with an unknown field", dict(camp, colour="red"), "colour")]:
+        add(g, name, "POST", SC, w.supP, (400,), field, body=body)
+    add(g, "campaign in another project", "POST", SC, w.supQ, (404,), body=camp)
+    add(g, "campaign in an unknown project", "POST", f"/v1/projects/bi-nope-{RUN}/survey-campaigns", w.admin,
+        (404,), body=camp)
+    SA = "/v1/survey-campaigns/00000000-0000-4000-8000-000000000000/answers"
+    add(g, "answer to an unknown campaign", "POST", SA, w.owner["A1"], (404,), body={"owner_id": oA1, "score": 4})
+    add(g, "unknown campaign", "GET", "/v1/survey-campaigns/00000000-0000-4000-8000-000000000000", w.supP, (404,))
+    for name, body, field in [
+            ("answer score 0", {"owner_id": oA1, "score": 0}, "score"),
+            ("answer score 6", {"owner_id": oA1, "score": 6}, "score"),
+            ("answer score as a string", {"owner_id": oA1, "score": "five"}, "score"),
+            ("answer score 4.5", {"owner_id": oA1, "score": 4.5}, "score"),
+            ("answer comment of 501 characters", {"owner_id": oA1, "score": 4, "comment": "好" * 501}, "comment")]:
+        add(g, name, "POST", SA, w.owner["A1"], (400,), field, body=body)
+    add(g, "owner A1 reads A2's questionnaires", "GET", f"/v1/owners/{oA2}/surveys", w.owner["A1"], (404,))
     R = "/v1/notification-receipts"
     sig = {"X-AfterCare-Signature": "sha256=" + "0" * 64}
     add(g, "receipt: unknown message id", "POST", f"{R}/sms", None, (404,), raw=json.dumps(

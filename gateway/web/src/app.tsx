@@ -9,6 +9,7 @@ import { OwnerReport, OwnerTickets, OwnerPoints, OwnerInvoices } from './pages/o
 import { TicketDetail } from './pages/ticket';
 import { OwnerMessages } from './pages/messages';
 import { HandoverDesk } from './pages/handover';
+import { SurveyCampaigns } from './pages/surveys';
 import { AgentIntake, AgentQueue, AgentCallbacks } from './pages/agent';
 import { DispatchBoard, DispatchCalendar } from './pages/dispatch';
 import { KpiReport, Arrears, BillingRuns, Settlements, Chargebacks } from './pages/finance';
@@ -32,6 +33,7 @@ export const NAV: NavItem[] = [
   { path: '/dispatch/board', key: 'nav.board', roles: ['dispatcher', 'supervisor', 'admin'] },
   { path: '/dispatch/calendar', key: 'nav.calendar', roles: ['dispatcher', 'supervisor', 'admin'] },
   { path: '/reports/kpi', key: 'nav.kpi', roles: ['supervisor', 'finance', 'admin'] },
+  { path: '/reports/surveys', key: 'nav.surveys', roles: ['agent', 'supervisor', 'admin'] },
   { path: '/finance/arrears', key: 'nav.arrears', roles: ['finance', 'admin'] },
   { path: '/finance/billing', key: 'nav.billing', roles: ['finance', 'admin'] },
   { path: '/finance/settlements', key: 'nav.settlements', roles: ['finance', 'admin'] },
@@ -76,6 +78,8 @@ function Page({ path, who }: { path: string; who: Claims }) {
       return <DispatchBoard who={who} />;
     case '/dispatch/calendar':
       return <DispatchCalendar who={who} />;
+    case '/reports/surveys':
+      return <SurveyCampaigns who={who} />;
     case '/reports/kpi':
       return <KpiReport who={who} />;
     case '/finance/arrears':

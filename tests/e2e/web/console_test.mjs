@@ -310,6 +310,29 @@ try {
     await screenshot(supervisorPage, 'supervisor-report');
   });
 
+  await step('supervisor starts a survey for one building; the owner answers it (issue 20)', async () => {
+    await nav(supervisorPage, '满意度调查');
+    const form = supervisorPage.getByTestId('survey-form');
+    await form.locator('input[name=title]').fill('网页端季度满意度回访');
+    await form.locator('input[name=buildings]').fill(owner.building);
+    await form.getByRole('button').click();
+    await supervisorPage.getByTestId('notice').waitFor();
+    check(/问卷 1 份/.test(await supervisorPage.getByTestId('notice').textContent()), 'the campaign did not ask exactly the one owner of the building');
+    await supervisorPage.getByTestId('survey-campaigns').locator('tr', { hasText: '网页端季度满意度回访' }).waitFor();
+    await screenshot(supervisorPage, 'supervisor-surveys');
+    await nav(ownerPage, '消息通知');
+    await ownerPage.reload(); // the page was open since the messages step: read the new questionnaire
+    const card = ownerPage.getByTestId('owner-surveys').locator('li', { hasText: '网页端季度满意度回访' });
+    await card.waitFor();
+    await card.getByTestId('score-5').click();
+    await card.getByText('已填写').waitFor();
+    await screenshot(ownerPage, 'owner-survey-answered');
+    await supervisorPage.reload();
+    const row = supervisorPage.getByTestId('survey-campaigns').locator('tr', { hasText: '网页端季度满意度回访' });
+    await row.waitFor();
+    check((await row.textContent()).includes('1/1'), `the campaign row does not count the answer: ${await row.textContent()}`);
+  });
+
   const financePage = await newPage('desktop');
   await step('finance pages: report, arrears, billing run, settlements, chargebacks', async () => {
     await devLogin(financePage, { role: 'finance', sub: 'finance-e2e' });

@@ -6,6 +6,7 @@ import { formatDateTime } from '../format';
 import { label, t } from '../i18n';
 import type { Claims } from '../session';
 import { Badge, Empty, ErrorBox, Loading, Notice, Section, useAction, useAsync } from '../ui';
+import { OwnerSurveys } from './surveys';
 
 export interface OwnerMessage {
   message_id: string;
@@ -109,6 +110,7 @@ export function Preferences({ ownerId }: { ownerId: string }) {
 export function OwnerMessages({ who }: { who: Claims }) {
   return (
     <>
+      <OwnerSurveys who={who} />
       <Section title={t('nav.messages')}>
         <MessageLog ownerId={who.sub} />
       </Section>
