@@ -406,6 +406,11 @@ def main():
     case("GET owner surveys", "GET", f"/v1/owners/{O1}/surveys", None, ("owner", "agent", "supervisor", "admin"))
     case("POST survey answer", "POST", f"/v1/survey-campaigns/{cid}/answers", {"owner_id": O1, "score": 4},
          ("owner", "agent"), allowed_expect=PASS)
+    # The answer earns O1 survey points through loyalty, asynchronously: let them land before the
+    # member cases below compare O1's balance around refused calls.
+    eventually("survey points for the answer", lambda: any(
+        e.get("reason") == "survey"
+        for e in (call("GET", f"/v1/members/{O1}/ledger", ADMIN)[1] or {}).get("entries", [])))
     receipt = json.dumps({"message_id": "00000000-0000-5000-8000-000000000000", "status": "delivered"})
     for label, tok, sig in (("no signature", "", None), ("agent's JWT, no signature", in_scope("agent"), None),
                             ("wrong signature", "", "sha256=" + "0" * 64)):
