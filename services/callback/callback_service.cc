@@ -13,6 +13,7 @@
 #include "callback/domain/validation.h"
 #include "callback/store/callback_store.h"
 #include "callback/store/outreach_store.h"
+#include "common/field_error.h"
 #include "common/refusal.h"
 
 namespace aftercare::callback {
@@ -42,11 +43,6 @@ using StatusError = kit::Refusal;
 }
 
 // Domain checks return "field why"; the kit convention is INVALID_ARGUMENT "field: why".
-grpc::Status invalid(const std::string& error) {
-  size_t space = error.find(' ');
-  if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
-  return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
-}
 
 // Agents call owners back, supervisors review; admins may stand in for either.
 bool callback_staff(const kit::Caller& c) {
@@ -121,20 +117,20 @@ grpc::Status CallbackServiceImpl::ListCallbacks(grpc::ServerContext* context,
   }
   std::string error;
   if (!r.project_id().empty() && !(error = domain::check_id(r.project_id(), "project_id")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (!r.ticket_id().empty() && !(error = domain::check_id(r.ticket_id(), "ticket_id")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (r.has_due_before() && !(error = check_timestamp(r.due_before(), "due_before")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (r.status() != v1::CALLBACK_STATUS_UNSPECIFIED &&
       !(error = domain::check_enum(r.status(), "status")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (r.reason() != v1::CALLBACK_REASON_UNSPECIFIED &&
       !(error = domain::check_enum(r.reason(), "reason")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (!r.assigned_agent().empty() &&
       !(error = domain::check_id(r.assigned_agent(), "assigned_agent")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (r.page_size() < 0) return kit::invalid_field("page_size", "must not be negative");
   if (!r.project_id().empty() && !caller.sees_project(r.project_id())) {
     return {grpc::StatusCode::NOT_FOUND, "project " + r.project_id() + " not found"};
@@ -194,7 +190,7 @@ grpc::Status CallbackServiceImpl::GetCallback(grpc::ServerContext* context,
   if (!callback_staff(call.caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   return guarded("GetCallback", [&] {
     absl::Time now = clock_();
     *response = db_.in_transaction([&](pqxx::work& tx) {
@@ -214,20 +210,24 @@ grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
     return wrong_role("callbacks are for agents, supervisors and admins");
   const v1::ScheduleCallbackRequest& r = *request;
   std::string error;
-  if (!(error = domain::check_id(r.project_id(), "project_id")).empty()) return invalid(error);
-  if (!(error = domain::check_id(r.unit_id(), "unit_id")).empty()) return invalid(error);
+  if (!(error = domain::check_id(r.project_id(), "project_id")).empty())
+    return kit::invalid_from_check(error);
+  if (!(error = domain::check_id(r.unit_id(), "unit_id")).empty())
+    return kit::invalid_from_check(error);
   if (!r.ticket_id().empty() && !(error = domain::check_id(r.ticket_id(), "ticket_id")).empty())
-    return invalid(error);
-  if (!(error = domain::check_enum(r.reason(), "reason")).empty()) return invalid(error);
+    return kit::invalid_from_check(error);
+  if (!(error = domain::check_enum(r.reason(), "reason")).empty())
+    return kit::invalid_from_check(error);
   if (!r.has_due_at()) return kit::invalid_field("due_at", "is required");
-  if (!(error = check_timestamp(r.due_at(), "due_at")).empty()) return invalid(error);
+  if (!(error = check_timestamp(r.due_at(), "due_at")).empty())
+    return kit::invalid_from_check(error);
   if (!r.assigned_agent().empty() &&
       !(error = domain::check_id(r.assigned_agent(), "assigned_agent")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   std::string key =
       r.idempotency_key().empty() ? metadata(*context, "idempotency-key") : r.idempotency_key();
   if (!(error = domain::check_text(key, "idempotency_key", kMaxIdempotencyKeyChars)).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   absl::Time now = clock_();
   absl::Time due_at = domain::from_timestamp(r.due_at());
   if (due_at < now - kMaxSchedulePast || due_at > now + kMaxScheduleAhead) {
@@ -274,16 +274,17 @@ grpc::Status CallbackServiceImpl::RecordCallback(grpc::ServerContext* context,
   if (!callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   if (!request->reached()) {
     // The owner did not answer: an attempt, with the comment as its note.
     if (!(error = domain::check_text(request->comment(), "comment", domain::kMaxCommentChars))
              .empty())
-      return invalid(error);
+      return kit::invalid_from_check(error);
     return attempt(caller, request->callback_id(), request->comment(), std::nullopt, response);
   }
   v1::CallbackOutcome outcome;
-  if (!(error = domain::check_and_derive(*request, &outcome)).empty()) return invalid(error);
+  if (!(error = domain::check_and_derive(*request, &outcome)).empty())
+    return kit::invalid_from_check(error);
 
   return guarded("RecordCallback", [&] {
     absl::Time now = clock_();
@@ -329,15 +330,16 @@ grpc::Status CallbackServiceImpl::RecordAttempt(grpc::ServerContext* context,
   if (!callback_staff(call.caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   if (!(error = domain::check_text(request->note(), "note", kMaxNoteChars)).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   std::optional<absl::Time> retry_at;
   if (request->has_retry_at()) {
-    if (!(error = check_timestamp(request->retry_at(), "retry_at")).empty()) return invalid(error);
+    if (!(error = check_timestamp(request->retry_at(), "retry_at")).empty())
+      return kit::invalid_from_check(error);
     retry_at = domain::from_timestamp(request->retry_at());
     if (!(error = domain::check_retry_at(*retry_at, clock_(), kMaxRetryAhead)).empty())
-      return invalid(error);
+      return kit::invalid_from_check(error);
   }
   return attempt(call.caller, request->callback_id(), request->note(), retry_at, response);
 }
@@ -377,9 +379,10 @@ grpc::Status CallbackServiceImpl::AssignCallback(grpc::ServerContext* context,
   if (!callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   const std::string& to = request->agent_id();
-  if (!to.empty() && !(error = domain::check_id(to, "agent_id")).empty()) return invalid(error);
+  if (!to.empty() && !(error = domain::check_id(to, "agent_id")).empty())
+    return kit::invalid_from_check(error);
 
   return guarded("AssignCallback", [&] {
     absl::Time now = clock_();
@@ -417,9 +420,9 @@ grpc::Status CallbackServiceImpl::ReviewCallback(grpc::ServerContext* context,
   const kit::Caller& caller = call.caller;
   if (!caller.is("supervisor")) return wrong_role("supervisors review callbacks");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   if (!(error = domain::check_text(request->note(), "note", kMaxReviewNoteChars)).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
 
   return guarded("ReviewCallback", [&] {
     absl::Time now = clock_();
@@ -452,15 +455,15 @@ grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
     return wrong_role("work lists are for agents, supervisors and admins");
   std::string agent = request->agent_id().empty() ? caller.sub : request->agent_id();
   std::string error = domain::check_id(agent, "agent_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   if (caller.is("agent") && agent != caller.sub) {
     return wrong_role("agents see only their own work list");
   }
   const std::string& project_id = request->project_id();
   if (!project_id.empty() && !(error = domain::check_id(project_id, "project_id")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (request->has_date() && !(error = domain::check_date(request->date(), "date")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (!project_id.empty() && !caller.sees_project(project_id)) {
     return {grpc::StatusCode::NOT_FOUND, "project " + project_id + " not found"};
   }
@@ -505,12 +508,13 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
     return wrong_role("callback statistics are for supervisors, finance, admins and hq");
   }
   std::string error = domain::check_id(request->project_id(), "project_id");
-  if (!error.empty()) return invalid(error);
+  if (!error.empty()) return kit::invalid_from_check(error);
   domain::PeriodDays days;
-  if (!(error = domain::period_days(request->period(), &days)).empty()) return invalid(error);
+  if (!(error = domain::period_days(request->period(), &days)).empty())
+    return kit::invalid_from_check(error);
   if (!request->agent_id().empty() &&
       !(error = domain::check_id(request->agent_id(), "agent_id")).empty())
-    return invalid(error);
+    return kit::invalid_from_check(error);
   if (!caller.sees_project(request->project_id())) {
     return {grpc::StatusCode::NOT_FOUND, "project " + request->project_id() + " not found"};
   }

@@ -7,6 +7,7 @@
 #include "callback/domain/outreach.h"
 #include "callback/domain/validation.h"
 #include "callback/store/outreach_store.h"
+#include "common/field_error.h"
 #include "common/refusal.h"
 #include "common/time.h"
 
@@ -23,12 +24,6 @@ constexpr size_t kMaxSecretChars = 200;
 constexpr int kDefaultMessages = 50;
 constexpr int kMaxMessages = 200;
 constexpr size_t kMaxReceiptBytes = 16 << 10;
-
-Status invalid(const std::string& error) {
-  size_t space = error.find(' ');
-  if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
-  return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
-}
 
 bool staff_of_owner(const kit::Caller& c, const std::vector<std::string>& projects,
                     const std::set<std::string>& roles) {
@@ -58,7 +53,8 @@ Status CallbackServiceImpl::PutNotificationChannel(grpc::ServerContext* context,
                                                    const v1::PutNotificationChannelRequest* r,
                                                    v1::NotificationChannel* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
+    return kit::invalid_from_check(e);
   if (!domain::is_channel(r->channel()))
     return kit::invalid_field("channel", "must be sms, wechat or app");
   const std::string& url = r->url();
@@ -94,7 +90,8 @@ Status CallbackServiceImpl::ListOwnerMessages(grpc::ServerContext* context,
                                               const v1::ListOwnerMessagesRequest* r,
                                               v1::ListOwnerMessagesResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
+    return kit::invalid_from_check(e);
   if (r->limit() < 0 || r->limit() > kMaxMessages)
     return kit::invalid_field("limit", "must be 1-200");
   int limit = r->limit() == 0 ? kDefaultMessages : r->limit();
@@ -124,7 +121,8 @@ Status CallbackServiceImpl::PutNotificationPreferences(
     grpc::ServerContext* context, const v1::PutNotificationPreferencesRequest* r,
     v1::NotificationPreferences* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
+    return kit::invalid_from_check(e);
   std::set<std::string> kinds;
   for (const std::string& k : r->opt_out()) {
     if (!domain::is_message_kind(k))
@@ -155,7 +153,8 @@ Status CallbackServiceImpl::GetNotificationPreferences(
     grpc::ServerContext* context, const v1::GetNotificationPreferencesRequest* r,
     v1::NotificationPreferences* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
+    return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!c.is("owner") && !c.is("agent") && !c.is("supervisor") && !c.is("admin"))
     return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not read owners' preferences"};

@@ -6,6 +6,7 @@
 #include "callback/callback_service.h"
 #include "callback/domain/surveys.h"
 #include "callback/domain/validation.h"
+#include "common/field_error.h"
 #include "common/refusal.h"
 
 namespace aftercare::callback {
@@ -18,12 +19,6 @@ using grpc::StatusCode;
 const std::set<std::string> kCampaignStarters = {"supervisor", "admin"};
 const std::set<std::string> kCampaignReaders = {"agent", "supervisor", "admin"};
 
-Status invalid(const std::string& error) {
-  size_t space = error.find(' ');
-  if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
-  return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
-}
-
 Status denied(const kit::Caller& c, const std::string& what) {
   return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not " + what};
 }
@@ -34,8 +29,9 @@ Status CallbackServiceImpl::StartSurveyCampaign(grpc::ServerContext* context,
                                                 const v1::StartSurveyCampaignRequest* r,
                                                 v1::SurveyCampaign* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
-  if (auto e = domain::check_campaign(*r); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
+    return kit::invalid_from_check(e);
+  if (auto e = domain::check_campaign(*r); !e.empty()) return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!kCampaignStarters.contains(c.role)) return denied(c, "start survey campaigns");
   if (!c.sees_project(r->project_id()))
@@ -51,7 +47,8 @@ Status CallbackServiceImpl::GetSurveyCampaign(grpc::ServerContext* context,
                                               const v1::GetSurveyCampaignRequest* r,
                                               v1::SurveyCampaign* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->campaign_id(), "campaign_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->campaign_id(), "campaign_id"); !e.empty())
+    return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!kCampaignReaders.contains(c.role)) return denied(c, "read survey campaigns");
   return kit::guarded("GetSurveyCampaign", [&] {
@@ -68,7 +65,8 @@ Status CallbackServiceImpl::ListSurveyCampaigns(grpc::ServerContext* context,
                                                 const v1::ListSurveyCampaignsRequest* r,
                                                 v1::ListSurveyCampaignsResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
+    return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!kCampaignReaders.contains(c.role)) return denied(c, "read survey campaigns");
   if (!c.sees_project(r->project_id()))
@@ -83,9 +81,11 @@ Status CallbackServiceImpl::ListSurveyCampaigns(grpc::ServerContext* context,
 Status CallbackServiceImpl::AnswerSurvey(grpc::ServerContext* context,
                                          const v1::AnswerSurveyRequest* r, v1::SurveyAnswer* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->campaign_id(), "campaign_id"); !e.empty()) return invalid(e);
-  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
-  if (auto e = domain::check_answer(*r); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->campaign_id(), "campaign_id"); !e.empty())
+    return kit::invalid_from_check(e);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
+    return kit::invalid_from_check(e);
+  if (auto e = domain::check_answer(*r); !e.empty()) return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!c.is("owner") && !c.is("agent")) return denied(c, "answer surveys");
   if (c.is("owner") && c.sub != r->owner_id())
@@ -109,7 +109,8 @@ Status CallbackServiceImpl::ListOwnerSurveys(grpc::ServerContext* context,
                                              const v1::ListOwnerSurveysRequest* r,
                                              v1::ListOwnerSurveysResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
+    return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
   if (!c.is("owner") && !kCampaignReaders.contains(c.role))
     return denied(c, "read owners' questionnaires");

@@ -11,6 +11,7 @@
 #include "callback/callback_service.h"
 #include "callback/domain/stats.h"
 #include "callback/domain/validation.h"
+#include "common/field_error.h"
 #include "common/refusal.h"
 
 namespace aftercare::callback {
@@ -19,12 +20,6 @@ namespace {
 namespace v1 = aftercare::v1;
 using grpc::Status;
 using grpc::StatusCode;
-
-Status invalid(const std::string& error) {
-  size_t space = error.find(' ');
-  if (space == std::string::npos) return kit::invalid_field(error, "is invalid");
-  return kit::invalid_field(error.substr(0, space), error.substr(space + 1));
-}
 
 bool one_of(const kit::Caller& c, std::initializer_list<const char*> roles) {
   for (const char* r : roles)
@@ -40,9 +35,11 @@ Status CallbackServiceImpl::Scorecard(grpc::ServerContext* context, const v1::Sc
   if (!one_of(call.caller, {"supervisor", "finance", "admin", "hq", "service"}))
     return {StatusCode::PERMISSION_DENIED,
             "scorecards are for supervisors, finance, admins and hq"};
-  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
+    return kit::invalid_from_check(e);
   domain::PeriodDays days;
-  if (auto e = domain::period_days(r->period(), &days); !e.empty()) return invalid(e);
+  if (auto e = domain::period_days(r->period(), &days); !e.empty())
+    return kit::invalid_from_check(e);
   if (!call.caller.sees_project(r->project_id()))
     return {StatusCode::NOT_FOUND, "project " + r->project_id() + " not found"};
   return kit::guarded("Scorecard", [&] {
@@ -56,7 +53,8 @@ Status CallbackServiceImpl::ListKpiAlerts(grpc::ServerContext* context,
   kit::ServerCall call = kit::begin_call(*context);
   if (!one_of(call.caller, {"supervisor", "admin", "hq"}))
     return {StatusCode::PERMISSION_DENIED, "KPI alerts are for supervisors, admins and hq"};
-  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
+    return kit::invalid_from_check(e);
   if (!call.caller.sees_project(r->project_id()))
     return {StatusCode::NOT_FOUND, "project " + r->project_id() + " not found"};
   return kit::guarded("ListKpiAlerts", [&] { *out = app::list_alerts(db_, call.caller, *r); });
@@ -68,7 +66,8 @@ Status CallbackServiceImpl::AcknowledgeKpiAlert(grpc::ServerContext* context,
   kit::ServerCall call = kit::begin_call(*context);
   if (!one_of(call.caller, {"supervisor", "admin"}))
     return {StatusCode::PERMISSION_DENIED, "KPI alerts are acknowledged by supervisors and admins"};
-  if (auto e = domain::check_id(r->alert_id(), "alert_id"); !e.empty()) return invalid(e);
+  if (auto e = domain::check_id(r->alert_id(), "alert_id"); !e.empty())
+    return kit::invalid_from_check(e);
   return kit::guarded("AcknowledgeKpiAlert",
                       [&] { *out = app::acknowledge_alert(db_, call.caller, *r, clock_()); });
 }

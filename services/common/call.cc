@@ -1,4 +1,5 @@
 #include "common/call.h"
+#include "common/field_error.h"
 
 #include <algorithm>
 #include <cctype>
@@ -94,6 +95,12 @@ std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,
 
 grpc::Status invalid_field(const std::string& field, const std::string& why) {
   return {grpc::StatusCode::INVALID_ARGUMENT, field + ": " + why};
+}
+
+grpc::Status invalid_from_check(const std::string& error) {
+  size_t space = error.find(' ');
+  if (space == std::string::npos) return invalid_field(error, "is invalid");
+  return invalid_field(error.substr(0, space), error.substr(space + 1));
 }
 
 }  // namespace aftercare::kit

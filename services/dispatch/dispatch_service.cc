@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/call.h"
+#include "common/field_error.h"
 #include "common/periodic.h"
 #include "dispatch/app/work_orders.h"
 #include "dispatch/domain/names.h"
@@ -602,11 +603,7 @@ Status DispatchServiceImpl::RepairReport(Ctx* context,
                  caller, "read repair reports");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     std::string period_error = domain::check_period(req->period());
-    if (!period_error.empty()) {
-      size_t space = period_error.find(' ');  // "period.index must be ..."
-      throw Refusal{
-          kit::invalid_field(period_error.substr(0, space), period_error.substr(space + 1))};
-    }
+    if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
     if (!caller.is("service") && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }

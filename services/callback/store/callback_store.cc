@@ -1,5 +1,7 @@
 #include "callback/store/callback_store.h"
 
+#include "callback/store/sql_time.h"
+
 #include <spdlog/spdlog.h>
 
 #include "callback/domain/dates.h"
@@ -16,8 +18,6 @@ namespace v1 = aftercare::v1;
 
 // ---- SQL ------------------------------------------------------------------------------------
 // $n::bigint microseconds since the epoch <-> timestamptz, exactly.
-#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
-#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
 
 constexpr const char* kUpsertProject =
     "INSERT INTO callback_projects (project_id, timezone) VALUES ($1, $2) "

@@ -1,13 +1,12 @@
 #include "callback/store/outreach_store.h"
 
+#include "callback/store/sql_time.h"
+
 #include "common/pg.h"
 #include "common/time.h"
 
 namespace aftercare::callback::store {
 namespace {
-
-#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
-#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
 
 constexpr const char* kUpsertWorkOrder =
     "INSERT INTO callback_work_orders (work_order_id, project_id, ticket_id, unit_id, emergency) "

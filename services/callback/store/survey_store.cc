@@ -1,14 +1,13 @@
 #include "callback/store/survey_store.h"
 
+#include "callback/store/sql_time.h"
+
 #include <nlohmann/json.hpp>
 
 #include "common/time.h"
 
 namespace aftercare::callback::store {
 namespace {
-
-#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
-#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
 
 constexpr const char* kProjectUnits =
     "SELECT unit_id, building, owner_id FROM callback_units WHERE project_id = $1 "

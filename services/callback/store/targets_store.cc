@@ -1,5 +1,7 @@
 #include "callback/store/targets_store.h"
 
+#include "callback/store/sql_time.h"
+
 #include <spdlog/spdlog.h>
 
 #include "callback/domain/dates.h"
@@ -11,8 +13,6 @@ namespace {
 namespace v1 = aftercare::v1;
 
 // $n::bigint microseconds since the epoch <-> timestamptz, exactly.
-#define AC_TS(p) "('epoch'::timestamptz + " p "::bigint * interval '1 microsecond')"
-#define AC_US(c) "(extract(epoch from " c ") * 1000000)::bigint"
 
 constexpr const char* kLoadTargets =
     "SELECT p.timezone, (SELECT policy FROM callback_policies WHERE project_id = p.project_id) "
