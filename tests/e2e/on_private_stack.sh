@@ -8,8 +8,10 @@
 # URL in AFTERCARE_GATEWAY and the JWT secret in AFTERCARE_JWT_SECRET; extra AFTERCARE_* settings
 # for the services may be exported by the caller. On failure the stack's logs are kept in
 # $AFTERCARE_BUILD_DIR/e2e-logs/NAME.
+# AFTERCARE_E2E_PORT_SHIFT (default 0; 100, 200, 300 or 400) moves every port up, so engineers
+# working in several checkouts of one machine can run the same check at once.
 set -euo pipefail
-name=$1 base=$2
+name=$1 base=$(($2 + ${AFTERCARE_E2E_PORT_SHIFT:-0}))
 shift 2
 repo=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${AFTERCARE_BUILD_DIR:-$repo/build}
