@@ -13,6 +13,9 @@ import { SurveyCampaigns } from './pages/surveys';
 import { AgentIntake, AgentQueue, AgentCallbacks } from './pages/agent';
 import { DispatchBoard, DispatchCalendar } from './pages/dispatch';
 import { KpiReport, Arrears, BillingRuns, Settlements, Chargebacks } from './pages/finance';
+import { HqDashboard, TargetsView } from './pages/targets';
+import { IncidentPage, Incidents } from './pages/incidents';
+import { Announcements, OwnerNotices } from './pages/announcements';
 
 interface NavItem {
   path: string;
@@ -26,13 +29,20 @@ export const NAV: NavItem[] = [
   { path: '/owner/points', key: 'nav.points', roles: ['owner'] },
   { path: '/owner/invoices', key: 'nav.invoices', roles: ['owner'] },
   { path: '/owner/messages', key: 'nav.messages', roles: ['owner'] },
+  { path: '/owner/notices', key: 'nav.notices', roles: ['owner'] },
   { path: '/agent/intake', key: 'nav.intake', roles: ['agent', 'supervisor', 'admin'] },
   { path: '/agent/queue', key: 'nav.queue', roles: [...STAFF_TICKETS, 'dispatcher'] },
   { path: '/agent/callbacks', key: 'nav.callbacks', roles: STAFF_TICKETS },
   { path: '/agent/handover', key: 'nav.handover', roles: ['agent', 'verifier', 'supervisor', 'admin'] },
   { path: '/dispatch/board', key: 'nav.board', roles: ['dispatcher', 'supervisor', 'admin'] },
   { path: '/dispatch/calendar', key: 'nav.calendar', roles: ['dispatcher', 'supervisor', 'admin'] },
+  // issue 23: incidents (staff who open or resolve them) and announcements (staff who post them)
+  { path: '/agent/incidents', key: 'nav.incidents', roles: ['agent', 'dispatcher', 'supervisor', 'admin'] },
+  { path: '/agent/announcements', key: 'nav.announcements', roles: ['agent', 'supervisor', 'admin'] },
+  // issue 20: the group view (hq reads, admin too) and the targets with their alerts
+  { path: '/hq/dashboard', key: 'nav.hq', roles: ['hq', 'admin'] },
   { path: '/reports/kpi', key: 'nav.kpi', roles: ['supervisor', 'finance', 'admin'] },
+  { path: '/reports/targets', key: 'nav.targets', roles: ['supervisor', 'admin', 'hq'] },
   { path: '/reports/surveys', key: 'nav.surveys', roles: ['agent', 'supervisor', 'admin'] },
   { path: '/finance/arrears', key: 'nav.arrears', roles: ['finance', 'admin'] },
   { path: '/finance/billing', key: 'nav.billing', roles: ['finance', 'admin'] },
@@ -47,6 +57,7 @@ const HOME: Record<string, string> = {
   supervisor: '/reports/kpi',
   finance: '/reports/kpi',
   admin: '/agent/queue',
+  hq: '/hq/dashboard',
 };
 export function homeOf(role: string): string {
   return HOME[role] ?? NAV.find((n) => n.roles.includes(role))?.path ?? '/login';
@@ -55,6 +66,8 @@ export function homeOf(role: string): string {
 function Page({ path, who }: { path: string; who: Claims }) {
   const m = match('/tickets/:id', path);
   if (m) return <TicketDetail id={m.id} who={who} />;
+  const inc = match('/incidents/:id', path);
+  if (inc) return <IncidentPage id={inc.id} who={who} />;
   switch (path) {
     case '/owner/report':
       return <OwnerReport who={who} />;
@@ -66,6 +79,8 @@ function Page({ path, who }: { path: string; who: Claims }) {
       return <OwnerInvoices who={who} />;
     case '/owner/messages':
       return <OwnerMessages who={who} />;
+    case '/owner/notices':
+      return <OwnerNotices who={who} />;
     case '/agent/intake':
       return <AgentIntake who={who} />;
     case '/agent/queue':
@@ -82,6 +97,14 @@ function Page({ path, who }: { path: string; who: Claims }) {
       return <SurveyCampaigns who={who} />;
     case '/reports/kpi':
       return <KpiReport who={who} />;
+    case '/reports/targets':
+      return <TargetsView who={who} />;
+    case '/hq/dashboard':
+      return <HqDashboard who={who} />;
+    case '/agent/incidents':
+      return <Incidents who={who} />;
+    case '/agent/announcements':
+      return <Announcements who={who} />;
     case '/finance/arrears':
       return <Arrears who={who} />;
     case '/finance/billing':
@@ -172,7 +195,8 @@ export function App() {
     <div class={`shell role-${who.role}`}>
       <header class="top">
         <span class="brand">{t('app.name')}</span>
-        <ProjectPicker who={who} onChange={() => setProjectRev((r) => r + 1)} />
+        {/* keyed by the path: a page may choose the project (the HQ ranking opens a project's targets) */}
+        <ProjectPicker key={path} who={who} onChange={() => setProjectRev((r) => r + 1)} />
         <span class="spacer" />
         <span class="who" data-testid="who">
           {label('role', who.role)} · {who.sub}

@@ -68,6 +68,7 @@ export interface Ticket {
   owner_agent: string;
   owner_id?: string;
   duplicate_of?: string;
+  incident_id?: string; // linked to an incident (issue 23): not dispatched on its own
 }
 export interface WorkOrder {
   work_order_id: string;

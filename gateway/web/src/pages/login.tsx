@@ -9,7 +9,7 @@ import { signIn } from '../session';
 import { ErrorBox, Field, useAction, useDraft } from '../ui';
 import { homeOf } from '../app';
 
-const ROLES = ['owner', 'agent', 'dispatcher', 'supervisor', 'finance', 'verifier', 'crew', 'contractor', 'builder', 'admin'];
+const ROLES = ['owner', 'agent', 'dispatcher', 'supervisor', 'finance', 'verifier', 'crew', 'contractor', 'builder', 'admin', 'hq'];
 const split = (s: string) =>
   s
     .split(/[\s,，]+/)

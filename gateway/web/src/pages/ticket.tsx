@@ -385,6 +385,14 @@ export function TicketDetail({ id, who }: { id: string; who: Claims }) {
             <dd>{formatDateTime(tk.resolve_due)}</dd>
             <dt>{t('ticket.recurrence')}</dt>
             <dd>{tk.recurrence}</dd>
+            {tk.incident_id && (
+              <>
+                <dt>{t('incident.of_ticket')}</dt>
+                <dd>
+                  <Link to={`/incidents/${tk.incident_id}`}>{t('incident.of_ticket_link')}</Link>
+                </dd>
+              </>
+            )}
             {staff && (
               <>
                 <dt>{t('ticket.owner_agent')}</dt>
