@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, byRank, formatBp, isPeriod, kpiPercent, kpiState, niceCeil, periodChoices, targetText } from './kpi';
+import { barChart, byRank, formatBp, formatPoints, isPeriod, kpiPercent, kpiState, niceCeil, periodChoices, targetText } from './kpi';
 
 const met = (bp: number, n = 1, d = 1) => ({ kpi: 'satisfaction', actual: { numerator: n, denominator: d, basis_points: bp }, target_bp: 8500, measured: true, met: bp >= 8500 });
 
@@ -10,6 +10,8 @@ describe('targets in words', () => {
     expect(formatBp(50)).toBe('0.5%');
     expect(formatBp(12345)).toBe('123.45%');
     expect(formatBp(undefined)).toBe('0%');
+    expect(formatPoints(8000)).toBe('80');
+    expect(formatPoints(50)).toBe('0.5');
   });
   it('says floor or ceiling', () => {
     expect(targetText({ kpi: 'satisfaction', target_bp: 8500 })).toBe('≥ 85%');

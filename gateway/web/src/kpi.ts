@@ -48,6 +48,11 @@ export function formatBp(bp: number | undefined): string {
   return `${whole}.${String(frac).padStart(2, '0').replace(/0$/, '')}%`;
 }
 
+// A gap in percentage points: 8000 -> "80", 50 -> "0.5".
+export function formatPoints(bp: number | undefined): string {
+  return formatBp(bp).slice(0, -1);
+}
+
 // "≥ 85%" for floors, "< 1%" for ceilings.
 export function targetText(k: KpiResult): string {
   return `${k.ceiling ? '<' : '≥'} ${formatBp(k.target_bp)}`;

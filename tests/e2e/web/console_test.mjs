@@ -538,7 +538,7 @@ try {
 
     // 李娜 (2栋) reads it in the portal
     await nav(ownerPage, '小区公告');
-    await ownerPage.locator('[data-testid=owner-announcements][data-ready=yes]').waitFor();
+    await ownerPage.locator('[data-testid=owner-announcements][data-ready=yes]').waitFor({ state: 'attached' });
     await ownerPage.getByTestId('owner-announcement').filter({ hasText: title }).waitFor();
     check((await ownerPage.getByTestId('owner-announcement').filter({ hasText: later }).count()) === 0, 'the scheduled announcement shows before its time');
     await screenshot(ownerPage, 'owner-notices');
@@ -546,7 +546,7 @@ try {
     const otherOwner = await newPage('phone');
     await devLogin(otherOwner, { role: 'owner', sub: liftOwner.owner_id, units: [liftOwner.unit_id] });
     await nav(otherOwner, '小区公告');
-    await otherOwner.locator('[data-testid=owner-announcements][data-ready=yes]').waitFor();
+    await otherOwner.locator('[data-testid=owner-announcements][data-ready=yes]').waitFor({ state: 'attached' });
     check((await otherOwner.getByTestId('owner-announcement').filter({ hasText: title }).count()) === 0, `the owner in ${liftOwner.building} sees ${owner.building}'s announcement`);
     await screenshot(otherOwner, 'owner-notices-other-building');
     // the read count follows

@@ -4,11 +4,12 @@
 // per KPI). hq reads both and never gets a write button (the gateway refuses it every non-GET).
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
-import { formatDateTime, formatRate, monthOf, type Ratio } from '../format';
+import { formatDateTime, formatFen, formatRate, monthOf, type Ratio } from '../format';
 import {
   barChart,
   byRank,
   formatBp,
+  formatPoints,
   isPeriod,
   kpiOf,
   kpiState,
@@ -87,7 +88,7 @@ function KpiStateBadge({ k }: { k: KpiResult }) {
   const s = kpiState(k);
   return (
     <span class={`badge kpi-${s}`} data-testid="kpi-state">
-      {s === 'missed' ? t('targets.missed_by', { gap: formatBp(k.gap_bp) }) : t(`targets.state.${s}`)}
+      {s === 'missed' ? t('targets.missed_by', { gap: formatPoints(k.gap_bp) }) : t(`targets.state.${s}`)}
     </span>
   );
 }
@@ -111,7 +112,11 @@ function KpiTable({ kpis, testid }: { kpis: KpiResult[]; testid: string }) {
             <td class="num">{formatRate(k.actual)}</td>
             <td class="num">{targetText(k)}</td>
             <td class="num">
-              {k.actual?.denominator ? `${k.actual.numerator ?? 0}/${k.actual.denominator}` : '—'}
+              {!k.actual?.denominator
+                ? '—'
+                : k.kpi === 'fee_collection' // collected / billed fen
+                  ? `${formatFen(Number(k.actual.numerator ?? 0))}/${formatFen(Number(k.actual.denominator))}`
+                  : `${k.actual.numerator ?? 0}/${k.actual.denominator}`}
             </td>
             <td>
               <KpiStateBadge k={k} />
@@ -428,7 +433,7 @@ export function HqDashboard({ who }: { who: Claims }) {
                     <td class="num">
                       {p.targets_met ?? 0}/{(p.kpis ?? []).length}
                     </td>
-                    <td class="num">{p.gap_bp ? formatBp(p.gap_bp) : '—'}</td>
+                    <td class="num">{p.gap_bp ? formatPoints(p.gap_bp) : '—'}</td>
                     {kpis.map((k) => {
                       const v = kpiOf(p, k);
                       return <td class={`num kpi-cell kpi-${v ? kpiState(v) : 'unmeasured'}`}>{v ? formatRate(v.actual) : '—'}</td>;
