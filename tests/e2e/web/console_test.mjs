@@ -462,6 +462,7 @@ try {
 
   // --- issue 23: incidents and announcements ----------------------------------------------------
   const liftOwner = data.units[0]; // 张伟, 1栋 1801
+  let liftOwnerPage = null;
   await step('an agent opens an incident for 1栋; a lift report links to it; a dispatcher resolves it (issue 23)', async () => {
     const title = `1栋电梯故障 (e2e ${stamp})`;
     await nav(agentPage, '公共事件');
@@ -494,6 +495,12 @@ try {
     await refreshUntil("the incident's work order", agentPage.getByTestId('incident-work-order'), () => agentPage.getByTestId('incident-refresh').click());
     check(await agentPage.getByTestId('resolve-incident-form').count() === 0, 'an agent is offered resolving the incident');
     await screenshot(agentPage, 'agent-incident-detail');
+    // 张伟 finds it among the notices of his building while it is open
+    liftOwnerPage = await newPage('phone');
+    await devLogin(liftOwnerPage, { role: 'owner', sub: liftOwner.owner_id, units: [liftOwner.unit_id] });
+    await nav(liftOwnerPage, '小区公告');
+    await liftOwnerPage.getByTestId('owner-incident').filter({ hasText: title }).waitFor();
+    await screenshot(liftOwnerPage, 'owner-notices-open-incident');
 
     await nav(dispatchPage, '公共事件');
     await dispatchPage.getByTestId('incident').filter({ hasText: title }).locator('a').click();
@@ -543,9 +550,9 @@ try {
     check((await ownerPage.getByTestId('owner-announcement').filter({ hasText: later }).count()) === 0, 'the scheduled announcement shows before its time');
     await screenshot(ownerPage, 'owner-notices');
     // 张伟 (1栋) does not see 2栋's notice
-    const otherOwner = await newPage('phone');
-    await devLogin(otherOwner, { role: 'owner', sub: liftOwner.owner_id, units: [liftOwner.unit_id] });
-    await nav(otherOwner, '小区公告');
+    const otherOwner = liftOwnerPage ?? (await newPage('phone'));
+    if (!liftOwnerPage) await devLogin(otherOwner, { role: 'owner', sub: liftOwner.owner_id, units: [liftOwner.unit_id] });
+    await otherOwner.goto('/owner/notices');
     await otherOwner.locator('[data-testid=owner-announcements][data-ready=yes]').waitFor({ state: 'attached' });
     check((await otherOwner.getByTestId('owner-announcement').filter({ hasText: title }).count()) === 0, `the owner in ${liftOwner.building} sees ${owner.building}'s announcement`);
     await screenshot(otherOwner, 'owner-notices-other-building');

@@ -449,7 +449,9 @@ export function OwnerIncidents({ projects }: { projects: string[] }) {
         {(list.data ?? []).map((i) => (
           <li class="card inner" data-testid="owner-incident">
             <div class="row">
-              <strong>{i.title}</strong>
+              <Link to={`/incidents/${i.incident_id}`}>
+                <strong>{i.title}</strong>
+              </Link>
               <Badge group="incident_kind" value={i.kind} />
             </div>
             {i.description && <div class="desc">{i.description}</div>}
