@@ -216,11 +216,16 @@ Gateway::Gateway(GatewayConfig config)
       idempotency_stage_(idempotency_),
       web_(config_.web_root),
       openapi_(openapi_text()),
-      slots_(StreamSlots::create(config_.streams_per_subject, config_.streams_max)) {
+      slots_(StreamSlots::create(config_.streams_per_subject, config_.streams_max)),
+      ticket_gate_(config_.kafka_bootstrap ? config_.ticket_lag_limit : 0) {
   // A write to a socket the peer has closed (a Redis connection, a client) must be an error,
   // not the end of the process (cpp-httplib's server used to set this).
   std::signal(SIGPIPE, SIG_IGN);
   kit::register_build_info(metrics_, "gateway");
+  shed_ = &metrics_.counter("aftercare_gateway_shed_total",
+                            "ticket creates answered 503 because the ticket path was behind");
+  lag_gauge_ = &metrics_.gauge("aftercare_gateway_ticket_path_lag",
+                               "events dispatch has not consumed from intake (-1 = unknown)");
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [name, addr] : config_.service_addrs)
     channels[name] = kit::service_channel(addr);
@@ -388,6 +393,7 @@ void Gateway::serve() {
   server_->start();
   if (admin_) admin_->start();
   heartbeat();
+  start_lag_probe();
   std::vector<std::thread> threads;
   for (int i = 1; i < config_.io_threads; ++i) threads.emplace_back([this] { io_->run(); });
   io_->run();
@@ -398,11 +404,28 @@ void Gateway::serve() {
   serve_done_.notify_all();
 }
 
+void Gateway::start_lag_probe() {
+  if (!config_.kafka_bootstrap || config_.ticket_lag_limit <= 0) return;
+  auto probe = std::make_shared<kit::ConsumerLagProbe>(config_.kafka_bootstrap, config_.lag_group,
+                                                       config_.lag_topic);
+  lag_probe_ = std::make_unique<kit::PeriodicWorker>(
+      kit::PeriodicWorker::Options{"ticket-path-lag", config_.lag_probe_interval},
+      [this, probe](std::stop_token) {
+        auto reading = probe->read(std::chrono::milliseconds(2000));
+        ticket_gate_.observe(reading, std::chrono::steady_clock::now());
+        lag_gauge_->set(reading ? reading->lag : -1);
+        if (!reading) throw std::runtime_error("the brokers did not tell the consumer lag");
+      },
+      &metrics_);
+  lag_thread_ = std::jthread([this](std::stop_token stop) { lag_probe_->run(stop); });
+}
+
 void Gateway::stop() {
   {
     std::lock_guard lock(serve_mu_);
     if (stopping_.exchange(true)) return;
   }
+  lag_thread_.request_stop();
   net::post(*io_, [this] {
     spdlog::info("gateway draining: {} streams, {} requests in flight", open_streams(),
                  server_->in_flight());
@@ -609,6 +632,11 @@ void Gateway::api(const Target& target, const std::vector<std::string>& names,
   IdempotencyStage::Claim claim;
   if (auto answered = idempotency_stage_.begin(route, r->http, r->caller, request.get(), &claim))
     return refuse(std::move(*answered));
+  if (auto shed = ticket_gate_.admit(route.rpc)) {
+    shed_->inc();
+    idempotency_stage_.finish(claim, *shed);  // frees the key: the retry is a new attempt
+    return refuse(std::move(*shed));
+  }
   call(route.rpc, *r, request, response, claim.header_key, std::chrono::milliseconds(0),
        [this, r, &route, claim, response](grpc::Status status) {
          HttpResponse res = respond(route, status, *response);

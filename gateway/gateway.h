@@ -20,13 +20,16 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/call.h"
 #include "common/metrics.h"
+#include "common/periodic.h"
 #include "common/redis.h"
 #include "common/trace.h"
 #include "gateway/admin.h"
+#include "gateway/backpressure.h"
 #include "gateway/forward.h"
 #include "gateway/guard.h"
 #include "gateway/http_message.h"
@@ -73,6 +76,14 @@ struct GatewayConfig {
   // AFTERCARE_GATEWAY_ADMIN_PORT (9100). Readiness needs these services' gRPC health.
   int admin_port = 0;
   std::vector<std::string> ready_services = {"intake"};
+  // Backpressure on the ticket path (backpressure.h): new reports are answered 503 while the
+  // group `lag_group` is more than `ticket_lag_limit` events behind on `lag_topic` (0 = off).
+  // `kafka_bootstrap` gives the brokers, asked again on every probe; empty = no probe, no limit.
+  int64_t ticket_lag_limit = 0;
+  std::chrono::milliseconds lag_probe_interval{1000};
+  std::function<std::string()> kafka_bootstrap;
+  std::string lag_group = "dispatch.inbound";
+  std::string lag_topic = "aftercare.intake.v1";
 };
 
 class Gateway {
@@ -132,6 +143,8 @@ class Gateway {
   void send_plain(Request& r, HttpResponse res);
   void shutdown_step(std::chrono::steady_clock::time_point deadline);
   void heartbeat();
+  // Reads the ticket path's consumer lag every lag_probe_interval into ticket_gate_.
+  void start_lag_probe();
   void register_stream(const std::shared_ptr<Stream>& s);
   void unregister_stream(const Stream* s);
 
@@ -147,6 +160,11 @@ class Gateway {
   std::vector<Target> targets_;  // by RouteTable id
   std::string openapi_;
   std::shared_ptr<StreamSlots> slots_;
+  TicketPathGate ticket_gate_;
+  kit::Counter* shed_ = nullptr;
+  kit::Gauge* lag_gauge_ = nullptr;
+  std::unique_ptr<kit::PeriodicWorker> lag_probe_;
+  std::jthread lag_thread_;  // runs lag_probe_ from serve() until stop()
 
   // Declared in this order on purpose: the server outlives the io_context (its sessions report
   // to it while the context destroys them).

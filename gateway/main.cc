@@ -93,6 +93,18 @@ aftercare::gateway::GatewayConfig config_from_env() {
   config.shutdown_grace = std::chrono::seconds(read_setting(kShutdownGraceS));
   config.io_threads = read_setting(kIoThreads);
   config.workers = read_setting(kWorkers);
+  config.ticket_lag_limit = read_setting(kTicketLagLimit);
+  config.lag_probe_interval = std::chrono::milliseconds(read_setting(kLagProbeMs));
+  config.lag_group = env_or("AFTERCARE_GATEWAY_LAG_GROUP", config.lag_group);
+  config.lag_topic = env_or("AFTERCARE_GATEWAY_LAG_TOPIC", config.lag_topic);
+  // The brokers as the services find them (the devbroker's file is re-read on every probe).
+  aftercare::kit::Config kafka;
+  kafka.kafka_bootstrap = env_or("AFTERCARE_KAFKA_BOOTSTRAP", "");
+  kafka.kafka_bootstrap_file = env_or("AFTERCARE_KAFKA_BOOTSTRAP_FILE", "");
+  if (!kafka.kafka_bootstrap.empty() || !kafka.kafka_bootstrap_file.empty())
+    config.kafka_bootstrap = [kafka] { return aftercare::kit::resolve_kafka_bootstrap(kafka); };
+  else if (config.ticket_lag_limit > 0)
+    spdlog::warn("no AFTERCARE_KAFKA_BOOTSTRAP(_FILE): new reports are never shed (issue 21)");
   return config;
 }
 

@@ -7,7 +7,7 @@ const std::vector<IntSetting>& all_settings() {
       kStreamsPerSubject, kStreamsTotal,   kHeaderTimeoutS,     kIdleTimeoutS, kBodyTimeoutS,
       kWriteTimeoutS,     kMaxHeaderBytes, kMaxBodyBytes,       kHeartbeatS,   kShutdownGraceS,
       kIoThreads,         kWorkers,        kStreamBacklogBytes, kHttpPort,     kAdminPort,
-      kRatePerSecond,     kRateBurst};
+      kRatePerSecond,     kRateBurst,      kTicketLagLimit,     kLagProbeMs};
   return all;
 }
 

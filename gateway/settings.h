@@ -42,6 +42,12 @@ inline constexpr IntSetting kWorkers{"AFTERCARE_GATEWAY_WORKERS", 8, 1, 256,
 inline constexpr IntSetting kStreamBacklogBytes{
     "AFTERCARE_GATEWAY_STREAM_BACKLOG_BYTES", 1 << 20, 4096, 64 << 20,
     "unsent bytes a stream may queue before its slow reader is dropped"};
+// Backpressure on the ticket path (issue 21, backpressure.h).
+inline constexpr IntSetting kTicketLagLimit{
+    "AFTERCARE_GATEWAY_TICKET_LAG_LIMIT", 500, 0, 100000000,
+    "events dispatch may be behind on intake's topic before new reports get 503 (0 = off)"};
+inline constexpr IntSetting kLagProbeMs{"AFTERCARE_GATEWAY_LAG_PROBE_MS", 1000, 50, 60000,
+                                        "milliseconds between two readings of that lag"};
 // Existing settings, now read the same way.
 inline constexpr IntSetting kHttpPort{"AFTERCARE_HTTP_PORT", 8080, 0, 65535, "HTTP port"};
 inline constexpr IntSetting kAdminPort{"AFTERCARE_GATEWAY_ADMIN_PORT", 9100, 0, 65535,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/kafka.h"
 #include "common/outbox.h"
 #include "common/server_metrics.h"
 #include "gateway/gateway.h"
@@ -346,6 +347,104 @@ TEST_F(GatewayTest, AdminListenerServesMetricsHealthAndReadiness) {
   needs_loyalty.gateway().stop();
   auto draining = admin2.Get("/readyz");
   if (draining) EXPECT_EQ(draining->status, 503);  // or the listener is already closed
+}
+
+// Backpressure on the ticket path (issue 21), against the real devbroker: while the consumer
+// group that routes reports is more events behind on its topic than the limit, a new report is
+// answered 503 with Retry-After and nothing is recorded; a replay of a report already accepted
+// still gets its 201; once the group has caught up, reports are accepted again.
+TEST_F(GatewayTest, ShedsNewReportsWhileTheTicketPathIsBehind) {
+  const std::string topic = testing::create_topic("ticket-path", 1);
+  const std::string group = "router-" + topic;
+  GatewayConfig config;
+  config.http_port = 0;
+  config.jwt_secret = kSecret;
+  config.redis_addr = testing::redis_addr();
+  config.service_addrs["intake"] = "127.0.0.1:" + std::to_string(server_->port());
+  config.rate_per_second = 1000;
+  config.rate_burst = 1000;
+  config.ticket_lag_limit = 10;
+  config.lag_probe_interval = std::chrono::milliseconds(50);
+  config.kafka_bootstrap = [] { return testing::kafka_bootstrap(); };
+  config.lag_group = group;
+  config.lag_topic = topic;
+  RunningGateway gateway(config);
+  httplib::Client client("127.0.0.1", gateway.port());
+  auto create = [&](httplib::Headers extra = {}) {
+    return send("POST", "/v1/tickets", agent_, ticket_body(), std::move(extra), &client);
+  };
+
+  httplib::Headers key = {{"Idempotency-Key", kit::new_uuid()}};
+  auto accepted = create(key);
+  ASSERT_EQ(accepted->status, 201) << accepted->body;
+
+  // 25 events the group has not consumed: more than the limit.
+  kit::BatchProducer producer(testing::kafka_bootstrap());
+  std::vector<kit::OutgoingMessage> backlog;
+  for (int i = 0; i < 25; ++i) backlog.push_back({topic, "k" + std::to_string(i), "event", {}});
+  for (const auto& r : producer.publish(backlog, std::chrono::seconds(10)))
+    ASSERT_TRUE(r.delivered());
+
+  int last = -1;
+  ASSERT_TRUE(testing::eventually([&] {
+    auto r = create();
+    last = r ? r->status : -1;
+    return last == 503;
+  })) << "never shed; last answer "
+      << last;
+  // (Reports sent before the gateway's probe saw the backlog were accepted: count from here.)
+  const int recorded = count_tickets();
+  auto shed = create();
+  ASSERT_EQ(shed->status, 503) << shed->body;
+  EXPECT_EQ(json::parse(shed->body)["error"]["code"], "unavailable") << shed->body;
+  EXPECT_NE(shed->body.find("25 events behind"), std::string::npos) << shed->body;
+  const std::string retry = shed->get_header_value("Retry-After");
+  ASSERT_FALSE(retry.empty());
+  EXPECT_GE(std::stoi(retry), 1);
+  EXPECT_LE(std::stoi(retry), 30);
+  EXPECT_EQ(count_tickets(), recorded);  // the refused report left nothing behind
+
+  auto replay = create(key);
+  ASSERT_EQ(replay->status, 201) << replay->body;
+  EXPECT_EQ(replay->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(count_tickets(), recorded);
+
+  httplib::Client admin("127.0.0.1", gateway.admin_port());
+  auto metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("aftercare_gateway_ticket_path_lag 25"), std::string::npos)
+      << metrics->body;
+
+  // The router consumes the backlog and commits: reports are accepted again.
+  {
+    std::string err;
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", testing::kafka_bootstrap(), err);
+    conf->set("group.id", group, err);
+    conf->set("enable.auto.commit", "false", err);
+    std::unique_ptr<RdKafka::KafkaConsumer> router(RdKafka::KafkaConsumer::create(conf.get(), err));
+    ASSERT_TRUE(router) << err;
+    std::vector<RdKafka::TopicPartition*> from_start = {
+        RdKafka::TopicPartition::create(topic, 0, RdKafka::Topic::OFFSET_BEGINNING)};
+    ASSERT_EQ(router->assign(from_start), RdKafka::ERR_NO_ERROR);
+    RdKafka::TopicPartition::destroy(from_start);
+    int consumed = 0;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (consumed < 25 && std::chrono::steady_clock::now() < until) {
+      std::unique_ptr<RdKafka::Message> m(router->consume(200));
+      if (m->err() == RdKafka::ERR_NO_ERROR) ++consumed;
+    }
+    ASSERT_EQ(consumed, 25);
+    ASSERT_EQ(router->commitSync(), RdKafka::ERR_NO_ERROR);
+    router->close();
+  }
+  ASSERT_TRUE(testing::eventually([&] {
+    auto r = create();
+    last = r ? r->status : -1;
+    return last == 201;
+  })) << "still refused: "
+      << last;
+  EXPECT_EQ(count_tickets(), recorded + 1);
 }
 
 }  // namespace
