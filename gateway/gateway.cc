@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -657,11 +658,13 @@ void Gateway::partner_events(const std::string& party, const std::shared_ptr<Req
       r->http.has_query("after") ? r->http.query_value("after") : r->http.header("Last-Event-ID");
   int wait = 25;
   if (r->http.has_query("wait")) {
-    try {
-      wait = std::clamp(std::stoi(r->http.query_value("wait")), 0, 30);
-    } catch (const std::exception&) {
-      return refuse(error_response(400, "invalid_argument", "wait: must be seconds 0-30"));
-    }
+    // Whole seconds, the whole value: std::stoi read "80x" as 80.
+    const std::string text = r->http.query_value("wait");
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+      return refuse(error_response(400, "invalid_argument", "wait: must be whole seconds 0-30"));
+    wait = std::clamp(value, 0, 30);
   }
   bool sse = r->http.header("Accept").find("text/event-stream") != std::string::npos;
   StreamSlots::Lease lease;

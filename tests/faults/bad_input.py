@@ -658,6 +658,10 @@ def cases(w):
         (404,), body={})
     add(g, "builder Q reads builder P's feed", "GET", f"/v1/partners/builder-{pA}/events?wait=0",
         w.builderQ, (404,))
+    # wait is whole seconds: "80x" used to be read as 80 (std::stoi stops at the first non-digit).
+    for value in ("80x", "1.5", "abc", " 5", "", "+3", "99999999999"):
+        add(g, f"partner feed wait={value!r}", "GET",
+            f"/v1/partners/builder-{pA}/events?wait={q(value)}", w.builderP, (400,), "wait")
     add(g, "agent Q reads P's unit", "GET", f"/v1/units/{uA1}", w.agentQ, (404,))
     add(g, "owner A1 reads A2's unit", "GET", f"/v1/units/{uA2}", ownerA1, (404,))
     add(g, "admin: body unit_id disagrees with the URL", "PUT", f"/v1/projects/{pA}/units/{uA1}",
