@@ -28,6 +28,7 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
 constexpr size_t kMaxReasonChars = 500;
 constexpr size_t kMaxDescriptionChars = 500;
+constexpr int kMaxGroupProjects = 5000;  // projects per GroupProjectReport (issue 20)
 // Clocks of a cashier's device and the server differ a little; a payment "now" must not be
 // refused as coming from the future. Not a business number.
 const absl::Duration kClockSkew = absl::Minutes(5);
@@ -494,6 +495,30 @@ grpc::Status BillingServiceImpl::ProjectReport(Ctx* ctx, const v1::ProjectReport
       throw invalid("period", "must be a month, quarter, ISO week or year that exists");
     }
     *resp = ops_.project_report(req->project_id(), req->period());
+  });
+}
+
+// Issue 20: the same report for many projects (callback's group view), the same roles; every
+// requested project one the caller sees (else NOT_FOUND, as ProjectReport).
+grpc::Status BillingServiceImpl::GroupProjectReport(Ctx* ctx,
+                                                    const v1::GroupProjectReportRequest* req,
+                                                    v1::GroupProjectReportResponse* resp) {
+  kit::ServerCall call = kit::begin_call(*ctx);
+  return guarded("GroupProjectReport", [&] {
+    require_role(call.caller, {"supervisor", "finance", "admin", "service", "hq"});
+    if (!req->has_period() || !domain::report_days(req->period())) {
+      throw invalid("period", "must be a month, quarter, ISO week or year that exists");
+    }
+    if (req->project_ids_size() > kMaxGroupProjects) {
+      throw invalid("project_ids", "at most " + std::to_string(kMaxGroupProjects) + " projects");
+    }
+    std::vector<std::string> ids;
+    for (const std::string& id : req->project_ids()) {
+      check(domain::check_id(id, "project_ids"), "project_ids");
+      if (!call.caller.sees_project(id)) throw not_found("project " + id);
+      ids.push_back(id);
+    }
+    *resp = ops_.group_project_report(call.caller, ids, req->period());
   });
 }
 

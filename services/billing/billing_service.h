@@ -63,6 +63,8 @@ class BillingServiceImpl final : public aftercare::v1::BillingService::Service {
                               aftercare::v1::CollectionRateResponse*) override;
   grpc::Status ProjectReport(Ctx*, const aftercare::v1::ProjectReportRequest*,
                              aftercare::v1::ProjectReportResponse*) override;
+  grpc::Status GroupProjectReport(Ctx*, const aftercare::v1::GroupProjectReportRequest*,
+                                  aftercare::v1::GroupProjectReportResponse*) override;
   grpc::Status RecordRetentionDeposit(Ctx*, const aftercare::v1::RecordRetentionDepositRequest*,
                                       aftercare::v1::RetentionAccount*) override;
   grpc::Status GetRetention(Ctx*, const aftercare::v1::GetRetentionRequest*,

@@ -31,6 +31,7 @@ constexpr int kMaxPageSize = 200;
 constexpr int kDefaultFeedLimit = 100;
 constexpr int kMaxFeedLimit = 1000;
 constexpr int kMaxWaitSeconds = 30;
+constexpr int kMaxGroupProjects = 5000;  // projects per group report (issue 20)
 // How often a waiting feed read looks whether its caller went away.
 constexpr auto kCancelCheck = std::chrono::seconds(1);
 
@@ -611,6 +612,34 @@ Status DispatchServiceImpl::RepairReport(Ctx* context,
     *resp = app::repair_report(app::Context{db_, workflows_, call.caller, now}, *req);
     resp->set_project_id(req->project_id());
     *resp->mutable_period() = req->period();
+  });
+}
+
+// Issue 20: the same report for many projects (callback's group view), the same roles; every
+// requested project must be one the caller sees (else NOT_FOUND, as RepairReport).
+Status DispatchServiceImpl::GroupRepairReport(Ctx* context,
+                                              const aftercare::v1::GroupRepairReportRequest* req,
+                                              aftercare::v1::GroupRepairReportResponse* resp) {
+  kit::ServerCall call = kit::begin_call(*context);
+  return guarded("GroupRepairReport", [&] {
+    const kit::Caller& caller = call.caller;
+    require_role(caller.is("supervisor") || caller.is("finance") || caller.is("admin") ||
+                     caller.is("dispatcher") || caller.is("service") || caller.is("hq"),
+                 caller, "read repair reports");
+    std::string period_error = domain::check_period(req->period());
+    if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
+    if (req->project_ids_size() > kMaxGroupProjects) {
+      throw Refusal{kit::invalid_field(
+          "project_ids", "at most " + std::to_string(kMaxGroupProjects) + " projects")};
+    }
+    for (const std::string& id : req->project_ids()) {
+      check_input(domain::check_id(id, "project_ids"), "project_ids");
+      if (!caller.is("service") && !caller.sees_project(id)) {
+        refuse(StatusCode::NOT_FOUND, "project " + id + " not found");
+      }
+    }
+    *resp =
+        app::group_repair_report(app::Context{db_, workflows_, call.caller, now_micros()}, *req);
   });
 }
 

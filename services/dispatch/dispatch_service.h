@@ -88,6 +88,8 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
                              aftercare::v1::RerouteLateBuildersResponse*) override;
   Status RepairReport(Ctx*, const aftercare::v1::RepairReportRequest*,
                       aftercare::v1::RepairReportResponse*) override;
+  Status GroupRepairReport(Ctx*, const aftercare::v1::GroupRepairReportRequest*,
+                           aftercare::v1::GroupRepairReportResponse*) override;
 
   // Technicians (technician_service.cc).
   Status UpsertTechnician(Ctx*, const aftercare::v1::UpsertTechnicianRequest*,

@@ -32,6 +32,11 @@ inline bool staff_sees(const kit::Caller& c, const std::string& project_id) {
   return kStaff.contains(c.role) && (c.is("service") || c.sees_project(project_id));
 }
 
+// Who reads a project's ticket KPIs (MonthlyStats, GroupStats): its staff, and hq (issue 20).
+inline bool sees_project_stats(const kit::Caller& c, const std::string& project_id) {
+  return (c.is("hq") && c.sees_project(project_id)) || staff_sees(c, project_id);
+}
+
 // Owners see the tickets of their units; staff those of their projects.
 inline bool sees_ticket(const kit::Caller& c, const v1::Ticket& t) {
   if (c.is("owner")) return c.owns_unit(t.unit_id());

@@ -24,6 +24,8 @@ using grpc::StatusCode;
 using kit::from_timestamp;
 using kit::guarded;
 
+constexpr int kMaxGroupProjects = 5000;  // projects per GroupStats (issue 20)
+
 Status require_reason(const std::string& reason, const char* field) {
   if (auto e = domain::check_text(reason, field, 1000); !e.empty()) return bad(e);
   return Status::OK;
@@ -392,12 +394,31 @@ Status IntakeServiceImpl::MonthlyStats(grpc::ServerContext* context,
   std::string error;
   auto days = domain::period_days(r->period(), &error);
   if (!days) return bad(error);
-  bool hq = call.caller.is("hq") && call.caller.sees_project(r->project_id());  // issue 20
-  if (!hq && !staff_sees(call.caller, r->project_id()))
+  if (!sees_project_stats(call.caller, r->project_id()))
     return not_found("project " + r->project_id());
   absl::Time now = clock_();
   const app::Context ctx{db_, outbox_, call.caller, now};
   return guarded("MonthlyStats", [&] { return app::monthly_stats(ctx, *r, *days, out); });
+}
+
+// Issue 20: MonthlyStats of many projects (callback's group view); the same roles, and every
+// requested project one the caller reads (else NOT_FOUND, as MonthlyStats).
+Status IntakeServiceImpl::GroupStats(grpc::ServerContext* context, const v1::GroupStatsRequest* r,
+                                     v1::GroupStatsResponse* out) {
+  auto call = kit::begin_call(*context);
+  std::string error;
+  auto days = domain::period_days(r->period(), &error);
+  if (!days) return bad(error);
+  if (r->project_ids_size() > kMaxGroupProjects)
+    return bad("project_ids at most " + std::to_string(kMaxGroupProjects) + " projects");
+  if (!call.caller.is("hq") && !kStaff.contains(call.caller.role))
+    return {grpc::StatusCode::PERMISSION_DENIED, "ticket KPIs are for staff and hq"};
+  for (const std::string& id : r->project_ids()) {
+    if (auto e = domain::check_id(id, "project_ids"); !e.empty()) return bad(e);
+    if (!sees_project_stats(call.caller, id)) return not_found("project " + id);
+  }
+  const app::Context ctx{db_, outbox_, call.caller, clock_()};
+  return guarded("GroupStats", [&] { return app::group_stats(ctx, *r, *days, out); });
 }
 
 // ------------------------------------------------------------------------------- attachments

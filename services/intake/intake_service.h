@@ -71,6 +71,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                                    v1::ListBreachedTicketsResponse*) override;
   grpc::Status MonthlyStats(grpc::ServerContext*, const v1::MonthlyStatsRequest*,
                             v1::MonthlyStatsResponse*) override;
+  grpc::Status GroupStats(grpc::ServerContext*, const v1::GroupStatsRequest*,
+                          v1::GroupStatsResponse*) override;
   grpc::Status AddAttachment(grpc::ServerContext*, const v1::AddAttachmentRequest*,
                              v1::Attachment*) override;
   grpc::Status ListAttachments(grpc::ServerContext*, const v1::ListAttachmentsRequest*,

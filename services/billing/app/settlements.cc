@@ -261,6 +261,28 @@ v1::ListFinesResponse BillingOps::list_fines(const std::string& project_id,
   });
 }
 
+namespace {
+
+v1::ProjectReportResponse report_of(const std::string& project_id, const v1::ReportPeriod& period,
+                                    const store::ReportFigures& f) {
+  v1::ProjectReportResponse out;
+  out.set_project_id(project_id);
+  *out.mutable_period() = period;
+  out.set_fee_billed_fen(f.fee_billed_fen);
+  out.set_fee_collected_fen(f.fee_collected_fen);
+  *out.mutable_fee_collection_rate() = domain::make_ratio(f.fee_collected_fen, f.fee_billed_fen);
+  out.set_arrears_fen(f.arrears_fen);
+  out.set_paid_repair_fen(f.paid_repair_fen);
+  out.set_paid_service_fen(f.paid_service_fen);
+  out.set_warranty_cost_fen(f.warranty_cost_fen);
+  out.set_chargebacks_fen(f.chargebacks_fen);
+  out.set_fines_fen(f.fines_fen);
+  out.set_settlement_outstanding_fen(f.settlement_outstanding_fen);
+  return out;
+}
+
+}  // namespace
+
 v1::ProjectReportResponse BillingOps::project_report(const std::string& project_id,
                                                      const v1::ReportPeriod& period) {
   auto days = domain::report_days(period);
@@ -269,20 +291,34 @@ v1::ProjectReportResponse BillingOps::project_report(const std::string& project_
     auto settings = store::load_project(tx, project_id);
     int64_t from = absl::ToUnixMicros(domain::start_of_local_day(days->first, settings.zone));
     int64_t to = absl::ToUnixMicros(domain::start_of_local_day(days->last + 1, settings.zone));
-    auto f = store::report_figures(tx, project_id, days->first, days->last, from, to);
-    v1::ProjectReportResponse out;
-    out.set_project_id(project_id);
-    *out.mutable_period() = period;
-    out.set_fee_billed_fen(f.fee_billed_fen);
-    out.set_fee_collected_fen(f.fee_collected_fen);
-    *out.mutable_fee_collection_rate() = domain::make_ratio(f.fee_collected_fen, f.fee_billed_fen);
-    out.set_arrears_fen(f.arrears_fen);
-    out.set_paid_repair_fen(f.paid_repair_fen);
-    out.set_paid_service_fen(f.paid_service_fen);
-    out.set_warranty_cost_fen(f.warranty_cost_fen);
-    out.set_chargebacks_fen(f.chargebacks_fen);
-    out.set_fines_fen(f.fines_fen);
-    out.set_settlement_outstanding_fen(f.settlement_outstanding_fen);
+    return report_of(project_id, period,
+                     store::report_figures(tx, project_id, days->first, days->last, from, to));
+  });
+}
+
+v1::GroupProjectReportResponse BillingOps::group_project_report(
+    const kit::Caller& caller, const std::vector<std::string>& project_ids,
+    const v1::ReportPeriod& period) {
+  auto days = domain::report_days(period);
+  if (!days) throw invalid("period", "is not a month, quarter, ISO week or year that exists");
+  return db_.in_transaction([&](pqxx::work& tx) {
+    // A project billing has not heard of has the default settings, as in ProjectReport.
+    std::map<std::string, std::string> zones;
+    for (auto& [id, zone] : store::project_timezones(tx, project_ids, project_ids.empty())) {
+      if (project_ids.empty() && !caller.sees_project(id)) continue;
+      zones[id] = zone.empty() ? "Asia/Shanghai" : zone;  // load_project's default
+    }
+    for (const std::string& id : project_ids) zones.try_emplace(id, "Asia/Shanghai");
+    std::vector<store::ReportWindow> windows;
+    for (const auto& [id, name] : zones) {
+      absl::TimeZone zone;
+      if (!absl::LoadTimeZone(name, &zone)) absl::LoadTimeZone("Asia/Shanghai", &zone);
+      windows.push_back({id, absl::ToUnixMicros(domain::start_of_local_day(days->first, zone)),
+                         absl::ToUnixMicros(domain::start_of_local_day(days->last + 1, zone))});
+    }
+    v1::GroupProjectReportResponse out;
+    for (const auto& [id, f] : store::group_report_figures(tx, windows, days->first, days->last))
+      *out.add_projects() = report_of(id, period, f);
     return out;
   });
 }

@@ -153,33 +153,6 @@ constexpr const char* kCollectionRows = R"(
   WHERE i.project_id = $1 AND i.period = $2 AND i.kind = 'property_fee' AND i.payer = 'owner'
     AND i.status <> 'void')";
 
-constexpr const char* kReportFees = R"(
-  SELECT coalesce(sum(amount_fen), 0)::bigint, coalesce(sum(paid_fen), 0)::bigint
-  FROM invoices WHERE project_id = $1 AND kind = 'property_fee' AND payer = 'owner'
-    AND status <> 'void' AND due_date BETWEEN $2::date AND $3::date)";
-constexpr const char* kReportArrears = R"(
-  SELECT coalesce(sum(amount_fen - paid_fen), 0)::bigint
-  FROM invoices WHERE project_id = $1 AND payer = 'owner' AND status <> 'void'
-    AND due_date <= $2::date)";
-constexpr const char* kReportServices = R"(
-  SELECT coalesce(sum(amount_fen) FILTER (WHERE kind = 'paid_repair'), 0)::bigint,
-         coalesce(sum(amount_fen) FILTER (WHERE kind = 'paid_service'), 0)::bigint
-  FROM invoices WHERE project_id = $1 AND kind IN ('paid_repair', 'paid_service')
-    AND status <> 'void' AND issued_at >= billing_ts($2) AND issued_at < billing_ts($3))";
-constexpr const char* kReportWarranty = R"(
-  SELECT coalesce(sum(cost_fen), 0)::bigint FROM warranty_costs
-  WHERE project_id = $1 AND coalesce(signed_off_at, recorded_at) >= billing_ts($2)
-    AND coalesce(signed_off_at, recorded_at) < billing_ts($3))";
-constexpr const char* kReportChargebacks = R"(
-  SELECT coalesce(sum(amount_fen), 0)::bigint FROM chargebacks
-  WHERE project_id = $1 AND deducted_at >= billing_ts($2) AND deducted_at < billing_ts($3))";
-constexpr const char* kReportFines = R"(
-  SELECT coalesce(sum(amount_fen), 0)::bigint FROM fines
-  WHERE project_id = $1 AND recorded_at >= billing_ts($2) AND recorded_at < billing_ts($3))";
-constexpr const char* kReportSettlementOutstanding = R"(
-  SELECT coalesce(sum(total_fen - paid_fen), 0)::bigint FROM settlements
-  WHERE project_id = $1 AND period <= $2)";
-
 ChargebackRow chargeback_from(const pqxx::row& r) {
   ChargebackRow c;
   c.chargeback_id = r["chargeback_id"].as<std::string>();
@@ -521,24 +494,110 @@ std::vector<CollectionRow> collection_rows(pqxx::transaction_base& tx,
 ReportFigures report_figures(pqxx::transaction_base& tx, const std::string& project_id,
                              absl::CivilDay first, absl::CivilDay last, int64_t from_us,
                              int64_t to_us) {
-  ReportFigures f;
-  std::string first_text = domain::format_day(first), last_text = domain::format_day(last);
-  auto fees = tx.exec_params1(kReportFees, project_id, first_text, last_text);
-  f.fee_billed_fen = fees[0].as<int64_t>();
-  f.fee_collected_fen = fees[1].as<int64_t>();
-  f.arrears_fen = tx.exec_params1(kReportArrears, project_id, last_text)[0].as<int64_t>();
-  auto services = tx.exec_params1(kReportServices, project_id, from_us, to_us);
-  f.paid_repair_fen = services[0].as<int64_t>();
-  f.paid_service_fen = services[1].as<int64_t>();
-  f.warranty_cost_fen =
-      tx.exec_params1(kReportWarranty, project_id, from_us, to_us)[0].as<int64_t>();
-  f.chargebacks_fen =
-      tx.exec_params1(kReportChargebacks, project_id, from_us, to_us)[0].as<int64_t>();
-  f.fines_fen = tx.exec_params1(kReportFines, project_id, from_us, to_us)[0].as<int64_t>();
-  f.settlement_outstanding_fen = tx.exec_params1(kReportSettlementOutstanding, project_id,
-                                                 domain::period_of(last).to_string())[0]
-                                     .as<int64_t>();
-  return f;
+  return group_report_figures(tx, {{project_id, from_us, to_us}}, first, last)[project_id];
+}
+
+std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base& tx,
+                                                          const std::vector<ReportWindow>& windows,
+                                                          absl::CivilDay first,
+                                                          absl::CivilDay last) {
+  std::map<std::string, ReportFigures> out;
+  std::vector<std::string> ids, froms, tos;
+  for (const ReportWindow& w : windows) {
+    out[w.project_id];
+    ids.push_back(w.project_id);
+    froms.push_back(std::to_string(w.from_us));
+    tos.push_back(std::to_string(w.to_us));
+  }
+  if (windows.empty()) return out;
+  const std::string id_array = kit::text_array(ids), from_array = kit::text_array(froms),
+                    to_array = kit::text_array(tos);
+  const std::string first_text = domain::format_day(first), last_text = domain::format_day(last);
+  // b(project_id, f, t): the projects and their instants; $1-$3 in every statement.
+  const std::string b =
+      "WITH b AS (SELECT project_id, billing_ts(f) AS f, billing_ts(t) AS t FROM "
+      "unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(project_id, f, t)) ";
+  for (const auto& r :
+       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(i.amount_fen), 0)::bigint,
+           coalesce(sum(i.paid_fen), 0)::bigint
+         FROM b JOIN invoices i ON i.project_id = b.project_id
+         WHERE i.kind = 'property_fee' AND i.payer = 'owner' AND i.status <> 'void'
+           AND i.due_date BETWEEN $4::date AND $5::date
+         GROUP BY b.project_id)",
+                      id_array, from_array, to_array, first_text, last_text)) {
+    ReportFigures& f = out[r[0].as<std::string>()];
+    f.fee_billed_fen = r[1].as<int64_t>();
+    f.fee_collected_fen = r[2].as<int64_t>();
+  }
+  for (const auto& r : tx.exec_params(
+           b + R"(SELECT b.project_id, coalesce(sum(i.amount_fen - i.paid_fen), 0)::bigint
+         FROM b JOIN invoices i ON i.project_id = b.project_id
+         WHERE i.payer = 'owner' AND i.status <> 'void' AND i.due_date <= $4::date
+          
+         GROUP BY b.project_id)",
+           id_array, from_array, to_array, last_text)) {
+    out[r[0].as<std::string>()].arrears_fen = r[1].as<int64_t>();
+  }
+  for (const auto& r : tx.exec_params(b + R"(SELECT b.project_id,
+           coalesce(sum(i.amount_fen) FILTER (WHERE i.kind = 'paid_repair'), 0)::bigint,
+           coalesce(sum(i.amount_fen) FILTER (WHERE i.kind = 'paid_service'), 0)::bigint
+         FROM b JOIN invoices i ON i.project_id = b.project_id
+         WHERE i.kind IN ('paid_repair', 'paid_service') AND i.status <> 'void'
+           AND i.issued_at >= b.f AND i.issued_at < b.t
+         GROUP BY b.project_id)",
+                                      id_array, from_array, to_array)) {
+    ReportFigures& f = out[r[0].as<std::string>()];
+    f.paid_repair_fen = r[1].as<int64_t>();
+    f.paid_service_fen = r[2].as<int64_t>();
+  }
+  for (const auto& r :
+       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(w.cost_fen), 0)::bigint
+         FROM b JOIN warranty_costs w ON w.project_id = b.project_id
+         WHERE coalesce(w.signed_off_at, w.recorded_at) >= b.f
+           AND coalesce(w.signed_off_at, w.recorded_at) < b.t
+         GROUP BY b.project_id)",
+                      id_array, from_array, to_array)) {
+    out[r[0].as<std::string>()].warranty_cost_fen = r[1].as<int64_t>();
+  }
+  for (const auto& r :
+       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(c.amount_fen), 0)::bigint
+         FROM b JOIN chargebacks c ON c.project_id = b.project_id
+         WHERE c.deducted_at >= b.f AND c.deducted_at < b.t
+         GROUP BY b.project_id)",
+                      id_array, from_array, to_array)) {
+    out[r[0].as<std::string>()].chargebacks_fen = r[1].as<int64_t>();
+  }
+  for (const auto& r :
+       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(x.amount_fen), 0)::bigint
+         FROM b JOIN fines x ON x.project_id = b.project_id
+         WHERE x.recorded_at >= b.f AND x.recorded_at < b.t
+         GROUP BY b.project_id)",
+                      id_array, from_array, to_array)) {
+    out[r[0].as<std::string>()].fines_fen = r[1].as<int64_t>();
+  }
+  for (const auto& r :
+       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(s.total_fen - s.paid_fen), 0)::bigint
+         FROM b JOIN settlements s ON s.project_id = b.project_id
+         WHERE s.period <= $4
+         GROUP BY b.project_id)",
+                      id_array, from_array, to_array, domain::period_of(last).to_string())) {
+    out[r[0].as<std::string>()].settlement_outstanding_fen = r[1].as<int64_t>();
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::transaction_base& tx, const std::vector<std::string>& only, bool all) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r :
+       tx.exec_params("SELECT k.project_id, coalesce(p.timezone, '') FROM ("
+                      "  SELECT project_id FROM billing_projects "
+                      "  UNION SELECT DISTINCT project_id FROM units) k "
+                      "LEFT JOIN billing_projects p USING (project_id) "
+                      "WHERE $1 OR k.project_id = ANY($2::text[]) ORDER BY k.project_id",
+                      all, kit::text_array(only)))
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  return out;
 }
 
 }  // namespace aftercare::billing::store

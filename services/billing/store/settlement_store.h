@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -224,5 +226,20 @@ struct ReportFigures {
 ReportFigures report_figures(pqxx::transaction_base& tx, const std::string& project_id,
                              absl::CivilDay first, absl::CivilDay last, int64_t from_us,
                              int64_t to_us);
+// Issue 20, the group view: report_figures of many projects at once. The local days are the
+// same for every project; the instants are each project's own (its time zone). The same
+// statements grouped by project (report_figures is this with one window); one entry per window.
+struct ReportWindow {
+  std::string project_id;
+  int64_t from_us = 0, to_us = 0;
+};
+std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base& tx,
+                                                          const std::vector<ReportWindow>& windows,
+                                                          absl::CivilDay first,
+                                                          absl::CivilDay last);
+// The projects billing knows (settings announced or units) with their time zone names ("" =
+// none announced): those of `only`, or all when `all`.
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::transaction_base& tx, const std::vector<std::string>& only, bool all);
 
 }  // namespace aftercare::billing::store

@@ -1,6 +1,7 @@
 #include "dispatch/app/work_orders.h"
 
 #include <algorithm>
+#include <map>
 
 #include "dispatch/app/owner_acts.h"
 
@@ -571,6 +572,39 @@ aftercare::v1::RepairReportResponse repair_report(const Context& ctx,
     domain::PeriodBounds bounds = domain::period_bounds(req.period(), zone);
     return domain::repair_report(
         store::report_orders(tx, req.project_id(), bounds.start, bounds.end), bounds, ctx.now);
+  });
+}
+
+aftercare::v1::GroupRepairReportResponse group_repair_report(
+    const Context& ctx, const aftercare::v1::GroupRepairReportRequest& req) {
+  return ctx.db.in_transaction([&](pqxx::work& tx) {
+    std::vector<std::string> ids(req.project_ids().begin(), req.project_ids().end());
+    std::map<std::string, std::string> zones;  // project -> time zone name, by project id
+    for (auto& [id, zone] : store::project_timezones(tx, ids, ids.empty())) {
+      if (ids.empty() && !ctx.caller.is("service") && !ctx.caller.sees_project(id)) continue;
+      zones[id] = zone.empty() ? store::kDefaultProjectTimezone : zone;
+    }
+    for (const std::string& id : ids) zones.try_emplace(id, store::kDefaultProjectTimezone);
+    std::vector<store::ReportWindow> windows;
+    std::map<std::string, domain::PeriodBounds> bounds;
+    for (const auto& [id, name] : zones) {
+      absl::TimeZone zone;
+      if (!absl::LoadTimeZone(name, &zone)) zone = absl::UTCTimeZone();
+      domain::PeriodBounds b = domain::period_bounds(req.period(), zone);
+      bounds[id] = b;
+      windows.push_back({id, b.start, b.end});
+    }
+    std::map<std::string, std::vector<WorkOrder>> orders;
+    for (auto& [project, order] : store::group_report_orders(tx, windows))
+      orders[project].push_back(std::move(order));
+    aftercare::v1::GroupRepairReportResponse out;
+    for (const auto& [id, b] : bounds) {
+      auto* report = out.add_projects();
+      *report = domain::repair_report(orders[id], b, ctx.now);
+      report->set_project_id(id);
+      *report->mutable_period() = req.period();
+    }
+    return out;
   });
 }
 

@@ -52,5 +52,12 @@ WorkOrder issue_quote(const Context& ctx, const aftercare::v1::IssueQuoteRequest
 WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteRequest& req);
 aftercare::v1::RepairReportResponse repair_report(const Context& ctx,
                                                   const aftercare::v1::RepairReportRequest& req);
+// Issue 20: the repair report of many projects from one query (each project's period in its own
+// time zone; domain::repair_report per project, so a project's figures are its RepairReport's).
+// The request was checked by the edge: `project_ids` the caller sees; empty = every project
+// dispatch knows that the caller sees. A requested project dispatch has not heard of gets its
+// (empty) report, as RepairReport gives it.
+aftercare::v1::GroupRepairReportResponse group_repair_report(
+    const Context& ctx, const aftercare::v1::GroupRepairReportRequest& req);
 
 }  // namespace aftercare::dispatch::app

@@ -125,6 +125,7 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
   };
   int64_t created = 0, signed_off = 0, reworks = 0, reroutes = 0, paid = 0, warranty = 0;
   int64_t onsite_total = 0, onsite_on_time = 0;
+  std::map<std::tuple<std::string, int>, std::pair<int64_t, int64_t>> party_onsite;  // on time, of
   // Issue 23: ratings, per technician, the verifier's acceptances, sign-offs recorded for owners.
   aftercare::v1::RatingSummary ratings;
   std::map<std::string, aftercare::v1::TechnicianRepairSummary> technicians;
@@ -153,12 +154,18 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
           s.set_reworks(s.reworks() + 1);
         }
       }
-      if (builder && o.status() != aftercare::v1::WORK_ORDER_STATUS_CANCELLED) {
+      if (o.status() != aftercare::v1::WORK_ORDER_STATUS_CANCELLED) {
         bool started = o.has_started_at();
         bool decided = started || at(o.deadline()) < as_of;
-        if (decided) {
+        bool on_time = started && at(o.started_at()) <= at(o.deadline());
+        if (decided && builder) {
           ++onsite_total;
-          if (started && at(o.started_at()) <= at(o.deadline())) ++onsite_on_time;
+          if (on_time) ++onsite_on_time;
+        }
+        if (decided && !o.party_id().empty()) {  // issue 20: per party, every kind
+          auto& n = party_onsite[{o.party_id(), static_cast<int>(o.assignee_kind())}];
+          ++n.second;
+          if (on_time) ++n.first;
         }
       }
     }
@@ -210,7 +217,11 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
   *out.mutable_builder_onsite_on_time() = ratio(onsite_on_time, onsite_total);
   out.set_paid_repair_fen(paid);
   out.set_warranty_cost_fen(warranty);
-  for (auto& [key, summary] : parties) *out.add_by_party() = summary;
+  for (auto& [key, summary] : parties) {
+    auto [on_time, decided] = party_onsite[key];
+    *summary.mutable_onsite_on_time() = ratio(on_time, decided);
+    *out.add_by_party() = summary;
+  }
   *out.mutable_ratings() = ratings;
   for (auto& [id, summary] : technicians) *out.add_by_technician() = summary;
   out.set_verifier_accepted(verifier_accepted);

@@ -36,7 +36,8 @@ aftercare::v1::Ratio ratio(int64_t numerator, int64_t denominator);
 // - rework_rate = reworks / signed-off orders; per party `reworks` = reworks of its orders;
 // - builder_onsite_on_time: builder orders created in the period and already decided at as_of
 //   (started, or deadline passed), on time when started by their deadline; cancelled ones
-//   do not count;
+//   do not count; per party `onsite_on_time` (issue 20): the same for the party's orders of
+//   every kind (a builder's on-site deadline, others' the ticket's resolve_due);
 // - paid_repair_fen: quotes the owner confirmed in the period;
 // - issue 23, by when it happened in the period: the owners' ratings (all, per party of the
 //   order, per technician named on the rating), the verifier's acceptances; per technician the

@@ -20,7 +20,7 @@ constexpr const char* kSavePolicy = R"(
     WHERE dispatch_policies.version < EXCLUDED.version)";
 
 // ---- projects ----
-constexpr const char* kDefaultTimezone = "Asia/Shanghai";
+constexpr const char* kDefaultTimezone = kDefaultProjectTimezone;
 constexpr const char* kSaveProject = R"(
   INSERT INTO projects (project_id, timezone) VALUES ($1, $2)
   ON CONFLICT (project_id) DO UPDATE SET timezone = EXCLUDED.timezone, updated_at = now())";
@@ -121,6 +121,26 @@ constexpr const char* kReportOrders = R"(
     WHERE project_id = $1 AND rework_of IS NOT NULL
       AND created_at >= $2::timestamptz AND created_at < $3::timestamptz)
   ORDER BY created_at, work_order_id)";
+// The same selection as kReportOrders, for every (project, start, end) of the arrays at once.
+constexpr const char* kGroupReportOrders = R"(
+  WITH b AS (
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+      AS b(project_id, start_at, end_at)),
+  ids AS (
+    SELECT o.project_id AS p, o.work_order_id AS id FROM work_orders o JOIN b USING (project_id)
+    WHERE o.updated_at >= b.start_at AND o.created_at < b.end_at
+    UNION
+    SELECT o.project_id, o.rework_of FROM work_orders o JOIN b USING (project_id)
+    WHERE o.rework_of IS NOT NULL AND o.created_at >= b.start_at AND o.created_at < b.end_at)
+  SELECT ids.p, w.doc FROM ids JOIN work_orders w ON w.work_order_id = ids.id
+  ORDER BY ids.p, w.created_at, w.work_order_id)";
+// The projects dispatch knows: a time zone announced, or parties registered (the default zone).
+constexpr const char* kProjectTimezones = R"(
+  SELECT k.project_id, coalesce(p.timezone, '') FROM (
+    SELECT project_id FROM projects UNION SELECT DISTINCT project_id FROM parties) k
+  LEFT JOIN projects p USING (project_id)
+  WHERE $1 OR k.project_id = ANY($2::text[])
+  ORDER BY k.project_id)";
 constexpr const char* kListWorkOrders = R"(
   SELECT doc FROM work_orders
   WHERE ($1 = '' OR ticket_id = $1)
@@ -433,6 +453,30 @@ std::vector<WorkOrder> report_orders(pqxx::work& tx, const std::string& project_
   for (const auto& row :
        tx.exec_params(kReportOrders, project_id, sql_time(start), sql_time(end))) {
     out.push_back(parse<WorkOrder>(row[0]));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::work& tx, const std::vector<std::string>& only, bool all) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : tx.exec_params(kProjectTimezones, all, text_array(only)))
+    out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+  return out;
+}
+
+std::vector<std::pair<std::string, WorkOrder>> group_report_orders(
+    pqxx::work& tx, const std::vector<ReportWindow>& windows) {
+  std::vector<std::string> ids, starts, ends;
+  for (const ReportWindow& w : windows) {
+    ids.push_back(w.project_id);
+    starts.push_back(sql_time(w.start));
+    ends.push_back(sql_time(w.end));
+  }
+  std::vector<std::pair<std::string, WorkOrder>> out;
+  for (const auto& row :
+       tx.exec_params(kGroupReportOrders, text_array(ids), text_array(starts), text_array(ends))) {
+    out.emplace_back(row[0].as<std::string>(), parse<WorkOrder>(row[1]));
   }
   return out;
 }

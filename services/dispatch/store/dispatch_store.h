@@ -52,6 +52,8 @@ void save_policy(pqxx::work& tx, const std::string& project_id, int64_t version,
 void save_project_timezone(pqxx::work& tx, const std::string& project_id, const std::string& zone);
 // The project's IANA zone name; "Asia/Shanghai" when intake has not told us.
 std::string project_timezone(pqxx::work& tx, const std::string& project_id);
+// The zone of a project dispatch has not heard of (project_timezone's answer for it).
+inline constexpr const char* kDefaultProjectTimezone = "Asia/Shanghai";
 
 // ---- parties ----
 void upsert_party(pqxx::work& tx, const aftercare::v1::Party& party);
@@ -107,6 +109,22 @@ std::vector<aftercare::v1::WorkOrder> claim_late_builder_orders(pqxx::work& tx, 
 // created before its end, plus the originals of the period's reworks.
 std::vector<aftercare::v1::WorkOrder> report_orders(pqxx::work& tx, const std::string& project_id,
                                                     absl::Time start, absl::Time end);
+
+// Issue 20, the group view: the projects dispatch knows (a time zone announced or parties
+// registered) with their time zone names ("" = none announced): every one when `all`, else
+// those of `only`; by project id.
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::work& tx, const std::vector<std::string>& only, bool all);
+
+// report_orders for many projects in one query: per project its own [start, end), the same
+// selection as report_orders; each order comes with the project whose report it counts in.
+struct ReportWindow {
+  std::string project_id;
+  absl::Time start;
+  absl::Time end;
+};
+std::vector<std::pair<std::string, aftercare::v1::WorkOrder>> group_report_orders(
+    pqxx::work& tx, const std::vector<ReportWindow>& windows);
 
 struct ListQuery {
   std::string ticket_id, project_id, party_id;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/time.h"
+#include "intake/access.h"
 #include "intake/app/ticket.h"
 #include "intake/domain/dates.h"
 #include "intake/domain/names.h"
@@ -30,43 +31,77 @@ Status list_breached_tickets(const Context& ctx, const v1::ListBreachedTicketsRe
   return Status::OK;
 }
 
+namespace {
+
+// The response of one project from its figures (MonthlyStats and GroupStats alike).
+void fill_stats(const std::string& project_id, const v1::ReportPeriod& period,
+                const store::TicketStats& s, v1::MonthlyStatsResponse* out) {
+  out->set_project_id(project_id);
+  *out->mutable_period() = period;
+  out->set_tickets_total(s.total);
+  for (auto [k, n] : s.by_kind) {
+    auto* t = out->add_by_kind();
+    t->set_key(domain::public_name(static_cast<v1::TicketKind>(k)));
+    t->set_count(n);
+  }
+  for (auto [k, n] : s.by_category) {
+    auto* t = out->add_by_category();
+    t->set_key(domain::public_name(static_cast<v1::TicketCategory>(k)));
+    t->set_count(n);
+  }
+  for (auto [k, n] : s.repairs_by_area) {
+    auto* t = out->add_repairs_by_area();
+    t->set_key(domain::public_name(static_cast<v1::RepairArea>(k)));
+    t->set_count(n);
+  }
+  *out->mutable_response_on_time() = domain::ratio(s.responded_on_time, s.response_due);
+  *out->mutable_resolve_on_time() = domain::ratio(s.resolved_on_time, s.resolve_measured);
+  out->set_reopened(s.reopened);
+  out->set_escalated_level1(s.escalated_level1);
+  out->set_escalated_level2(s.escalated_level2);
+  *out->mutable_complaint_rate() = domain::ratio(s.complaints, s.total);
+  out->set_fines_fen(s.fines_fen);
+  out->set_duplicates_linked(s.duplicates);
+}
+
+absl::TimeZone zone_named(const std::string& name) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(name, &zone)) absl::LoadTimeZone(kDefaultTimeZone, &zone);
+  return zone;
+}
+
+}  // namespace
+
 Status monthly_stats(const Context& ctx, const v1::MonthlyStatsRequest& r,
                      const std::pair<absl::CivilDay, absl::CivilDay>& days,
                      v1::MonthlyStatsResponse* out) {
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     auto project = store::find_project(tx, r.project_id());
     if (!project) return not_found("project " + r.project_id());
-    ProjectRules rules = load_rules(tx, *project, ctx.now);
-    int64_t from = kit::to_micros(absl::FromCivil(days.first, rules.zone));
-    int64_t to = kit::to_micros(absl::FromCivil(days.second, rules.zone));
+    absl::TimeZone zone = zone_named(project->timezone());
+    int64_t from = kit::to_micros(absl::FromCivil(days.first, zone));
+    int64_t to = kit::to_micros(absl::FromCivil(days.second, zone));
     store::TicketStats s =
         store::ticket_stats(tx, r.project_id(), from, to, kit::to_micros(ctx.now));
-    out->set_project_id(r.project_id());
-    *out->mutable_period() = r.period();
-    out->set_tickets_total(s.total);
-    for (auto [k, n] : s.by_kind) {
-      auto* t = out->add_by_kind();
-      t->set_key(domain::public_name(static_cast<v1::TicketKind>(k)));
-      t->set_count(n);
+    fill_stats(r.project_id(), r.period(), s, out);
+    return Status::OK;
+  });
+}
+
+Status group_stats(const Context& ctx, const v1::GroupStatsRequest& r,
+                   const std::pair<absl::CivilDay, absl::CivilDay>& days,
+                   v1::GroupStatsResponse* out) {
+  return ctx.db.in_transaction([&](pqxx::work& tx) {
+    std::vector<std::string> ids(r.project_ids().begin(), r.project_ids().end());
+    std::vector<store::StatsWindow> windows;
+    for (const auto& [id, zone_name] : store::project_timezones(tx, ids, ids.empty())) {
+      if (ids.empty() && !sees_project_stats(ctx.caller, id)) continue;
+      absl::TimeZone zone = zone_named(zone_name);
+      windows.push_back({id, kit::to_micros(absl::FromCivil(days.first, zone)),
+                         kit::to_micros(absl::FromCivil(days.second, zone))});
     }
-    for (auto [k, n] : s.by_category) {
-      auto* t = out->add_by_category();
-      t->set_key(domain::public_name(static_cast<v1::TicketCategory>(k)));
-      t->set_count(n);
-    }
-    for (auto [k, n] : s.repairs_by_area) {
-      auto* t = out->add_repairs_by_area();
-      t->set_key(domain::public_name(static_cast<v1::RepairArea>(k)));
-      t->set_count(n);
-    }
-    *out->mutable_response_on_time() = domain::ratio(s.responded_on_time, s.response_due);
-    *out->mutable_resolve_on_time() = domain::ratio(s.resolved_on_time, s.resolve_measured);
-    out->set_reopened(s.reopened);
-    out->set_escalated_level1(s.escalated_level1);
-    out->set_escalated_level2(s.escalated_level2);
-    *out->mutable_complaint_rate() = domain::ratio(s.complaints, s.total);
-    out->set_fines_fen(s.fines_fen);
-    out->set_duplicates_linked(s.duplicates);
+    for (const auto& [id, s] : store::group_ticket_stats(tx, windows, kit::to_micros(ctx.now)))
+      fill_stats(id, r.period(), s, out->add_projects());
     return Status::OK;
   });
 }

@@ -540,65 +540,122 @@ void record_escalation(pqxx::transaction_base& tx, const std::string& ticket_id,
 
 TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
                          int64_t to_us, int64_t now_us) {
-  TicketStats s;
+  return group_ticket_stats(tx, {{project_id, from_us, to_us}}, now_us)[project_id];
+}
+
+std::map<std::string, TicketStats> group_ticket_stats(pqxx::transaction_base& tx,
+                                                      const std::vector<StatsWindow>& windows,
+                                                      int64_t now_us) {
+  std::map<std::string, TicketStats> out;
+  std::vector<std::string> ids, froms, tos;
+  for (const StatsWindow& w : windows) {
+    out[w.project_id];
+    ids.push_back(w.project_id);
+    froms.push_back(std::to_string(w.from_us));
+    tos.push_back(std::to_string(w.to_us));
+  }
+  if (windows.empty()) return out;
+  const std::string id_array = kit::text_array(ids), from_array = kit::text_array(froms),
+                    to_array = kit::text_array(tos);
+  // Every statement starts from the windows: b(project_id, f, t) with f, t as timestamptz.
+  const std::string windows_cte =
+      "WITH b AS (SELECT project_id, kit_ts(f) AS f, kit_ts(t) AS t FROM "
+      "unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(project_id, f, t)) ";
+  auto run = [&](const std::string& sql) {
+    return tx.exec_params(windows_cte + sql, id_array, from_array, to_array);
+  };
+  auto run_as_of = [&](const std::string& sql) {  // $4: now
+    return tx.exec_params(windows_cte + sql, id_array, from_array, to_array, now_us);
+  };
   // Reports of the period (linked duplicates counted apart, they are reminders; an incident's
   // followers not at all: the incident counts once, through its lead ticket).
   constexpr const char* kReported =
-      "project_id = $1 AND reported_at >= kit_ts($2) AND reported_at < kit_ts($3) "
-      "AND NOT incident_follower";
-  auto totals = tx.exec_params(std::string(R"(SELECT count(*) FILTER (WHERE duplicate_of IS NULL),
-        count(*) FILTER (WHERE duplicate_of IS NOT NULL),
-        count(*) FILTER (WHERE duplicate_of IS NULL AND kind = 2) FROM tickets WHERE )") +
-                                   kReported,
-                               project_id, from_us, to_us);
-  s.total = totals[0][0].as<int64_t>();
-  s.duplicates = totals[0][1].as<int64_t>();
-  s.complaints = totals[0][2].as<int64_t>();
-  auto group = [&](const char* column, const char* extra) {
-    std::vector<std::pair<int, int64_t>> out;
-    for (const auto& r : tx.exec_params(
-             std::string("SELECT ") + column + ", count(*) FROM tickets WHERE " + kReported +
-                 " AND duplicate_of IS NULL" + extra + " GROUP BY 1 ORDER BY 1",
-             project_id, from_us, to_us))
-      out.emplace_back(r[0].as<int>(), r[1].as<int64_t>());
-    return out;
-  };
-  s.by_kind = group("kind", "");
-  s.by_category = group("category", "");
-  s.repairs_by_area = group("repair_area", " AND kind = 1");
+      "FROM b JOIN tickets t ON t.project_id = b.project_id AND t.reported_at >= b.f "
+      "AND t.reported_at < b.t AND NOT t.incident_follower ";
+  // Totals and the three breakdowns in one pass: grouping sets, the set told by which key is set.
+  for (const auto& r : run(std::string(R"(SELECT b.project_id, t.kind, t.category,
+        CASE WHEN t.kind = 1 THEN t.repair_area END AS area,
+        GROUPING(t.kind), GROUPING(t.category),
+        GROUPING(CASE WHEN t.kind = 1 THEN t.repair_area END),
+        count(*) FILTER (WHERE t.duplicate_of IS NULL),
+        count(*) FILTER (WHERE t.duplicate_of IS NOT NULL),
+        count(*) FILTER (WHERE t.duplicate_of IS NULL AND t.kind = 2) )") +
+                           kReported +
+                           R"(GROUP BY GROUPING SETS ((b.project_id),
+        (b.project_id, t.kind), (b.project_id, t.category),
+        (b.project_id, CASE WHEN t.kind = 1 THEN t.repair_area END))
+        ORDER BY 1, 2, 3, 4)")) {
+    TicketStats& s = out[r[0].as<std::string>()];
+    bool kind_set = r[4].as<int>() == 0, category_set = r[5].as<int>() == 0,
+         area_set = r[6].as<int>() == 0;
+    int64_t undup = r[7].as<int64_t>();
+    if (kind_set) {
+      if (undup > 0) s.by_kind.emplace_back(r[1].as<int>(), undup);
+    } else if (category_set) {
+      if (undup > 0) s.by_category.emplace_back(r[2].as<int>(), undup);
+    } else if (area_set) {
+      if (!r[3].is_null() && undup > 0) s.repairs_by_area.emplace_back(r[3].as<int>(), undup);
+    } else {
+      s.total = undup;
+      s.duplicates = r[8].as<int64_t>();
+      s.complaints = r[9].as<int64_t>();
+    }
+  }
   // Response: tickets whose response fell due in the period (and is already due).
-  auto resp =
-      tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE responded_at <= response_due)
-      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND NOT incident_follower
-        AND response_due >= kit_ts($2)
-        AND response_due < kit_ts($3) AND response_due < kit_ts($4))",
-                     project_id, from_us, to_us, now_us);
-  s.response_due = resp[0][0].as<int64_t>();
-  s.responded_on_time = resp[0][1].as<int64_t>();
+  for (
+      const auto& r : run_as_of(
+          R"(SELECT b.project_id, count(*), count(*) FILTER (WHERE t.responded_at <= t.response_due)
+      FROM b JOIN tickets t ON t.project_id = b.project_id
+      WHERE t.duplicate_of IS NULL AND NOT t.incident_follower
+        AND t.response_due >= b.f AND t.response_due < b.t AND t.response_due < kit_ts($4)
+      GROUP BY b.project_id)")) {
+    TicketStats& s = out[r[0].as<std::string>()];
+    s.response_due = r[1].as<int64_t>();
+    s.responded_on_time = r[2].as<int64_t>();
+  }
   // Resolution: tickets resolved in the period, plus those that fell due in it unresolved.
-  auto res = tx.exec_params(R"(SELECT count(*), count(*) FILTER (WHERE resolved_at <= resolve_due)
-      FROM tickets WHERE project_id = $1 AND duplicate_of IS NULL AND NOT incident_follower AND (
-        (resolved_at >= kit_ts($2) AND resolved_at < kit_ts($3)) OR
-        (resolved_at IS NULL AND status <> 7 AND resolve_due >= kit_ts($2) AND resolve_due < kit_ts($3)
-         AND resolve_due < kit_ts($4))))",
-                            project_id, from_us, to_us, now_us);
-  s.resolve_measured = res[0][0].as<int64_t>();
-  s.resolved_on_time = res[0][1].as<int64_t>();
-  auto reopened =
-      tx.exec_params(R"(SELECT count(*) FROM ticket_history h JOIN tickets t USING (ticket_id)
-      WHERE t.project_id = $1 AND h.action = 'reopened' AND h.at >= kit_ts($2) AND h.at < kit_ts($3))",
-                     project_id, from_us, to_us);
-  s.reopened = reopened[0][0].as<int64_t>();
-  auto esc = tx.exec_params(
-      R"(SELECT count(*) FILTER (WHERE e.level = 1), count(*) FILTER (WHERE e.level = 2),
-        coalesce(sum(e.fine_fen), 0)
-      FROM ticket_escalations e JOIN tickets t USING (ticket_id)
-      WHERE t.project_id = $1 AND e.at >= kit_ts($2) AND e.at < kit_ts($3))",
-      project_id, from_us, to_us);
-  s.escalated_level1 = esc[0][0].as<int64_t>();
-  s.escalated_level2 = esc[0][1].as<int64_t>();
-  s.fines_fen = esc[0][2].as<int64_t>();
-  return s;
+  for (const auto& r : run_as_of(
+           R"(SELECT b.project_id, count(*), count(*) FILTER (WHERE t.resolved_at <= t.resolve_due)
+      FROM b JOIN tickets t ON t.project_id = b.project_id
+      WHERE t.duplicate_of IS NULL AND NOT t.incident_follower AND (
+        (t.resolved_at >= b.f AND t.resolved_at < b.t) OR
+        (t.resolved_at IS NULL AND t.status <> 7 AND t.resolve_due >= b.f AND t.resolve_due < b.t
+         AND t.resolve_due < kit_ts($4)))
+      GROUP BY b.project_id)")) {
+    TicketStats& s = out[r[0].as<std::string>()];
+    s.resolve_measured = r[1].as<int64_t>();
+    s.resolved_on_time = r[2].as<int64_t>();
+  }
+  for (const auto& r : run(R"(SELECT b.project_id, count(*)
+      FROM b JOIN tickets t ON t.project_id = b.project_id
+      JOIN ticket_history h ON h.ticket_id = t.ticket_id
+      WHERE h.action = 'reopened' AND h.at >= b.f AND h.at < b.t
+      GROUP BY b.project_id)")) {
+    out[r[0].as<std::string>()].reopened = r[1].as<int64_t>();
+  }
+  for (const auto& r : run(R"(SELECT b.project_id, count(*) FILTER (WHERE e.level = 1),
+        count(*) FILTER (WHERE e.level = 2), coalesce(sum(e.fine_fen), 0)
+      FROM b JOIN tickets t ON t.project_id = b.project_id
+      JOIN ticket_escalations e ON e.ticket_id = t.ticket_id
+      WHERE e.at >= b.f AND e.at < b.t
+      GROUP BY b.project_id)")) {
+    TicketStats& s = out[r[0].as<std::string>()];
+    s.escalated_level1 = r[1].as<int64_t>();
+    s.escalated_level2 = r[2].as<int64_t>();
+    s.fines_fen = r[3].as<int64_t>();
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::transaction_base& tx, const std::vector<std::string>& only, bool all) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : tx.exec_params(
+           "SELECT project_id, timezone FROM projects WHERE $1 OR project_id = ANY($2::text[]) "
+           "ORDER BY project_id",
+           all, kit::text_array(only)))
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  return out;
 }
 
 bool add_attachment(pqxx::transaction_base& tx, const v1::Attachment& a, v1::Attachment* stored) {

@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -126,6 +127,19 @@ struct TicketStats {
 };
 TicketStats ticket_stats(pqxx::transaction_base& tx, const std::string& project_id, int64_t from_us,
                          int64_t to_us, int64_t now_us);
+// Issue 20, the group view: ticket_stats of many projects at once, each over its own
+// [from_us, to_us) (its period in its own time zone), with the same statements grouped by
+// project; ticket_stats is this with one window. One entry per window, by project id.
+struct StatsWindow {
+  std::string project_id;
+  int64_t from_us = 0, to_us = 0;
+};
+std::map<std::string, TicketStats> group_ticket_stats(pqxx::transaction_base& tx,
+                                                      const std::vector<StatsWindow>& windows,
+                                                      int64_t now_us);
+// The projects intake knows with their time zone names: those of `only`, or every one when `all`.
+std::vector<std::pair<std::string, std::string>> project_timezones(
+    pqxx::transaction_base& tx, const std::vector<std::string>& only, bool all);
 
 // --- attachments ---
 // Stores the attachment (with its content) unless the ticket already has the same content

@@ -399,5 +399,103 @@ TEST_F(BillingTest, ProjectReportAndTrialBalance) {
   EXPECT_EQ(sum, 0);
 }
 
+// Issue 20: GroupProjectReport gives every project exactly its ProjectReport (the instants of
+// each project's period in its own time zone), for a month, a quarter and the year.
+TEST_F(BillingTest, GroupProjectReportEqualsEachProjectsReport) {
+  v1::Event london;
+  london.set_event_id(kit::new_uuid());
+  london.set_type("intake.ProjectUpserted");
+  london.set_project_id("P2");
+  london.set_aggregate_id("P2");
+  london.mutable_project_upserted()->set_project_id("P2");
+  london.mutable_project_upserted()->set_timezone("Europe/London");
+  apply(london);
+  const kit::Caller both = finance({"P1", "P2"});
+  add_unit("U1", 10000, "O1");
+  add_unit("U2", 8000, "O2");
+  add_unit("L1", 12000, "O3", "P2");
+  ASSERT_TRUE(set_rate(300, 15).ok());
+  ASSERT_TRUE(set_rate(250, 10, "P2", both).ok());
+  v1::RunBillingResponse run_out;
+  ASSERT_TRUE(run(ym(2026, 3), &run_out).ok());
+  ASSERT_TRUE(run(ym(2026, 3), &run_out, "P2", both).ok());
+  ASSERT_FALSE(run_out.invoices().empty());
+  v1::PaymentResponse paid;
+  ASSERT_TRUE(pay(run_out.invoices(0).invoice_id(), 5000, "L-A", &paid, both).ok());
+  auto p1_invoice = fee_invoice("U1", ym(2026, 3));
+  ASSERT_TRUE(pay(p1_invoice.invoice_id(), 10000, "A", &paid).ok());
+  v1::Event fine;  // a fine in P1, recorded now
+  fine.set_event_id(kit::new_uuid());
+  fine.set_type("intake.TicketEscalated");
+  fine.set_project_id("P1");
+  fine.set_aggregate_id("T1");
+  fine.mutable_ticket_escalated()->set_ticket_id("T1");
+  fine.mutable_ticket_escalated()->set_level(1);
+  fine.mutable_ticket_escalated()->set_fault_party(v1::FAULT_PARTY_BUILDER);
+  fine.mutable_ticket_escalated()->set_fault_party_id("B1");
+  fine.mutable_ticket_escalated()->set_fine_fen(20000);
+  apply(fine);
+
+  absl::TimeZone shanghai;
+  absl::LoadTimeZone("Asia/Shanghai", &shanghai);
+  const int this_year = static_cast<int>(absl::ToCivilYear(absl::Now(), shanghai).year());
+  const kit::Caller hq{"hq-1", "hq", {"*"}, {}, ""};
+  auto period = [](v1::ReportGranularity g, int year, int index) {
+    v1::ReportPeriod p;
+    p.set_granularity(g);
+    p.set_year(year);
+    p.set_index(index);
+    return p;
+  };
+  for (const v1::ReportPeriod& p : {period(v1::REPORT_GRANULARITY_MONTH, 2026, 3),
+                                    period(v1::REPORT_GRANULARITY_QUARTER, 2026, 1),
+                                    period(v1::REPORT_GRANULARITY_YEAR, this_year, 0)}) {
+    v1::GroupProjectReportRequest g;
+    *g.mutable_period() = p;
+    g.add_project_ids("P1");
+    g.add_project_ids("P2");
+    v1::GroupProjectReportResponse group;
+    auto s = stub_->GroupProjectReport(kit::client_context(hq).get(), g, &group);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(group.projects_size(), 2);
+    for (int i = 0; i < 2; ++i) {
+      v1::ProjectReportRequest one;
+      one.set_project_id(group.projects(i).project_id());
+      *one.mutable_period() = p;
+      v1::ProjectReportResponse single;
+      ASSERT_TRUE(stub_->ProjectReport(kit::client_context(hq).get(), one, &single).ok());
+      EXPECT_EQ(group.projects(i).SerializeAsString(), single.SerializeAsString())
+          << p.DebugString() << "group: " << group.projects(i).DebugString()
+          << "single: " << single.DebugString();
+    }
+    EXPECT_EQ(group.projects(0).project_id(), "P1");
+    EXPECT_EQ(group.projects(1).project_id(), "P2");
+    if (p.granularity() == v1::REPORT_GRANULARITY_MONTH) {
+      EXPECT_EQ(group.projects(0).fee_billed_fen(), 30000 + 24000);
+      EXPECT_EQ(group.projects(0).fee_collected_fen(), 10000);
+      EXPECT_EQ(group.projects(1).fee_billed_fen(), 30000);
+      EXPECT_EQ(group.projects(1).fee_collected_fen(), 5000);
+    }
+    // none named: every project billing knows that the caller sees
+    g.clear_project_ids();
+    v1::GroupProjectReportResponse every;
+    ASSERT_TRUE(stub_->GroupProjectReport(kit::client_context(hq).get(), g, &every).ok());
+    EXPECT_EQ(every.SerializeAsString(), group.SerializeAsString());
+  }
+  // scope, roles and bad input
+  v1::GroupProjectReportRequest g;
+  *g.mutable_period() = period(v1::REPORT_GRANULARITY_MONTH, 2026, 3);
+  g.add_project_ids("P2");
+  v1::GroupProjectReportResponse out;
+  EXPECT_EQ(stub_->GroupProjectReport(kit::client_context(finance()).get(), g, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  const kit::Caller agent{"agent-1", "agent", {"*"}, {}, ""};
+  EXPECT_EQ(stub_->GroupProjectReport(kit::client_context(agent).get(), g, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  *g.mutable_period() = period(v1::REPORT_GRANULARITY_MONTH, 2026, 13);
+  EXPECT_EQ(stub_->GroupProjectReport(kit::client_context(hq).get(), g, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace aftercare::billing::itest
