@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
         spdlog::info("message sender: {} sent, {} to retry, {} failed", r.sent, r.retried,
                      r.failed);
     });
-    // Issue 20: the scorecard's intake and billing figures, and the period-close sweep (one
+    // Issue 20: the scorecard's intake and billing figures (and dispatch's for the group view's
+    // worst builders and contractors), and the period-close sweep (one
     // close row per project and period, so replicas may all run it).
     callback::app::GrpcKpiSources kpi_sources(
         kit::service_channel(
@@ -55,7 +56,10 @@ int main(int argc, char** argv) {
                         "127.0.0.1:" + std::to_string(kit::defaults_for("intake").grpc_port))),
         kit::service_channel(
             kit::env_or("AFTERCARE_BILLING_ADDR",
-                        "127.0.0.1:" + std::to_string(kit::defaults_for("billing").grpc_port))));
+                        "127.0.0.1:" + std::to_string(kit::defaults_for("billing").grpc_port))),
+        kit::service_channel(
+            kit::env_or("AFTERCARE_DISPATCH_ADDR",
+                        "127.0.0.1:" + std::to_string(kit::defaults_for("dispatch").grpc_port))));
     service.set_kpi_sources(&kpi_sources);
     auto close_every =
         std::chrono::seconds(kit::env_int("AFTERCARE_CALLBACK_CLOSE_INTERVAL_S", 300, 1, 86400));

@@ -4,7 +4,9 @@ After story 5 (the month's report of the project): the project sets its targets 
 as manager, supervisor and repair lead; the report's "targets" section then shows every KPI of
 the month against its target, with exactly the figures of the other sections, and the callback
 quotas by title; the yearly report has the same sections; an hq token reads the report and the
-supervisors' alert list but writes nothing (a refused call changes nothing).
+supervisors' alert list but writes nothing (a refused call changes nothing); the group view ranks
+the projects and lists the worst builders and contractors across them, this project's with exactly
+its report's figures.
 """
 import datetime as dt
 
@@ -116,9 +118,11 @@ def story_targets(st):
     out.eq("group report totals: every KPI", [k.get("kpi") for k in group.get("totals") or []], list(KPI_SOURCES))
     s, _ = api.call("GET", f"/v1/reports/{st.period}", st.supervisor)
     out.eq("a supervisor reads the group report", s, 403)
+    out.eq("group report complete", group.get("incomplete") or [], [])
     out.say(f"集团视图 {st.period}: {len(ranks)} 个项目, 本项目排名第 {mine_row.get('rank')} "
             f"(达标 {mine_row.get('targets_met', 0)}/6); 合计满意率 "
             f"{kit.pct(((group.get('totals') or [{}])[0]).get('actual'))}")
+    worst_lists(st, report)
 
     # the supervisors' list: the month is still open, so no alert for it; hq reads the list too
     alerts = api.must("GET", f"/v1/projects/{p}/kpi-alerts", st.supervisor).get("alerts") or []
@@ -130,6 +134,59 @@ def story_targets(st):
     s, _ = api.call("GET", f"/v1/projects/{p}/kpi-alerts", st.agent)
     out.eq("an agent reads the alert list", s, 403)
     out.say(f"主管待办: {len(alerts)} 条目标预警 (本月 {st.period} 月底结账后才考核)")
+
+
+def rate(r):
+    """A ratio as an exact (numerator, denominator) pair."""
+    r = r or {}
+    return int(r.get("numerator", 0)), int(r.get("denominator", 0))
+
+
+def worse_or_equal(a, b):
+    """The group view's order of the worst lists: the highest rework rate first, then the lowest
+    on-time rate, exact fractions (nothing signed off = no rework, nothing decided = on time)."""
+    def frac(r, empty):
+        n, d = rate(r)
+        return (n, d) if d > 0 else (empty, 1)
+    (an, ad), (bn, bd) = frac(a.get("rework_rate"), 0), frac(b.get("rework_rate"), 0)
+    if an * bd != bn * ad:
+        return an * bd > bn * ad
+    (an, ad), (bn, bd) = frac(a.get("on_time_rate"), 1), frac(b.get("on_time_rate"), 1)
+    return an * bd <= bn * ad
+
+
+def worst_lists(st, report):
+    """The group view's worst builders and contractors: filled, in order, and this project's
+    builder and contractor (their ids are this run's, so they work here only) carry exactly the
+    figures of the project report's repairs section."""
+    out, api = st.out, st.api
+    hq = api.token("hq", "hq-jituan-" + st.run_id, ["*"])
+    group = api.must("GET", f"/v1/reports/{st.period}?worst=100", hq)
+    builders, contractors = group.get("worst_builders") or [], group.get("worst_contractors") or []
+    out.ok("worst builders filled", len(builders) > 0, str(group)[:300])
+    out.ok("worst contractors filled", len(contractors) > 0, str(group)[:300])
+    for name, rows, kind in (("builders", builders, "builder"), ("contractors", contractors, "contractor")):
+        out.eq(f"worst {name}: kinds", sorted({r.get("kind") for r in rows}), [kind] if rows else [])
+        out.ok(f"worst {name}: highest rework rate first, then lowest on-time rate",
+               all(worse_or_equal(a, b) for a, b in zip(rows, rows[1:])), str(rows)[:400])
+    listed = {(r.get("party_id"), r.get("kind")): r for r in builders + contractors}
+    mine = [x for x in (report.get("repairs") or {}).get("by_party") or [] if x.get("kind") in ("builder", "contractor")]
+    out.ok("this project has builder or contractor work this month", len(mine) > 0, str(report.get("repairs"))[:300])
+    for x in mine:
+        row = listed.get((x.get("party_id"), x.get("kind"))) or {}
+        who = f"{x.get('kind')} {x.get('party_id')}"
+        out.eq(f"{who} listed once, in this project only", int(row.get("projects", 0)), 1)
+        out.eq(f"{who} signed off = the report's", int(row.get("signed_off", 0)), int(x.get("signed_off", 0)))
+        out.eq(f"{who} rework rate = its reworks / signed off", rate(row.get("rework_rate")),
+               (int(x.get("reworks", 0)), int(x.get("signed_off", 0))))
+        out.eq(f"{who} on-time rate = the report's on-site figure", rate(row.get("on_time_rate")),
+               rate(x.get("onsite_on_time")))
+    s, _ = api.call("GET", f"/v1/reports/{st.period}?worst=101", hq)
+    out.eq("worst above 100", s, 400)
+    top = lambda rows: ", ".join(f"{r.get('party_id')} 返工率 {kit.pct(r.get('rework_rate'))} 按时率 "  # noqa: E731
+                                 f"{kit.pct(r.get('on_time_rate'))}" for r in rows[:3])
+    out.say(f"返工率最高的承建商: {top(builders)}")
+    out.say(f"返工率最高的外包单位: {top(contractors)}")
 
 
 def stories(st):

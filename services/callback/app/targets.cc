@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <set>
 
 #include "absl/strings/numbers.h"
 #include "aftercare/v1/billing.grpc.pb.h"
+#include "aftercare/v1/dispatch.grpc.pb.h"
 #include "aftercare/v1/events.pb.h"
 #include "aftercare/v1/intake.grpc.pb.h"
 #include "callback/domain/dates.h"
@@ -25,6 +27,7 @@ constexpr auto kSourceDeadline = std::chrono::seconds(5);
 constexpr int kDefaultAlertPage = 50;
 constexpr int kMaxAlertPage = 200;
 constexpr size_t kMaxAckNoteChars = 2000;
+constexpr int kDefaultWorst = 10;  // parties per worst list of the group view
 
 bool uuid_shaped(const std::string& id) {
   return id.size() == 36 && id.find_first_not_of("0123456789abcdef-") == std::string::npos;
@@ -75,14 +78,20 @@ LocalFigures local_figures(kit::PgPool& db, const std::string& project_id,
   });
 }
 
-v1::ScorecardResponse assemble(const std::string& project_id, const v1::ReportPeriod& period,
-                               const LocalFigures& local, KpiSources* sources,
-                               const kit::Caller& caller, absl::Time now) {
+// Callback's own KPIs of a project's period.
+domain::Figures own_figures(const store::ProjectTotals& t) {
   domain::Figures f;
-  const store::ProjectTotals& t = local.totals;
   f.satisfaction = domain::ratio(t.satisfied + t.basically_satisfied, t.done);
   f.complaint_rate = domain::ratio(t.unsatisfied, t.done);
   f.callback_handling = domain::ratio(t.done, t.due);
+  return f;
+}
+
+v1::ScorecardResponse assemble(const std::string& project_id, const v1::ReportPeriod& period,
+                               const LocalFigures& local, KpiSources* sources,
+                               const kit::Caller& caller, absl::Time now) {
+  domain::Figures f = own_figures(local.totals);
+  const store::ProjectTotals& t = local.totals;
   v1::ScorecardResponse out;
   if (sources) {
     if (auto s = sources->ticket_stats(caller, project_id, period)) {
@@ -138,6 +147,93 @@ std::optional<v1::ProjectReportResponse> GrpcKpiSources::billing_report(
   auto context = kit::client_context(caller, kSourceDeadline);
   grpc::Status status = stub->ProjectReport(context.get(), request, &response);
   return answer(status, std::move(response), "billing");
+}
+
+namespace {
+
+// One asynchronous call of the group view: its context, request, answer and completion.
+template <typename Request, typename Response>
+struct PendingCall {
+  std::unique_ptr<grpc::ClientContext> context;
+  Request request;
+  Response response;
+  std::promise<grpc::Status> done;
+  std::shared_future<grpc::Status> result = done.get_future().share();
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::shared_ptr<void> stub;  // kept until the call completes
+};
+
+template <typename Request, typename Response>
+std::shared_ptr<PendingCall<Request, Response>> pending(const kit::Caller& caller,
+                                                        const std::vector<std::string>& ids,
+                                                        const v1::ReportPeriod& period) {
+  auto call = std::make_shared<PendingCall<Request, Response>>();
+  call->context = kit::client_context(caller, kSourceDeadline);
+  *call->request.mutable_period() = period;
+  for (const auto& id : ids) call->request.add_project_ids(id);
+  return call;
+}
+
+// The answer of a group call by project id; nullopt when the source did not answer.
+template <typename Call>
+auto by_project(Call& call, const char* source) {
+  grpc::Status status = call->result.get();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  call->started)
+                .count();
+  spdlog::debug("group report: {} answered in {} ms ({})", source, ms,
+                status.ok() ? "ok" : status.error_message());
+  using Row = std::decay_t<decltype(call->response.projects(0))>;
+  std::optional<std::map<std::string, Row>> out;
+  if (auto answered = answer(status, std::move(call->response), source)) {
+    out.emplace();
+    for (auto& row : *answered->mutable_projects()) (*out)[row.project_id()] = std::move(row);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::future<GroupFigures> GrpcKpiSources::group_figures(const kit::Caller& caller,
+                                                        const std::vector<std::string>& ids,
+                                                        const v1::ReportPeriod& period) {
+  // The three calls start now, through gRPC's callback API; get() waits for their answers.
+  auto tickets = pending<v1::GroupStatsRequest, v1::GroupStatsResponse>(caller, ids, period);
+  auto billing =
+      pending<v1::GroupProjectReportRequest, v1::GroupProjectReportResponse>(caller, ids, period);
+  auto repairs =
+      pending<v1::GroupRepairReportRequest, v1::GroupRepairReportResponse>(caller, ids, period);
+  auto intake = std::shared_ptr<v1::IntakeService::Stub>(v1::IntakeService::NewStub(intake_));
+  tickets->stub = intake;
+  intake->async()->GroupStats(tickets->context.get(), &tickets->request, &tickets->response,
+                              [tickets](grpc::Status s) { tickets->done.set_value(std::move(s)); });
+  auto billing_stub =
+      std::shared_ptr<v1::BillingService::Stub>(v1::BillingService::NewStub(billing_));
+  billing->stub = billing_stub;
+  billing_stub->async()->GroupProjectReport(
+      billing->context.get(), &billing->request, &billing->response,
+      [billing](grpc::Status s) { billing->done.set_value(std::move(s)); });
+  if (dispatch_) {
+    auto dispatch =
+        std::shared_ptr<v1::DispatchService::Stub>(v1::DispatchService::NewStub(dispatch_));
+    repairs->stub = dispatch;
+    dispatch->async()->GroupRepairReport(
+        repairs->context.get(), &repairs->request, &repairs->response,
+        [repairs](grpc::Status s) { repairs->done.set_value(std::move(s)); });
+  } else {
+    repairs->done.set_value(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no dispatch address"));
+  }
+  return std::async(std::launch::deferred, [tickets, billing, repairs] {
+    GroupFigures f;
+    // Wait for all three before a refusal is thrown, so no call outlives its use.
+    tickets->result.wait();
+    billing->result.wait();
+    repairs->result.wait();
+    f.tickets = by_project(tickets, "intake");
+    f.billing = by_project(billing, "billing");
+    f.repairs = by_project(repairs, "dispatch");
+    return f;
+  });
 }
 
 v1::ScorecardResponse scorecard(kit::PgPool& db, KpiSources* sources, const kit::Caller& caller,
@@ -221,26 +317,85 @@ v1::GroupReportResponse group_report(kit::PgPool& db, KpiSources* sources,
     throw kit::Refusal(kit::invalid_field("period", e));
   if (r.worst() < 0 || r.worst() > 100)
     throw kit::Refusal(kit::invalid_field("worst", "must be between 0 and 100"));
-  auto projects = db.in_transaction([](pqxx::work& tx) { return store::known_projects(tx); });
+  const int worst = r.worst() == 0 ? kDefaultWorst : r.worst();
+  auto started = std::chrono::steady_clock::now();
+  // The projects of the view: every project callback knows that the caller sees, with its
+  // targets and time zone (the one read callback needs before asking the others).
+  auto targets = db.in_transaction([](pqxx::work& tx) { return store::all_targets(tx); });
+  std::vector<std::string> ids;
+  std::vector<store::TotalsWindow> windows;
+  for (const auto& [id, context] : targets) {
+    if (!caller.sees_project(id)) continue;
+    ids.push_back(id);
+    windows.push_back({id, domain::start_of_local_day(days.first, context.zone),
+                       domain::start_of_local_day(days.end, context.zone)});
+  }
+  // intake, billing and dispatch work while callback counts its own figures.
+  std::optional<std::future<GroupFigures>> remote;
+  if (sources && !ids.empty()) remote = sources->group_figures(caller, ids, period);
+  struct Local {
+    std::map<std::string, store::ProjectTotals> totals;
+    std::map<std::string, std::vector<domain::RecorderCount>> by_recorder;
+  };
+  Local local = db.in_transaction([&](pqxx::work& tx) {
+    return Local{store::group_project_totals(tx, windows),
+                 store::group_done_by_recorder(tx, windows)};
+  });
+  auto counted = std::chrono::steady_clock::now();
+  GroupFigures figures;
+  if (remote) figures = remote->get();
+  auto answered = std::chrono::steady_clock::now();
+  std::set<std::string> incomplete;
+  if (sources == nullptr || !figures.tickets) incomplete.insert("intake");
+  if (sources == nullptr || !figures.billing) incomplete.insert("billing");
+  if (sources == nullptr || !figures.repairs) incomplete.insert("dispatch");
+  if (ids.empty()) incomplete.clear();
   v1::GroupReportResponse out;
   out.set_period(r.period());
   *out.mutable_report_period() = period;
   std::vector<v1::ProjectKpis> rows;
-  std::set<std::string> incomplete;
-  for (const store::KnownProject& p : projects) {
-    if (!caller.sees_project(p.project_id)) continue;
-    v1::ScorecardResponse card = scorecard(db, sources, caller, p.project_id, period, now);
-    for (const auto& i : card.incomplete()) incomplete.insert(i);
+  for (const std::string& id : ids) {
+    domain::Figures f = own_figures(local.totals[id]);
+    if (figures.tickets) {
+      auto it = figures.tickets->find(id);
+      if (it != figures.tickets->end()) {
+        f.response_on_time = it->second.response_on_time();
+        f.resolve_on_time = it->second.resolve_on_time();
+      } else {
+        incomplete.insert("intake");  // intake has not heard of the project yet
+      }
+    }
+    if (figures.billing) {
+      auto it = figures.billing->find(id);
+      if (it != figures.billing->end())
+        f.fee_collection = it->second.fee_collection_rate();
+      else
+        incomplete.insert("billing");
+    }
     v1::ProjectKpis row;
-    row.set_project_id(p.project_id);
-    *row.mutable_kpis() = card.kpis();
+    row.set_project_id(id);
+    for (auto& k : domain::evaluate(f, targets.at(id).targets)) *row.add_kpis() = std::move(k);
     rows.push_back(std::move(row));
   }
   domain::rank_projects(&rows);
   for (auto& k : domain::totals(rows, domain::Targets::defaults()))
     *out.add_totals() = std::move(k);
   for (auto& row : rows) *out.add_projects() = std::move(row);
+  if (figures.repairs) {
+    std::vector<v1::RepairReportResponse> reports;
+    for (auto& [id, report] : *figures.repairs) reports.push_back(std::move(report));
+    domain::WorstParties w = domain::worst_parties(reports, worst);
+    for (auto& p : w.builders) *out.add_worst_builders() = std::move(p);
+    for (auto& p : w.contractors) *out.add_worst_contractors() = std::move(p);
+  }
   for (const auto& i : incomplete) out.add_incomplete(i);
+  using ms = std::chrono::milliseconds;
+  spdlog::info(
+      "group report {}: {} projects; callback's counts {} ms, waited for intake, billing and "
+      "dispatch {} ms more, assembled {} ms",
+      r.period(), ids.size(), std::chrono::duration_cast<ms>(counted - started).count(),
+      std::chrono::duration_cast<ms>(answered - counted).count(),
+      std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - answered).count());
   return out;
 }
 

@@ -6,13 +6,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "aftercare/v1/billing.pb.h"
 #include "aftercare/v1/callback.pb.h"
+#include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/intake.pb.h"
 #include "common/call.h"
 #include "common/outbox.h"
@@ -25,6 +29,14 @@ namespace aftercare::callback::app {
 // The figures callback does not count itself. nullopt: the source did not answer (the KPIs are
 // left out and reported incomplete); a refusal of the caller (PERMISSION_DENIED, NOT_FOUND,
 // INVALID_ARGUMENT) throws kit::Refusal with the source's code.
+// The other services' figures of many projects, by project id; nullopt: that source did not
+// answer (its KPIs are left out and it is reported incomplete).
+struct GroupFigures {
+  std::optional<std::map<std::string, aftercare::v1::MonthlyStatsResponse>> tickets;   // intake
+  std::optional<std::map<std::string, aftercare::v1::ProjectReportResponse>> billing;  // billing
+  std::optional<std::map<std::string, aftercare::v1::RepairReportResponse>> repairs;   // dispatch
+};
+
 class KpiSources {
  public:
   virtual ~KpiSources() = default;
@@ -34,22 +46,33 @@ class KpiSources {
   virtual std::optional<aftercare::v1::ProjectReportResponse> billing_report(
       const kit::Caller& caller, const std::string& project_id,
       const aftercare::v1::ReportPeriod& period) = 0;
+  // Issue 20, the group view: intake.GroupStats, billing.GroupProjectReport and
+  // dispatch.GroupRepairReport for the projects, asked at once. The calls run while the caller
+  // does its own work; get() on the answer waits for all three. A refusal throws from get().
+  virtual std::future<GroupFigures> group_figures(const kit::Caller& caller,
+                                                  const std::vector<std::string>& project_ids,
+                                                  const aftercare::v1::ReportPeriod& period) = 0;
 };
 
-// intake.MonthlyStats and billing.ProjectReport over gRPC, as the caller.
+// intake.MonthlyStats and billing.ProjectReport over gRPC, as the caller; the group calls
+// (with dispatch) through gRPC's callback API, the three at once.
 class GrpcKpiSources final : public KpiSources {
  public:
-  GrpcKpiSources(std::shared_ptr<grpc::Channel> intake, std::shared_ptr<grpc::Channel> billing)
-      : intake_(std::move(intake)), billing_(std::move(billing)) {}
+  GrpcKpiSources(std::shared_ptr<grpc::Channel> intake, std::shared_ptr<grpc::Channel> billing,
+                 std::shared_ptr<grpc::Channel> dispatch = nullptr)
+      : intake_(std::move(intake)), billing_(std::move(billing)), dispatch_(std::move(dispatch)) {}
   std::optional<aftercare::v1::MonthlyStatsResponse> ticket_stats(
       const kit::Caller& caller, const std::string& project_id,
       const aftercare::v1::ReportPeriod& period) override;
   std::optional<aftercare::v1::ProjectReportResponse> billing_report(
       const kit::Caller& caller, const std::string& project_id,
       const aftercare::v1::ReportPeriod& period) override;
+  std::future<GroupFigures> group_figures(const kit::Caller& caller,
+                                          const std::vector<std::string>& project_ids,
+                                          const aftercare::v1::ReportPeriod& period) override;
 
  private:
-  std::shared_ptr<grpc::Channel> intake_, billing_;
+  std::shared_ptr<grpc::Channel> intake_, billing_, dispatch_;
 };
 
 // ---- use cases ------------------------------------------------------------------------------
@@ -83,11 +106,14 @@ aftercare::v1::KpiAlert acknowledge_alert(kit::PgPool& db, const kit::Caller& ca
                                           const aftercare::v1::AcknowledgeKpiAlertRequest& r,
                                           absl::Time now);
 
-// The group view (issue 20, first step): the scorecard of every project callback knows and the
-// caller sees, side by side, ranked (most targets met, then the smallest total gap, then the
-// project id), with the totals (every project's numerators and denominators summed) against the
-// platform targets. One scorecard per project: see README "Benchmarks" for what that costs. The
-// worst builders and contractors are not filled yet.
+// The group view (issue 20): the scorecard KPIs of every project callback knows and the caller
+// sees, side by side, ranked (most targets met, then the smallest total gap, then the project
+// id), with the totals (every project's numerators and denominators summed) against the
+// platform targets, and the worst builders and contractors across the projects
+// (domain::worst_parties). Grouped: one statement per figure family for callback's own counts,
+// and one call each to intake, billing and dispatch for every project, the three at once while
+// callback counts. A source that does not answer leaves its KPIs out and is listed in
+// `incomplete` ("dispatch": the worst lists are empty). sources null: callback's KPIs only.
 aftercare::v1::GroupReportResponse group_report(kit::PgPool& db, KpiSources* sources,
                                                 const kit::Caller& caller,
                                                 const aftercare::v1::GroupReportRequest& r,

@@ -159,6 +159,56 @@ std::vector<v1::KpiResult> totals(const std::vector<v1::ProjectKpis>& projects,
   return evaluate(f, targets);
 }
 
+WorstParties worst_parties(const std::vector<v1::RepairReportResponse>& reports, int limit) {
+  struct Sum {
+    v1::PartyRates rates;
+    int64_t reworks = 0, on_time = 0, decided = 0;
+  };
+  std::map<std::pair<std::string, int>, Sum> sums;
+  for (const auto& report : reports)
+    for (const auto& p : report.by_party()) {
+      if (p.kind() != v1::PARTY_KIND_BUILDER && p.kind() != v1::PARTY_KIND_CONTRACTOR) continue;
+      Sum& s = sums[{p.party_id(), static_cast<int>(p.kind())}];
+      s.rates.set_party_id(p.party_id());
+      s.rates.set_kind(p.kind());
+      s.rates.set_projects(s.rates.projects() + 1);
+      s.rates.set_signed_off(s.rates.signed_off() + p.signed_off());
+      s.reworks += p.reworks();
+      s.on_time += p.onsite_on_time().numerator();
+      s.decided += p.onsite_on_time().denominator();
+    }
+  std::vector<v1::PartyRates> builders, contractors;
+  for (auto& [key, s] : sums) {
+    *s.rates.mutable_rework_rate() = ratio(s.reworks, s.rates.signed_off());
+    *s.rates.mutable_on_time_rate() = ratio(s.on_time, s.decided);
+    (s.rates.kind() == v1::PARTY_KIND_BUILDER ? builders : contractors).push_back(s.rates);
+  }
+  // a/b against c/d exactly; x/0 is `empty` (0 for rework, 1 for on time).
+  auto less = [](const v1::Ratio& a, const v1::Ratio& b, int64_t empty) {
+    __int128 an = a.denominator() > 0 ? a.numerator() : empty,
+             ad = std::max<int64_t>(a.denominator(), 1);
+    __int128 bn = b.denominator() > 0 ? b.numerator() : empty,
+             bd = std::max<int64_t>(b.denominator(), 1);
+    return an * bd < bn * ad;
+  };
+  auto worse = [&](const v1::PartyRates& a, const v1::PartyRates& b) {
+    if (less(b.rework_rate(), a.rework_rate(), 0)) return true;
+    if (less(a.rework_rate(), b.rework_rate(), 0)) return false;
+    if (less(a.on_time_rate(), b.on_time_rate(), 1)) return true;
+    if (less(b.on_time_rate(), a.on_time_rate(), 1)) return false;
+    if (a.signed_off() != b.signed_off()) return a.signed_off() > b.signed_off();
+    return a.party_id() < b.party_id();
+  };
+  WorstParties out;
+  for (auto* list : {&builders, &contractors}) {
+    std::sort(list->begin(), list->end(), worse);
+    if (static_cast<int>(list->size()) > limit) list->resize(std::max(limit, 0));
+  }
+  out.builders = std::move(builders);
+  out.contractors = std::move(contractors);
+  return out;
+}
+
 std::string period_label(const v1::ReportPeriod& p) {
   char out[32];
   switch (p.granularity()) {

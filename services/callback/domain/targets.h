@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/callback.pb.h"
 #include "aftercare/v1/common.pb.h"
+#include "aftercare/v1/dispatch.pb.h"
 
 namespace aftercare::callback::domain {
 
@@ -79,6 +80,20 @@ void rank_projects(std::vector<aftercare::v1::ProjectKpis>* projects);
 // Every project's numerators and denominators summed per KPI, against the platform targets.
 std::vector<aftercare::v1::KpiResult> totals(
     const std::vector<aftercare::v1::ProjectKpis>& projects, const Targets& targets);
+
+// The group view's worst builders and contractors (issue 20): each party's rows in the
+// projects' repair reports (dispatch) summed across projects, keyed by party id and kind:
+// rework rate = reworks of its orders / its signed-off orders, on-time rate = its orders started
+// by their deadline / its orders decided (started, or deadline passed), `projects` = the reports
+// it appears in. Worst first: the highest rework rate, then the lowest on-time rate (exact
+// fractions; nothing signed off counts as no rework, nothing decided as on time), then the most
+// signed-off orders, then the party id. At most `limit` of each kind; crews (the company's own)
+// are not listed.
+struct WorstParties {
+  std::vector<aftercare::v1::PartyRates> builders, contractors;
+};
+WorstParties worst_parties(const std::vector<aftercare::v1::RepairReportResponse>& reports,
+                           int limit);
 
 // "2026-11", "2026-W07", "2026-Q2", "2026": the path spelling of a period.
 std::string period_label(const aftercare::v1::ReportPeriod& period);

@@ -155,8 +155,11 @@ constexpr const char* kUnitsHandedOverBetween =
     "FROM callback_units WHERE project_id = $1 AND handover_date BETWEEN $2::date AND $3::date "
     "ORDER BY unit_id";
 
-constexpr const char* kProjectTotals =
-    "SELECT count(*), "
+// Per window (project, from, to): $1 project ids, $2 and $3 the bounds in microseconds.
+constexpr const char* kGroupProjectTotals =
+    "WITH b AS (SELECT project_id, " AC_TS("f") " AS f, " AC_TS("t") " AS t FROM "
+    "unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(project_id, f, t)) "
+    "SELECT b.project_id, count(*), "
     "count(*) FILTER (WHERE c.status = 'done'), "
     "count(*) FILTER (WHERE c.status = 'done' AND r.on_time), "
     "count(*) FILTER (WHERE c.status = 'failed'), "
@@ -166,8 +169,12 @@ constexpr const char* kProjectTotals =
     "count(w.callback_id), "
     "count(w.returned_at), "
     "count(*) FILTER (WHERE w.returned_at <= w.return_due), "
-    "count(v.callback_id) " AC_CALLBACK_FROM
-    "WHERE c.project_id = $1 AND c.due_at >= " AC_TS("$2") " AND c.due_at < " AC_TS("$3");
+    "count(v.callback_id) "
+    "FROM b JOIN callbacks c ON c.project_id = b.project_id AND c.due_at >= b.f AND c.due_at < b.t "
+    "LEFT JOIN callback_records r ON r.callback_id = c.callback_id "
+    "LEFT JOIN callback_reviews v ON v.callback_id = c.callback_id "
+    "LEFT JOIN callback_reworks w ON w.callback_id = c.callback_id "
+    "GROUP BY b.project_id";
 
 constexpr const char* kAgentCounts =
     "SELECT agent, sum(done)::bigint, sum(attempts)::bigint FROM ("
@@ -441,20 +448,36 @@ std::vector<UnitRow> units_handed_over_between(pqxx::transaction_base& tx,
 
 ProjectTotals project_totals(pqxx::transaction_base& tx, const std::string& project_id,
                              absl::Time from, absl::Time to) {
-  pqxx::row r = tx.exec_params1(kProjectTotals, project_id, micros(from), micros(to));
-  ProjectTotals t;
-  t.due = r[0].as<int64_t>();
-  t.done = r[1].as<int64_t>();
-  t.done_on_time = r[2].as<int64_t>();
-  t.failed = r[3].as<int64_t>();
-  t.satisfied = r[4].as<int64_t>();
-  t.basically_satisfied = r[5].as<int64_t>();
-  t.unsatisfied = r[6].as<int64_t>();
-  t.reworks_requested = r[7].as<int64_t>();
-  t.reworks_returned = r[8].as<int64_t>();
-  t.reworks_returned_on_time = r[9].as<int64_t>();
-  t.reviewed = r[10].as<int64_t>();
-  return t;
+  return group_project_totals(tx, {{project_id, from, to}})[project_id];
+}
+
+std::map<std::string, ProjectTotals> group_project_totals(
+    pqxx::transaction_base& tx, const std::vector<TotalsWindow>& windows) {
+  std::map<std::string, ProjectTotals> out;
+  std::vector<std::string> ids, froms, tos;
+  for (const TotalsWindow& w : windows) {
+    out[w.project_id];
+    ids.push_back(w.project_id);
+    froms.push_back(micros(w.from));
+    tos.push_back(micros(w.to));
+  }
+  if (windows.empty()) return out;
+  for (const auto& r : tx.exec_params(kGroupProjectTotals, kit::text_array(ids),
+                                      kit::text_array(froms), kit::text_array(tos))) {
+    ProjectTotals& t = out[r[0].as<std::string>()];
+    t.due = r[1].as<int64_t>();
+    t.done = r[2].as<int64_t>();
+    t.done_on_time = r[3].as<int64_t>();
+    t.failed = r[4].as<int64_t>();
+    t.satisfied = r[5].as<int64_t>();
+    t.basically_satisfied = r[6].as<int64_t>();
+    t.unsatisfied = r[7].as<int64_t>();
+    t.reworks_requested = r[8].as<int64_t>();
+    t.reworks_returned = r[9].as<int64_t>();
+    t.reworks_returned_on_time = r[10].as<int64_t>();
+    t.reviewed = r[11].as<int64_t>();
+  }
+  return out;
 }
 
 std::vector<AgentCounts> agent_counts(pqxx::transaction_base& tx, const std::string& project_id,

@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,6 +143,15 @@ struct ProjectTotals {
 // Callbacks of the project due in [from, to).
 ProjectTotals project_totals(pqxx::transaction_base& tx, const std::string& project_id,
                              absl::Time from, absl::Time to);
+// Issue 20, the group view: project_totals of many projects in one statement, each over its own
+// [from, to) (its period in its own time zone); project_totals is this with one window. One
+// entry per window, by project id.
+struct TotalsWindow {
+  std::string project_id;
+  absl::Time from, to;
+};
+std::map<std::string, ProjectTotals> group_project_totals(pqxx::transaction_base& tx,
+                                                          const std::vector<TotalsWindow>& windows);
 
 struct AgentCounts {
   std::string agent_id;

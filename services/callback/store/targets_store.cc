@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "callback/domain/dates.h"
+#include "common/pg.h"
 #include "common/time.h"
 
 namespace aftercare::callback::store {
@@ -18,11 +19,18 @@ constexpr const char* kLoadTargets =
     "SELECT p.timezone, (SELECT policy FROM callback_policies WHERE project_id = p.project_id) "
     "FROM callback_projects p WHERE p.project_id = $1";
 
-constexpr const char* kDoneByRecorder =
-    "SELECT r.recorded_by, count(*) FROM callbacks c "
+constexpr const char* kGroupDoneByRecorder =
+    "WITH b AS (SELECT project_id, " AC_TS("f") " AS f, " AC_TS("t") " AS t FROM "
+    "unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(project_id, f, t)) "
+    "SELECT b.project_id, r.recorded_by, count(*) FROM b "
+    "JOIN callbacks c ON c.project_id = b.project_id AND c.due_at >= b.f AND c.due_at < b.t "
     "JOIN callback_records r ON r.callback_id = c.callback_id "
-    "WHERE c.project_id = $1 AND c.status = 'done' AND c.due_at >= " AC_TS(
-        "$2") " AND c.due_at < " AC_TS("$3") " GROUP BY r.recorded_by ORDER BY r.recorded_by";
+    "WHERE c.status = 'done' GROUP BY b.project_id, r.recorded_by "
+    "ORDER BY b.project_id, r.recorded_by";
+
+constexpr const char* kAllTargets =
+    "SELECT p.project_id, p.timezone, cp.policy FROM callback_projects p "
+    "LEFT JOIN callback_policies cp ON cp.project_id = p.project_id ORDER BY p.project_id";
 
 constexpr const char* kKnownProjects = "SELECT project_id, timezone, " AC_US(
     "first_seen") " FROM callback_projects ORDER BY project_id";
@@ -75,30 +83,58 @@ v1::KpiAlert alert_of(const pqxx::row& row) {
   return a;
 }
 
+// The stored policy's targets over the platform defaults (NULL: none stored).
+domain::Targets targets_of(const std::string& project_id, const pqxx::field& stored) {
+  v1::Policy policy;
+  if (!stored.is_null()) {
+    pqxx::binarystring bytes(stored);
+    if (!policy.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      spdlog::warn("project {}: stored policy unreadable, default targets used", project_id);
+      policy.Clear();
+    }
+  }
+  return domain::Targets::of(policy);
+}
+
 }  // namespace
 
 std::optional<TargetContext> load_targets(pqxx::transaction_base& tx,
                                           const std::string& project_id) {
   pqxx::result r = tx.exec_params(kLoadTargets, project_id);
   if (r.empty()) return std::nullopt;
-  v1::Policy policy;
-  if (!r[0][1].is_null()) {
-    pqxx::binarystring bytes(r[0][1]);
-    if (!policy.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      spdlog::warn("project {}: stored policy unreadable, default targets used", project_id);
-      policy.Clear();
-    }
+  return TargetContext{targets_of(project_id, r[0][1]), domain::zone_or_default(r[0][0].c_str())};
+}
+
+std::map<std::string, std::vector<domain::RecorderCount>> group_done_by_recorder(
+    pqxx::transaction_base& tx, const std::vector<TotalsWindow>& windows) {
+  std::map<std::string, std::vector<domain::RecorderCount>> out;
+  std::vector<std::string> ids, froms, tos;
+  for (const TotalsWindow& w : windows) {
+    ids.push_back(w.project_id);
+    froms.push_back(micros(w.from));
+    tos.push_back(micros(w.to));
   }
-  return TargetContext{domain::Targets::of(policy), domain::zone_or_default(r[0][0].c_str())};
+  if (windows.empty()) return out;
+  for (const auto& row : tx.exec_params(kGroupDoneByRecorder, kit::text_array(ids),
+                                        kit::text_array(froms), kit::text_array(tos)))
+    out[row[0].c_str()].push_back({row[1].c_str(), row[2].as<int64_t>()});
+  return out;
+}
+
+std::map<std::string, TargetContext> all_targets(pqxx::transaction_base& tx) {
+  std::map<std::string, TargetContext> out;
+  for (const auto& row : tx.exec(kAllTargets)) {
+    const std::string project_id = row[0].c_str();
+    out.emplace(project_id, TargetContext{targets_of(project_id, row[2]),
+                                          domain::zone_or_default(row[1].c_str())});
+  }
+  return out;
 }
 
 std::vector<domain::RecorderCount> done_by_recorder(pqxx::transaction_base& tx,
                                                     const std::string& project_id, absl::Time from,
                                                     absl::Time to) {
-  std::vector<domain::RecorderCount> out;
-  for (const auto& row : tx.exec_params(kDoneByRecorder, project_id, micros(from), micros(to)))
-    out.push_back({row[0].c_str(), row[1].as<int64_t>()});
-  return out;
+  return group_done_by_recorder(tx, {{project_id, from, to}})[project_id];
 }
 
 std::vector<KnownProject> known_projects(pqxx::transaction_base& tx) {

@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/callback.pb.h"
 #include "callback/domain/targets.h"
+#include "callback/store/callback_store.h"
 
 namespace aftercare::callback::store {
 
@@ -27,6 +29,14 @@ std::optional<TargetContext> load_targets(pqxx::transaction_base& tx,
 std::vector<domain::RecorderCount> done_by_recorder(pqxx::transaction_base& tx,
                                                     const std::string& project_id, absl::Time from,
                                                     absl::Time to);
+
+// Issue 20, the group view: done_by_recorder of many projects in one statement, each over its
+// own [from, to); by project id (a project without done callbacks is absent).
+std::map<std::string, std::vector<domain::RecorderCount>> group_done_by_recorder(
+    pqxx::transaction_base& tx, const std::vector<TotalsWindow>& windows);
+
+// Every known project's targets and time zone in one read (load_targets of each), by project id.
+std::map<std::string, TargetContext> all_targets(pqxx::transaction_base& tx);
 
 // Every project callback knows, with its time zone name and when callback first heard of it.
 struct KnownProject {

@@ -5,6 +5,7 @@
 // (scope, hq reads but cannot acknowledge, a refused call changes nothing).
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 
 #include "callback/app/targets.h"
@@ -57,6 +58,26 @@ class FakeSources final : public app::KpiSources {
     *r.mutable_fee_collection_rate() = ratio(90, 100);
     return r;
   }
+  // The group view's sources: the same figures per project, and dispatch's repair reports.
+  bool dispatch_up = true;
+  std::map<std::string, v1::RepairReportResponse> repairs;
+  std::future<app::GroupFigures> group_figures(const kit::Caller& caller,
+                                               const std::vector<std::string>& ids,
+                                               const v1::ReportPeriod& period) override {
+    ++group_calls;
+    app::GroupFigures f;
+    if (intake_up) f.tickets.emplace();
+    if (billing_up) f.billing.emplace();
+    for (const auto& id : ids) {
+      if (intake_up) (*f.tickets)[id] = *ticket_stats(caller, id, period);
+      if (billing_up) (*f.billing)[id] = *billing_report(caller, id, period);
+    }
+    if (dispatch_up) f.repairs = repairs;
+    std::promise<app::GroupFigures> p;
+    p.set_value(std::move(f));
+    return p.get_future();
+  }
+  int group_calls = 0;
 };
 
 class TargetsTest : public ::testing::Test {
@@ -360,6 +381,109 @@ TEST_F(TargetsTest, GroupReportRanksEveryProjectOfTheToken) {
               grpc::StatusCode::INVALID_ARGUMENT)
         << bad;
   }
+}
+
+// The group view asks intake, billing and dispatch once each for every project (not once per
+// project), fills the worst builders and contractors from dispatch's reports across projects,
+// and names a source that did not answer.
+TEST_F(TargetsTest, GroupReportWorstPartiesAcrossProjectsAndMissingSources) {
+  may_of_ten_callbacks();
+  auto party = [](v1::RepairReportResponse& r, const std::string& id, v1::PartyKind kind,
+                  int64_t signed_off, int64_t reworks, int64_t on_time, int64_t decided) {
+    auto* p = r.add_by_party();
+    p->set_party_id(id);
+    p->set_kind(kind);
+    p->set_signed_off(signed_off);
+    p->set_reworks(reworks);
+    *p->mutable_onsite_on_time() = ratio(on_time, decided);
+  };
+  v1::RepairReportResponse mine, other;
+  mine.set_project_id(kProject);
+  other.set_project_id(kOther);
+  party(mine, "B-1", v1::PARTY_KIND_BUILDER, 4, 1, 3, 4);
+  party(other, "B-1", v1::PARTY_KIND_BUILDER, 6, 2, 6, 6);  // B-1: 3/10 rework, 9/10 on time
+  party(other, "B-2", v1::PARTY_KIND_BUILDER, 5, 0, 2, 5);
+  party(mine, "K-1", v1::PARTY_KIND_CONTRACTOR, 2, 1, 1, 2);
+  party(mine, "C-1", v1::PARTY_KIND_CREW, 3, 3, 0, 3);
+  sources_.repairs = {{kProject, mine}, {kOther, other}};
+  v1::GroupReportRequest r;
+  r.set_period("2024-05");
+  v1::GroupReportResponse g;
+  const kit::Caller hq = staff("hq", "hq-1", {"*"});
+  int singles = sources_.calls;
+  ASSERT_TRUE(stub_->GroupReport(kit::client_context(hq).get(), r, &g).ok());
+  EXPECT_EQ(sources_.group_calls, 1);
+  EXPECT_EQ(sources_.calls - singles, 4);  // the fake's group answer is made of 2 x 2 figures
+  EXPECT_EQ(g.incomplete_size(), 0);
+  ASSERT_EQ(g.worst_builders_size(), 2);
+  EXPECT_EQ(g.worst_builders(0).party_id(), "B-1");
+  EXPECT_EQ(g.worst_builders(0).projects(), 2);
+  EXPECT_EQ(g.worst_builders(0).signed_off(), 10);
+  EXPECT_EQ(g.worst_builders(0).rework_rate().numerator(), 3);
+  EXPECT_EQ(g.worst_builders(0).rework_rate().denominator(), 10);
+  EXPECT_EQ(g.worst_builders(0).on_time_rate().numerator(), 9);
+  EXPECT_EQ(g.worst_builders(1).party_id(), "B-2");
+  ASSERT_EQ(g.worst_contractors_size(), 1);
+  EXPECT_EQ(g.worst_contractors(0).party_id(), "K-1");
+  r.set_worst(1);
+  ASSERT_TRUE(stub_->GroupReport(kit::client_context(hq).get(), r, &g).ok());
+  EXPECT_EQ(g.worst_builders_size(), 1);
+  r.set_worst(101);
+  EXPECT_EQ(stub_->GroupReport(kit::client_context(hq).get(), r, &g).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  r.set_worst(0);
+
+  // dispatch does not answer: the KPIs stay, the worst lists are empty, dispatch is named
+  sources_.dispatch_up = false;
+  ASSERT_TRUE(stub_->GroupReport(kit::client_context(hq).get(), r, &g).ok());
+  EXPECT_EQ(g.worst_builders_size(), 0);
+  ASSERT_EQ(g.incomplete_size(), 1);
+  EXPECT_EQ(g.incomplete(0), "dispatch");
+  ASSERT_EQ(g.projects_size(), 2);
+  EXPECT_EQ(g.projects(0).kpis_size(), 6);
+  // intake neither: its two KPIs are left out of every project
+  sources_.intake_up = false;
+  ASSERT_TRUE(stub_->GroupReport(kit::client_context(hq).get(), r, &g).ok());
+  ASSERT_EQ(g.incomplete_size(), 2);
+  EXPECT_EQ(g.incomplete(0), "dispatch");
+  EXPECT_EQ(g.incomplete(1), "intake");
+  EXPECT_EQ(g.projects(0).kpis_size(), 4);
+  EXPECT_EQ(g.totals_size(), 4);
+}
+
+// Callback's own grouped counts equal each project's scorecard, for two projects.
+TEST_F(TargetsTest, GroupReportRowsEqualEachProjectsScorecard) {
+  may_of_ten_callbacks();
+  apply(unit_upserted(kOther, "U-9", "owner-U-9", absl::CivilDay(2024, 1, 10)));
+  for (int i = 0; i < 3; ++i) {
+    std::string wo = "WO-other-" + std::to_string(i);
+    apply(signed_off(kOther, wo, "T-" + wo, "U-9", v1::COMPONENT_DOOR_WINDOW, clock_.now()));
+  }
+  v1::GroupReportRequest r;
+  r.set_period("2024-05");
+  v1::GroupReportResponse g;
+  const kit::Caller hq = staff("hq", "hq-1", {"*"});
+  ASSERT_TRUE(stub_->GroupReport(kit::client_context(hq).get(), r, &g).ok());
+  ASSERT_EQ(g.projects_size(), 2);
+  for (const auto& row : g.projects()) {
+    v1::ScorecardRequest one;
+    one.set_project_id(row.project_id());
+    one.mutable_period()->set_granularity(v1::REPORT_GRANULARITY_MONTH);
+    one.mutable_period()->set_year(2024);
+    one.mutable_period()->set_index(5);
+    v1::ScorecardResponse card;
+    ASSERT_TRUE(stub_->Scorecard(kit::client_context(hq).get(), one, &card).ok());
+    ASSERT_EQ(row.kpis_size(), card.kpis_size()) << row.project_id();
+    for (int i = 0; i < row.kpis_size(); ++i)
+      EXPECT_EQ(row.kpis(i).SerializeAsString(), card.kpis(i).SerializeAsString())
+          << row.project_id() << " " << card.kpis(i).kpi();
+    EXPECT_EQ(row.targets_met(), card.targets_met()) << row.project_id();
+  }
+  // the other project's three callbacks are due but not done: handling 0/3
+  const auto& other = g.projects(0).project_id() == kOther ? g.projects(0) : g.projects(1);
+  EXPECT_EQ(other.kpis(2).kpi(), "complaint_rate");
+  EXPECT_EQ(other.kpis(3).kpi(), "callback_handling");
+  EXPECT_EQ(other.kpis(3).actual().denominator(), 3);
 }
 
 TEST_F(TargetsTest, YearScorecardAndBadPeriods) {

@@ -206,5 +206,77 @@ TEST(Group, TotalsSumNumeratorsAndDenominators) {
   EXPECT_TRUE(t[1].ceiling());
 }
 
+// The repair report rows of one project: (party, kind, signed off, reworks, on time, decided).
+struct Row {
+  const char* party;
+  v1::PartyKind kind;
+  int64_t signed_off, reworks, on_time, decided;
+};
+v1::RepairReportResponse report(const std::string& project, std::vector<Row> rows) {
+  v1::RepairReportResponse r;
+  r.set_project_id(project);
+  for (const Row& row : rows) {
+    auto* p = r.add_by_party();
+    p->set_party_id(row.party);
+    p->set_kind(row.kind);
+    p->set_signed_off(row.signed_off);
+    p->set_reworks(row.reworks);
+    *p->mutable_onsite_on_time() = ratio(row.on_time, row.decided);
+  }
+  return r;
+}
+
+TEST(Worst, SummedAcrossProjectsHighestReworkThenLowestOnTime) {
+  using enum v1::PartyKind;
+  std::vector<v1::RepairReportResponse> reports = {
+      report("P1", {{"B-a", PARTY_KIND_BUILDER, 10, 1, 9, 10},
+                    {"B-b", PARTY_KIND_BUILDER, 4, 1, 4, 4},
+                    {"crew", PARTY_KIND_CREW, 5, 5, 0, 5},
+                    {"K-x", PARTY_KIND_CONTRACTOR, 2, 0, 1, 2}}),
+      report("P2", {{"B-a", PARTY_KIND_BUILDER, 10, 4, 5, 10},  // B-a: 5/20 = 25 %
+                    {"B-c", PARTY_KIND_BUILDER, 8, 2, 2, 8},    // B-c: 25 %, on time 25 %
+                    {"B-d", PARTY_KIND_BUILDER, 0, 0, 0, 0},    // nothing measured
+                    {"K-y", PARTY_KIND_CONTRACTOR, 3, 0, 3, 3}}),
+  };
+  WorstParties w = worst_parties(reports, 10);
+  ASSERT_EQ(w.builders.size(), 4u);
+  // B-a (5/20), B-b (1/4) and B-c (2/8) all rework 25 %: the lowest on-time rate first, B-c
+  // (2/8) before B-a (14/20) before B-b (4/4); B-d measured nothing (0 % rework) comes last.
+  EXPECT_EQ(w.builders[0].party_id(), "B-c");
+  EXPECT_EQ(w.builders[1].party_id(), "B-a");
+  EXPECT_EQ(w.builders[2].party_id(), "B-b");
+  EXPECT_EQ(w.builders[3].party_id(), "B-d");
+  EXPECT_EQ(w.builders[1].projects(), 2);
+  EXPECT_EQ(w.builders[1].signed_off(), 20);
+  EXPECT_EQ(w.builders[1].rework_rate().numerator(), 5);
+  EXPECT_EQ(w.builders[1].rework_rate().denominator(), 20);
+  EXPECT_EQ(w.builders[1].rework_rate().basis_points(), 2500);
+  EXPECT_EQ(w.builders[1].on_time_rate().numerator(), 14);
+  EXPECT_EQ(w.builders[1].on_time_rate().denominator(), 20);
+  EXPECT_EQ(w.builders[3].rework_rate().denominator(), 0);
+  // contractors apart, crews (the company's own) never listed
+  ASSERT_EQ(w.contractors.size(), 2u);
+  EXPECT_EQ(w.contractors[0].party_id(), "K-x");  // 0 % rework both; on time 50 % < 100 %
+  EXPECT_EQ(w.contractors[1].party_id(), "K-y");
+  EXPECT_EQ(w.contractors[0].kind(), v1::PARTY_KIND_CONTRACTOR);
+  // the limit
+  WorstParties two = worst_parties(reports, 2);
+  ASSERT_EQ(two.builders.size(), 2u);
+  EXPECT_EQ(two.builders[0].party_id(), "B-c");
+  EXPECT_EQ(two.contractors.size(), 2u);
+}
+
+TEST(Worst, ExactFractionsNotRoundedBasisPoints) {
+  using enum v1::PartyKind;
+  // 1/3 and 3333/10000 both round to 3333 basis points; 1/3 is the higher rework rate
+  std::vector<v1::RepairReportResponse> reports = {
+      report("P1", {{"B-third", PARTY_KIND_BUILDER, 3, 1, 0, 0},
+                    {"B-near", PARTY_KIND_BUILDER, 10000, 3333, 0, 0}})};
+  WorstParties w = worst_parties(reports, 10);
+  ASSERT_EQ(w.builders.size(), 2u);
+  EXPECT_EQ(w.builders[0].rework_rate().basis_points(), w.builders[1].rework_rate().basis_points());
+  EXPECT_EQ(w.builders[0].party_id(), "B-third");
+}
+
 }  // namespace
 }  // namespace aftercare::callback::domain
