@@ -7,8 +7,8 @@
 #
 # Seeding: the projects through the API (so every service's projection knows them), then per
 # project 50 units and per month BENCH_GROUP_PER_MONTH (20) tickets (intake), done callbacks with records
-# (callback) and property-fee invoices (billing), written with SQL in the services' row shapes
-# (the year before now). Measured: BENCH_GROUP_REQUESTS (10) sequential GETs of the year and of
+# (callback), property-fee invoices (billing) and signed-off work orders with their reworks
+# (dispatch), written with SQL in the services' row shapes (the year before now). Measured: BENCH_GROUP_REQUESTS (10) sequential GETs of the year and of
 # the last month, p50 / p99 / max; target p99 < 1 s.
 # Knobs: BENCH_GROUP_PROJECTS, BENCH_GROUP_PER_MONTH, BENCH_GROUP_REQUESTS, and the stack's
 # AFTERCARE_* ports (34xxx by default) and AFTERCARE_LOCAL_STATE (<repo>/.state/bench-group).
@@ -92,13 +92,79 @@ sql("billing", f"""INSERT INTO invoices (invoice_id, project_id, unit_id, owner_
 SELECT md5('bgi-' || g)::uuid, p, p || '-u' || (g / {projects}), 'o', 'owner', 'property_fee', to_char(ts, 'YYYY-MM'),
   20000, CASE WHEN g % 5 = 0 THEN 0 ELSE 20000 END, ts::date, CASE WHEN g % 5 = 0 THEN 'overdue' ELSE 'paid' END,
   'bench', ts FROM ({rows}) s;""")
-for db in ("intake", "callback", "billing"):
+# dispatch: one work order per ticket (60 % to one of 40 builders, 25 % to one of 25 contractors
+# shared across the projects, the rest to the project's crew), signed off 5 days after, started
+# 0-32 h after the report against a 24-h on-site deadline; every 15th is reworked (a second order
+# of origin rework). The doc is the aftercare.v1.WorkOrder the API returns, encoded here with the
+# fields a real order of that life carries (routing, sign-offs, notes).
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+def fld(num, wt, payload):
+    key = varint((num << 3) | wt)
+    return key + (varint(payload) if wt == 0 else varint(len(payload)) + payload)
+def s(num, text): return fld(num, 2, text.encode()) if text else b""
+def e(num, n): return fld(num, 0, n) if n else b""
+def ts(num, t): return fld(num, 2, fld(1, 0, int(t.timestamp())) + (fld(2, 0, t.microsecond * 1000) if t.microsecond else b""))
+def work_order(wid, ticket, p, unit, kind, party, builder, status, origin, rework_of, created, deadline, started, signed):
+    doc = (s(1, wid) + s(2, ticket) + e(3, kind) + s(4, party) + e(5, status) + ts(7, deadline) + fld(9, 0, 12000)
+           + s(10, rework_of) + ts(11, created) + s(12, p) + s(13, unit) + s(14, "bench-" + ticket[:8]) + e(15, 1)
+           + e(16, 1) + e(17, 3) + e(18, 2) + e(19, 1) + ts(21, created + dt.timedelta(days=15)) + s(22, builder)
+           + e(23, origin) + s(30, "更换密封条, 已试水") + ts(34, started) + ts(35, started)
+           + ts(36, signed - dt.timedelta(hours=2)) + ts(37, signed) + ts(38, signed) + e(39, 6)
+           + s(41, "in warranty: builder first" if kind == 1 else "large job: contractor"))
+    for signer, who in ((1, "o-" + unit), (2, "maint-" + p)):
+        doc += fld(31, 2, e(1, signer) + s(2, who) + ts(3, signed))
+    return doc
+import io
+now = dt.datetime.now(dt.timezone.utc)
+start = now - dt.timedelta(days=365)
+buf = io.StringIO()
+orders = 0
+def row(wid, source, ticket, p, unit, origin_name, kind, party, builder, created, deadline, started, signed, rework_of, origin):
+    global orders
+    kinds = {1: "builder", 2: "crew", 3: "contractor"}
+    doc = work_order(wid, ticket, p, unit, kind, party, builder, 6, origin, rework_of or "", created, deadline, started, signed)
+    iso = lambda t: t.isoformat()  # noqa: E731
+    buf.write("\t".join([wid, source, ticket, p, unit, origin_name, kinds[kind], party, builder, "signed_off", "t", "f",
+                          iso(deadline), iso(created + dt.timedelta(days=15)), "12000", rework_of or "\\N", iso(created),
+                          iso(signed), iso(signed), "6", "\\\\x" + doc.hex()]) + "\n")
+    orders += 1
+for g in range(n):
+    p = f"bg{g % projects:04d}"
+    created = start + dt.timedelta(days=365) * (g / n)
+    kind = 1 if g % 20 < 12 else 3 if g % 20 < 17 else 2
+    party = f"bld-{g % 40}" if kind == 1 else f"ctr-{g % 25}" if kind == 3 else "crew-" + p
+    builder = f"bld-{g % 40}"
+    deadline = created + dt.timedelta(hours=24)
+    started = created + dt.timedelta(hours=4 * (g % 9))
+    signed = created + dt.timedelta(days=5)
+    wid = f"bgw-{g}"
+    unit = f"{p}-u{g % 50}"
+    row(wid, "ticket:bg-" + str(g), f"bg-{g}", p, unit, "initial", kind, party, builder, created, deadline, started, signed,
+        None, 1)
+    if g % 15 == 0:
+        rc = created + dt.timedelta(days=7)
+        row(f"bgw-r{g}", "rework:bg-" + str(g), f"bg-{g}", p, unit, "rework", kind, party, builder, rc,
+            rc + dt.timedelta(hours=24), rc + dt.timedelta(hours=3), rc + dt.timedelta(days=4), wid, 2)
+copy = ("COPY work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin, assignee_kind, party_id, "
+        "builder_party_id, status, in_warranty, paid, deadline, resolve_due, cost_fen, rework_of, created_at, "
+        "signed_off_at, updated_at, version, doc) FROM STDIN;\n")
+sql("dispatch", copy + buf.getvalue() + "\\.\n")
+for db in ("intake", "callback", "billing", "dispatch"):
     sql(db, "ANALYZE;")
 seeded = time.monotonic() - t0
 today = dt.date.today()
 last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-print(f"group view bench: {projects} projects, {n} tickets, {n} done callbacks, {n} fee invoices over the year "
-      f"before now (seeded in {seeded:.0f} s)")
+print(f"group view bench: {projects} projects, {n} tickets, {n} done callbacks, {n} fee invoices, {orders} work "
+      f"orders over the year before now (seeded in {seeded:.0f} s)")
 import urllib.error
 def service_seconds():
     """callback's own handling time of GroupReport (sum, count), also for calls the gateway gave up on."""
