@@ -166,13 +166,15 @@ last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 print(f"group view bench: {projects} projects, {n} tickets, {n} done callbacks, {n} fee invoices, {orders} work "
       f"orders over the year before now (seeded in {seeded:.0f} s)")
 import urllib.error
-def service_seconds():
-    """callback's own handling time of GroupReport (sum, count), also for calls the gateway gave up on."""
-    port = int(os.environ["AFTERCARE_METRICS_PORT_BASE"]) + 2
+def service_seconds(offset=2, method="GroupReport"):
+    """A service's own handling time of a method (sum, count), also for calls the caller gave up
+    on; offset: the service's metrics port after the base (intake 0, dispatch 1, callback 2,
+    billing 4)."""
+    port = int(os.environ["AFTERCARE_METRICS_PORT_BASE"]) + offset
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     got = {}
     for line in text.splitlines():
-        if 'grpc_method="GroupReport"' in line and line.startswith("aftercare_grpc_server_handling_seconds_"):
+        if f'grpc_method="{method}"' in line and line.startswith("aftercare_grpc_server_handling_seconds_"):
             kind = line.split("{")[0].rsplit("_", 1)[1]
             if kind in ("sum", "count"):
                 got[kind] = got.get(kind, 0) + float(line.rsplit(" ", 1)[1])
@@ -180,6 +182,7 @@ def service_seconds():
 for period in (str(today.year), last_month):
     times, statuses, rows = [], {}, 0
     s0, c0 = service_seconds()
+    parts = {m: service_seconds(o, m) for o, m in ((0, "GroupStats"), (4, "GroupProjectReport"), (1, "GroupRepairReport"))}
     for _ in range(requests):
         t = time.monotonic()
         try:
@@ -190,10 +193,16 @@ for period in (str(today.year), last_month):
         times.append(time.monotonic() - t)
         statuses[status] = statuses.get(status, 0) + 1
     s1, c1 = service_seconds()
+    spent = []
+    for (o, m) in ((0, "GroupStats"), (4, "GroupProjectReport"), (1, "GroupRepairReport")):
+        a1, n1 = service_seconds(o, m)
+        a0, n0 = parts[m]
+        spent.append(f"{m} {(a1 - a0) / (n1 - n0) * 1000:.0f} ms" if n1 > n0 else f"{m} -")
     times.sort()
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     mean = (s1 - s0) / (c1 - c0) if c1 > c0 else float("nan")
     print(f"  GET /v1/reports/{period} as hq, {requests} sequential requests: statuses {statuses}, {rows} projects; "
           f"through the gateway p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; "
-          f"callback's GroupReport itself {mean * 1000:.0f} ms on average")
+          f"callback's GroupReport itself {mean * 1000:.0f} ms on average; the grouped RPCs (mean, run at once): "
+          + ", ".join(spent))
 PY
