@@ -121,21 +121,23 @@ constexpr const char* kReportOrders = R"(
     WHERE project_id = $1 AND rework_of IS NOT NULL
       AND created_at >= $2::timestamptz AND created_at < $3::timestamptz)
   ORDER BY created_at, work_order_id)";
-// The same selection as kReportOrders, for every (project, start, end) of the arrays at once.
-// Unordered: the report does not depend on the order of its orders, and sorting a year of
-// documents spills to disk.
+// The same selection as kReportOrders, for every (project, start, end) of the arrays at once:
+// the project's orders of the window, then the originals of its reworks not already among them.
+// Unordered (the report does not depend on the order of its orders) and each document read
+// once, where the window matched: no sort or hash of a year of documents.
 constexpr const char* kGroupReportOrders = R"(
   WITH b AS (
     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
-      AS b(project_id, start_at, end_at)),
-  ids AS (
-    SELECT o.project_id AS p, o.work_order_id AS id FROM work_orders o JOIN b USING (project_id)
-    WHERE o.updated_at >= b.start_at AND o.created_at < b.end_at
-    UNION
-    SELECT o.project_id, o.rework_of FROM work_orders o JOIN b USING (project_id)
-    WHERE o.rework_of IS NOT NULL AND o.created_at >= b.start_at AND o.created_at < b.end_at)
-  SELECT ids.p, w.doc FROM ids JOIN work_orders w ON w.work_order_id = ids.id)";
-// The projects dispatch knows: a time zone announced, or parties registered (the default zone).
+      AS b(project_id, start_at, end_at))
+  SELECT o.project_id, o.doc FROM work_orders o JOIN b USING (project_id)
+  WHERE o.updated_at >= b.start_at AND o.created_at < b.end_at
+  UNION ALL
+  SELECT x.p, w.doc FROM (
+    SELECT DISTINCT r.project_id AS p, r.rework_of AS id, b.start_at, b.end_at
+    FROM work_orders r JOIN b USING (project_id)
+    WHERE r.rework_of IS NOT NULL AND r.created_at >= b.start_at AND r.created_at < b.end_at) x
+  JOIN work_orders w ON w.work_order_id = x.id
+  WHERE NOT (w.project_id = x.p AND w.updated_at >= x.start_at AND w.created_at < x.end_at))";
 constexpr const char* kProjectTimezones = R"(
   SELECT k.project_id, coalesce(p.timezone, '') FROM (
     SELECT project_id FROM projects UNION SELECT DISTINCT project_id FROM parties) k
