@@ -99,8 +99,13 @@ def prepare(st):
     out.story = "story 6 (prepare)"
     st.sms_secret = "sms-secret-" + st.run_id
     st.sms = Provider(st.sms_secret)
-    got = api.must("PUT", f"/v1/projects/{p}/notification-channels/sms", st.admin,
-                   {"url": st.sms.url, "secret": st.sms_secret, "enabled": True})
+    # Callback learns the project from intake's ProjectUpserted event: until then the channel's
+    # project is unknown there (404). Wait for that, then the answer must be the channel.
+    channel = {"url": st.sms.url, "secret": st.sms_secret, "enabled": True}
+    kit.poll("callback to know the project",
+             lambda: api.call("PUT", f"/v1/projects/{p}/notification-channels/sms", st.admin,
+                              channel)[0] != 404, 30)
+    got = api.must("PUT", f"/v1/projects/{p}/notification-channels/sms", st.admin, channel)
     out.eq("sms channel", (got.get("channel"), got.get("url"), got.get("enabled")), ("sms", st.sms.url, True))
     out.ok("sms channel answer has no secret", st.sms_secret not in json.dumps(got))
     # Quiet hours are project policy: a bad window is refused; this project has none, so every
