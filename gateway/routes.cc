@@ -100,6 +100,15 @@ const std::vector<Route>& routes() {
        "/v1/incidents/{incident_id}/resolve",
        "aftercare.v1.IntakeService.ResolveIncident",
        {"dispatcher", "supervisor", "admin"}},
+      // a proposed incident confirmed or dismissed by staff (issue 23, remainder)
+      {"POST",
+       "/v1/incidents/{incident_id}/confirm",
+       "aftercare.v1.IntakeService.ConfirmIncident",
+       {"agent", "dispatcher", "supervisor", "admin"}},
+      {"POST",
+       "/v1/incidents/{incident_id}/dismiss",
+       "aftercare.v1.IntakeService.DismissIncident",
+       {"agent", "dispatcher", "supervisor", "admin"}},
       {"POST",
        "/v1/projects/{project_id}/announcements",
        "aftercare.v1.IntakeService.PostAnnouncement",
@@ -172,6 +181,12 @@ const std::vector<Route>& routes() {
        "aftercare.v1.DispatchService.RateWorkOrder",
        {"owner", "agent"},
        201},
+      // the owner approves the repair plan of warranty work (issue 23): the owner, or staff
+      // on_behalf (the service decides who may record it, as for the sign-off)
+      {"POST",
+       "/v1/work-orders/{work_order_id}/approve-plan",
+       "aftercare.v1.DispatchService.ApprovePlan",
+       {}},
       // technicians, assignment and webhooks (dispatch)
       {"PUT",
        "/v1/projects/{project_id}/technicians/{technician_id}",

@@ -74,6 +74,8 @@ void EventApplier::operator()(pqxx::work& tx, const v1::Event& e) const {
     app::on_invoice_overdue(tx, e, clock_());
   } else if (type == "intake.IncidentOpened" && e.has_incident_opened()) {
     app::on_incident_opened(tx, e, clock_());  // issue 23
+  } else if (type == "intake.IncidentConfirmed" && e.has_incident_confirmed()) {
+    app::on_incident_confirmed(tx, e, clock_());  // issue 23: a known failure
   } else if (type == "intake.AnnouncementPublished" && e.has_announcement_published()) {
     app::on_announcement_published(tx, e, clock_());  // issue 23
   }
@@ -142,9 +144,10 @@ void EventApplier::ticket_resolved(pqxx::work& tx, const v1::Event& e) const {
   // A complaint resolved by a repair shares the work order's key, so the sign-off and the
   // resolution (in whichever order they arrive) make one phone call, not two.
   // The incident's lead shares its work order's key too.
-  cb.source_key = !p.work_order_id().empty() ? domain::work_order_source_key(p.work_order_id())
-                  : incident ? domain::incident_source_key(p.incident_id(), p.ticket_id())
-                             : domain::complaint_source_key(p.ticket_id(), basis);
+  cb.source_key =
+      !p.work_order_id().empty() ? domain::work_order_source_key(p.work_order_id())
+      : incident ? domain::incident_source_key(p.incident_id(), p.ticket_id(), p.incident_round())
+                 : domain::complaint_source_key(p.ticket_id(), basis);
   cb.project_id = e.project_id();
   cb.unit_id = p.unit_id();
   cb.owner_id = p.owner_id();

@@ -414,6 +414,7 @@ Status DispatchServiceImpl::RecordVerification(Ctx* context,
     check_input(domain::check_enum(req->liability(), "liability"), "liability");
     check_input(domain::check_fen(req->estimate_fen(), "estimate_fen", 0), "estimate_fen");
     check_input(domain::check_text(req->notes(), "notes", 0, kMaxNotesChars), "notes");
+    check_input(domain::check_text(req->plan(), "plan", 0, kMaxNotesChars), "plan");
     absl::Time now = now_micros();
     *resp = app::record_verification(app::Context{db_, workflows_, call.caller, now}, *req);
   });

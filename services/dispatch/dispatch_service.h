@@ -108,6 +108,8 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
                            aftercare::v1::WorkOrder*) override;
   Status RateWorkOrder(Ctx*, const aftercare::v1::RateWorkOrderRequest*,
                        aftercare::v1::WorkOrder*) override;
+  Status ApprovePlan(Ctx*, const aftercare::v1::ApprovePlanRequest*,
+                     aftercare::v1::WorkOrder*) override;
 
   // Webhooks (webhook_service.cc); the sender is app/webhook_sender.h.
   Status UpsertWebhook(Ctx*, const aftercare::v1::UpsertWebhookRequest*,

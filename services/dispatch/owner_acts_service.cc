@@ -52,4 +52,16 @@ Status DispatchServiceImpl::RateWorkOrder(Ctx* context,
   });
 }
 
+Status DispatchServiceImpl::ApprovePlan(Ctx* context, const aftercare::v1::ApprovePlanRequest* req,
+                                        WorkOrder* resp) {
+  kit::ServerCall call = kit::begin_call(*context);
+  return guarded("ApprovePlan", [&] {
+    check_order_id(req->work_order_id());
+    check_input(domain::check_text(req->comment(), "comment", 0, kMaxReasonChars), "comment");
+    if (req->has_on_behalf()) check_on_behalf(req->on_behalf(), "on_behalf");
+    absl::Time now = now_micros();
+    *resp = app::approve_plan(app::Context{db_, workflows_, call.caller, now}, *req);
+  });
+}
+
 }  // namespace aftercare::dispatch

@@ -75,6 +75,20 @@ Status IntakeServiceImpl::ResolveIncident(grpc::ServerContext* context,
   return guarded("ResolveIncident", [&] { return app::resolve_incident(ctx, *r, out); });
 }
 
+Status IntakeServiceImpl::ConfirmIncident(grpc::ServerContext* context,
+                                          const v1::ConfirmIncidentRequest* r, v1::Incident* out) {
+  auto call = kit::begin_call(*context);
+  const app::Context ctx{db_, outbox_, call.caller, clock_()};
+  return guarded("ConfirmIncident", [&] { return app::confirm_incident(ctx, *r, out); });
+}
+
+Status IntakeServiceImpl::DismissIncident(grpc::ServerContext* context,
+                                          const v1::DismissIncidentRequest* r, v1::Incident* out) {
+  auto call = kit::begin_call(*context);
+  const app::Context ctx{db_, outbox_, call.caller, clock_()};
+  return guarded("DismissIncident", [&] { return app::dismiss_incident(ctx, *r, out); });
+}
+
 Status IntakeServiceImpl::PostAnnouncement(grpc::ServerContext* context,
                                            const v1::PostAnnouncementRequest* r,
                                            v1::Announcement* out) {

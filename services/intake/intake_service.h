@@ -95,6 +95,10 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                              v1::ListIncidentsResponse*) override;
   grpc::Status ResolveIncident(grpc::ServerContext*, const v1::ResolveIncidentRequest*,
                                v1::Incident*) override;
+  grpc::Status ConfirmIncident(grpc::ServerContext*, const v1::ConfirmIncidentRequest*,
+                               v1::Incident*) override;
+  grpc::Status DismissIncident(grpc::ServerContext*, const v1::DismissIncidentRequest*,
+                               v1::Incident*) override;
   grpc::Status PostAnnouncement(grpc::ServerContext*, const v1::PostAnnouncementRequest*,
                                 v1::Announcement*) override;
   grpc::Status ListAnnouncements(grpc::ServerContext*, const v1::ListAnnouncementsRequest*,

@@ -301,9 +301,59 @@ void on_invoice_overdue(pqxx::transaction_base& tx, const v1::Event& e, absl::Ti
 
 // ---- issue 23: incidents and announcements ------------------------------------------------------
 
+namespace {
+
+// The owners to tell: the event's recipients (intake's registry when it was written), else
+// callback's projection of the units (issue 23).
+std::vector<std::pair<std::string, std::string>> recipients(
+    pqxx::transaction_base& tx, const std::string& project_id,
+    const google::protobuf::RepeatedPtrField<std::string>& scope,
+    const google::protobuf::RepeatedPtrField<v1::Recipient>& carried) {
+  std::vector<std::pair<std::string, std::string>> out;  // unit_id, owner_id
+  if (!carried.empty()) {
+    for (const auto& r : carried)
+      if (!r.owner_id().empty() && !r.unit_id().empty())
+        out.emplace_back(r.unit_id(), r.owner_id());
+    return out;
+  }
+  std::vector<std::string> buildings(scope.begin(), scope.end());
+  for (const auto& unit : store::owners_in_scope(tx, project_id, buildings))
+    out.emplace_back(unit.unit_id, unit.owner_id);
+  return out;
+}
+
+// "5栋 电梯故障（多户报修）：物业已知悉，正在抢修，无需重复报修".
+void failure_notice(pqxx::transaction_base& tx, const v1::Event& e, const std::string& incident_id,
+                    const std::string& title,
+                    const google::protobuf::RepeatedPtrField<std::string>& buildings,
+                    const google::protobuf::RepeatedPtrField<v1::Recipient>& carried,
+                    absl::Time now) {
+  require(!e.project_id().empty() && !incident_id.empty(), e, "project_id or incident_id empty");
+  std::string text = title + "：" + domain::failure_notice_text();
+  for (const auto& [unit_id, owner_id] : recipients(tx, e.project_id(), buildings, carried))
+    enqueue(tx,
+            {"incident_notice:" + incident_id + ":" + owner_id,
+             e.project_id(),
+             unit_id,
+             owner_id,
+             "incident_notice",
+             true,
+             {{"text", text}}},
+            now);
+}
+
+}  // namespace
+
+void on_incident_confirmed(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
+  const v1::IncidentConfirmed& p = e.incident_confirmed();
+  if (p.kind() != v1::INCIDENT_KIND_FAILURE) return;  // outages were announced when opened
+  failure_notice(tx, e, p.incident_id(), p.title(), p.buildings(), p.recipients(), now);
+}
+
 void on_incident_opened(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
   const v1::IncidentOpened& p = e.incident_opened();
-  // Planned outages are announced (停水停电提前通知); a failure is handled, not broadcast.
+  // Planned outages are announced (停水停电提前通知). A failure is told once staff know of it:
+  // IncidentConfirmed (at once when staff open it, after a platform proposal is confirmed).
   if (p.kind() != v1::INCIDENT_KIND_OUTAGE) return;
   require(!e.project_id().empty() && !p.incident_id().empty(), e,
           "project_id or incident_id empty");
@@ -317,13 +367,13 @@ void on_incident_opened(pqxx::transaction_base& tx, const v1::Event& e, absl::Ti
   else if (is_set(p.starts_at()))
     text += "（" + domain::format_local_time(kit::from_timestamp(p.starts_at()), zone) + "起）";
   if (!p.description().empty()) text += "：" + p.description();
-  std::vector<std::string> buildings(p.buildings().begin(), p.buildings().end());
-  for (const auto& unit : store::owners_in_scope(tx, e.project_id(), buildings))
+  for (const auto& [unit_id, owner_id] :
+       recipients(tx, e.project_id(), p.buildings(), p.recipients()))
     enqueue(tx,
-            {"incident_notice:" + p.incident_id() + ":" + unit.owner_id,
+            {"incident_notice:" + p.incident_id() + ":" + owner_id,
              e.project_id(),
-             unit.unit_id,
-             unit.owner_id,
+             unit_id,
+             owner_id,
              "incident_notice",
              true,
              {{"text", text}}},
@@ -335,13 +385,13 @@ void on_announcement_published(pqxx::transaction_base& tx, const v1::Event& e, a
   require(!e.project_id().empty() && !p.announcement_id().empty(), e,
           "project_id or announcement_id empty");
   std::string text = p.title() + "：" + p.body();
-  std::vector<std::string> buildings(p.buildings().begin(), p.buildings().end());
-  for (const auto& unit : store::owners_in_scope(tx, e.project_id(), buildings))
+  for (const auto& [unit_id, owner_id] :
+       recipients(tx, e.project_id(), p.buildings(), p.recipients()))
     enqueue(tx,
-            {"announcement:" + p.announcement_id() + ":" + unit.owner_id,
+            {"announcement:" + p.announcement_id() + ":" + owner_id,
              e.project_id(),
-             unit.unit_id,
-             unit.owner_id,
+             unit_id,
+             owner_id,
              "announcement",
              p.urgent(),
              {{"text", text}}},

@@ -90,7 +90,12 @@ void on_payment_reminder_due(pqxx::transaction_base& tx, const aftercare::v1::Ev
 void on_invoice_overdue(pqxx::transaction_base& tx, const aftercare::v1::Event& e, absl::Time now);
 // Issue 23: a planned outage (incident_notice, urgent) and an announcement (urgent when posted
 // so) go to every owner in scope, one message per owner.
+// A failure incident staff opened or confirmed (IncidentConfirmed) tells every owner in scope
+// once that the failure is known and being repaired (incident_notice).
+// The owners come from the event's recipients when it carries them, else from the projection.
 void on_incident_opened(pqxx::transaction_base& tx, const aftercare::v1::Event& e, absl::Time now);
+void on_incident_confirmed(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
+                           absl::Time now);
 void on_announcement_published(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
                                absl::Time now);
 // From the outreach generator, in the transaction that created the warranty-expiry callback.

@@ -219,4 +219,8 @@ std::string message_id_for(const std::string& source_key) {
   return out;
 }
 
+std::string failure_notice_text() {
+  return "物业已知悉，正在安排维修，修复后恢复使用，无需重复报修。";
+}
+
 }  // namespace aftercare::callback::domain

@@ -112,4 +112,7 @@ std::optional<std::string> after_receipt(const std::string& current, const std::
 // re-published with a new event id) names the same message.
 std::string message_id_for(const std::string& source_key);
 
+// Issue 23: what the owners in scope of a failure incident are told after its title.
+std::string failure_notice_text();
+
 }  // namespace aftercare::callback::domain

@@ -60,8 +60,10 @@ std::string work_order_source_key(const std::string& work_order_id) {
   return "work_order:" + work_order_id;
 }
 
-std::string incident_source_key(const std::string& incident_id, const std::string& ticket_id) {
-  return "incident:" + incident_id + ":" + ticket_id;
+std::string incident_source_key(const std::string& incident_id, const std::string& ticket_id,
+                                int round) {
+  return "incident:" + incident_id + ":" + ticket_id +
+         (round > 0 ? ":round:" + std::to_string(round) : "");
 }
 
 std::string complaint_source_key(const std::string& ticket_id, absl::Time resolved_at) {

@@ -49,6 +49,8 @@ std::string warranty_source_key(const std::string& unit_id, absl::CivilDay ends)
 std::string work_order_source_key(const std::string& work_order_id);
 std::string complaint_source_key(const std::string& ticket_id, absl::Time resolved_at);
 // A report resolved with its incident (issue 23): one callback per linked ticket.
-std::string incident_source_key(const std::string& incident_id, const std::string& ticket_id);
+// After the incident's n-th reopening (round n > 0) the reporter is called back again.
+std::string incident_source_key(const std::string& incident_id, const std::string& ticket_id,
+                                int round = 0);
 
 }  // namespace aftercare::callback::domain

@@ -212,4 +212,37 @@ WorkOrder rate_work_order(const Context& ctx, const aftercare::v1::RateWorkOrder
   });
 }
 
+WorkOrder approve_plan(const Context& ctx, const aftercare::v1::ApprovePlanRequest& req) {
+  const aftercare::v1::OnBehalf* given = given_of(req.has_on_behalf(), req.on_behalf());
+  await_attachment(ctx.db, given);
+  return ctx.db.in_transaction([&](pqxx::work& tx) {
+    WorkOrder o = lock_visible(tx, ctx.caller, req.work_order_id());
+    auto ob = owner_act(tx, ctx.caller, o, domain::OwnerAct::kApprovePlan, given);
+    domain::Verdict v = domain::check_approve_plan(o);
+    if (v.kind == domain::Verdict::kRepeat) return o;
+    enforce(v, ctx.caller);
+    std::string owner_id = owner_of(tx, o);
+    aftercare::v1::PlanApproval* a = o.mutable_plan_approval();
+    a->Clear();
+    a->set_plan(o.verification().plan());
+    a->set_owner_id(owner_id);
+    a->set_recorded_by(ctx.caller.sub);
+    if (ob) *a->mutable_on_behalf() = *ob;
+    a->set_comment(req.comment());
+    *a->mutable_approved_at() = to_timestamp(ctx.now);
+    Workflows::save(tx, o, ctx.now);
+    aftercare::v1::Event e;
+    auto* p = e.mutable_plan_approved();
+    p->set_work_order_id(o.work_order_id());
+    p->set_ticket_id(o.ticket_id());
+    p->set_unit_id(o.unit_id());
+    p->set_owner_id(owner_id);
+    p->set_recorded_by(ctx.caller.sub);
+    if (ob) *p->mutable_on_behalf() = *ob;
+    *p->mutable_approved_at() = a->approved_at();
+    ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
+    return o;
+  });
+}
+
 }  // namespace aftercare::dispatch::app

@@ -35,5 +35,7 @@ WorkOrder confirm_appointment(const Context& ctx,
 WorkOrder refuse_appointment(const Context& ctx,
                              const aftercare::v1::RefuseAppointmentRequest& req);
 WorkOrder rate_work_order(const Context& ctx, const aftercare::v1::RateWorkOrderRequest& req);
+// The owner (or staff for them) approves the current repair plan; the order may then start.
+WorkOrder approve_plan(const Context& ctx, const aftercare::v1::ApprovePlanRequest& req);
 
 }  // namespace aftercare::dispatch::app

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/privacy.h"
 #include "dispatch/app/owner_acts.h"
 
 #include "dispatch/domain/names.h"
@@ -465,6 +466,7 @@ WorkOrder record_verification(const Context& ctx,
     v->set_estimate_fen(req.estimate_fen());
     v->set_large_job(req.large_job());
     v->set_notes(req.notes());
+    v->set_plan(req.plan());  // a new plan waits for the owner's approval (issue 23)
     *v->mutable_verified_at() = to_timestamp(ctx.now);
     o.set_estimate_fen(req.estimate_fen());
     if (auto paid = domain::paid_after_verification(o, req.liability())) o.set_paid(*paid);
@@ -478,6 +480,7 @@ WorkOrder record_verification(const Context& ctx,
     r->set_liability(req.liability());
     r->set_estimate_fen(req.estimate_fen());
     r->set_large_job(req.large_job());
+    r->set_plan(kit::mask_digit_runs(req.plan()));
     ctx.workflows.events().emit(tx, o, e, feed_of(o), ctx.now);
     return o;
   });

@@ -463,6 +463,12 @@ void Workflows::apply(pqxx::work& tx, const Event& event, absl::Time now) {
     case Event::kReworkRequested:
       on_rework_requested(tx, event, now);
       return;
+    case Event::kTicketUnlinked:  // issue 23
+      on_ticket_unlinked(tx, event, now);
+      return;
+    case Event::kIncidentReopened:
+      on_incident_reopened(tx, event, now);
+      return;
     case Event::kAttachmentAdded:  // issue 23: paper slips of owners without the app
       if (!event.attachment_added().attachment_id().empty())
         store::record_attachment(tx, event.attachment_added());
@@ -498,6 +504,44 @@ void Workflows::on_ticket_opened(pqxx::work& tx, const Event& event, absl::Time 
   // delivery, even under another event id, create nothing.
   create_order(tx, *ticket, routing, aftercare::v1::WORK_ORDER_ORIGIN_INITIAL,
                "ticket:" + t.ticket_id(), now);
+}
+
+void Workflows::on_ticket_unlinked(pqxx::work& tx, const Event& event, absl::Time now) {
+  const aftercare::v1::TicketUnlinked& u = event.ticket_unlinked();
+  std::optional<store::Ticket> ticket = store::load_ticket(tx, u.ticket_id());
+  // TicketOpened comes first on the ticket's partition; a ticket unknown here was never ours.
+  if (!ticket) throw std::runtime_error("TicketUnlinked for unknown ticket " + u.ticket_id());
+  if (ticket->opened.incident_id().empty()) return;  // applied already
+  aftercare::v1::TicketOpened opened = ticket->opened;
+  opened.clear_incident_id();
+  opened.clear_incident_lead();
+  store::update_ticket_opened(tx, u.ticket_id(), opened);
+  if (!u.dispatch() || ticket->cancelled) return;
+  std::optional<store::Ticket> now_alone = store::load_ticket(tx, u.ticket_id());
+  std::string skip = domain::dispatch_skip_reason(now_alone->facts);
+  if (!skip.empty()) {
+    spdlog::info("unlinked ticket {} not dispatched: {}", u.ticket_id(), skip);
+    return;
+  }
+  domain::Routing routing =
+      domain::route_ticket(now_alone->facts, store::routing_parties(tx, event.project_id()),
+                           store::load_policy(tx, event.project_id()));
+  create_order(tx, *now_alone, routing, aftercare::v1::WORK_ORDER_ORIGIN_INITIAL,
+               "ticket:" + u.ticket_id(), now);
+}
+
+void Workflows::on_incident_reopened(pqxx::work& tx, const Event& event, absl::Time now) {
+  const aftercare::v1::IncidentReopened& r = event.incident_reopened();
+  if (r.work_order_id().empty()) return;  // an outage: nothing was repaired
+  std::optional<WorkOrder> original = store::load_work_order(tx, r.work_order_id(), true);
+  if (!original) {
+    throw std::runtime_error("IncidentReopened for unknown work order " + r.work_order_id());
+  }
+  // Work still under way on the incident (its order not finished, or a rework the lead's own
+  // callback asked for) needs no second order.
+  if (!store::lock_open_orders_of_ticket(tx, original->ticket_id()).empty()) return;
+  create_rework(tx, *original,
+                "incident:" + r.incident_id() + ":reopen:" + std::to_string(r.reopen_count()), now);
 }
 
 void Workflows::on_rework_requested(pqxx::work& tx, const Event& event, absl::Time now) {

@@ -112,6 +112,10 @@ class Workflows {
   void on_ticket_opened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
   void on_rework_requested(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
   void on_ticket_reopened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  // Issue 23: a report unlinked from a dismissed incident is dispatched on its own; an incident
+  // reopened by an unsatisfied reporter sends its work order back as one rework.
+  void on_ticket_unlinked(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  void on_incident_reopened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
   // A rework order redoing `original`, once per source key.
   void create_rework(pqxx::work& tx, const aftercare::v1::WorkOrder& original,
                      const std::string& source_key, absl::Time now);

@@ -28,6 +28,8 @@ std::string_view act_name(OwnerAct act) {
       return "agree to appointments";
     case OwnerAct::kRate:
       return "rate work orders";
+    case OwnerAct::kApprovePlan:
+      return "approve repair plans";
   }
   return "act for the owner";
 }
@@ -65,14 +67,15 @@ OwnerActDecision decide_owner_act(OwnerAct act, Recorder who, const OnBehalf* gi
   switch (who) {
     case Recorder::kAgent:
       may = true;
-      implicit = act != OwnerAct::kSignOff;
+      implicit = act != OwnerAct::kSignOff;  // the agent heard it on the phone
       break;
     case Recorder::kDispatcher:
       may = act != OwnerAct::kRate;
       break;
     case Recorder::kAssignee:
       may = act != OwnerAct::kRate;
-      slip_only = act == OwnerAct::kSignOff || act == OwnerAct::kDecideQuote;
+      slip_only = act == OwnerAct::kSignOff || act == OwnerAct::kDecideQuote ||
+                  act == OwnerAct::kApprovePlan;
       break;
     default:
       break;
@@ -159,6 +162,34 @@ Verdict check_rating(const WorkOrder& order) {
       order.status() != aftercare::v1::WORK_ORDER_STATUS_SIGNED_OFF) {
     return precondition("cannot rate a work order that is " + public_name(order.status()) +
                         " (needs completed or signed_off)");
+  }
+  return {};
+}
+
+bool plan_awaits_approval(const WorkOrder& order) {
+  if (order.verification().plan().empty() || order.paid()) return false;
+  if (order.urgency() == aftercare::v1::URGENCY_EMERGENCY) return false;
+  return !order.has_plan_approval() || order.plan_approval().plan() != order.verification().plan();
+}
+
+Verdict check_approve_plan(const WorkOrder& order) {
+  switch (order.status()) {
+    case aftercare::v1::WORK_ORDER_STATUS_CREATED:
+    case aftercare::v1::WORK_ORDER_STATUS_ACCEPTED:
+    case aftercare::v1::WORK_ORDER_STATUS_SCHEDULED:
+    case aftercare::v1::WORK_ORDER_STATUS_IN_PROGRESS:
+      break;
+    default:
+      return precondition("cannot approve the plan of a work order that is " +
+                          public_name(order.status()));
+  }
+  if (order.verification().plan().empty()) {
+    return precondition(
+        "no repair plan awaits the owner's approval (the verifier records it with the "
+        "verification)");
+  }
+  if (order.has_plan_approval() && order.plan_approval().plan() == order.verification().plan()) {
+    return {Verdict::kRepeat, "", "already approved"};
   }
   return {};
 }

@@ -10,6 +10,12 @@
 //   appointment       yes     phone if unset     on_behalf needed   on_behalf needed (schedule)
 //   rating            yes     phone if unset     no                 no (nobody rates their own
 //   work)
+//   plan approval     yes     phone if unset     on_behalf needed   paper_slip only
+//
+// Plan approval (保修实施先得到业主确认): when the verifier records a repair plan with the
+// verification of warranty work, the owner approves that plan before the work starts. An
+// approval is of the plan as it was: a revised plan needs a new one. Emergencies never wait
+// (safety first, DOMAIN §2), and paid repairs wait for the quote instead.
 //
 // Appointments: a window the owner confirmed may change only with the owner's consent. A party
 // that reschedules it without `owner_consent` leaves the new window awaiting consent (work cannot
@@ -26,7 +32,7 @@
 
 namespace aftercare::dispatch::domain {
 
-enum class OwnerAct { kSignOff, kDecideQuote, kAppointmentConsent, kRate };
+enum class OwnerAct { kSignOff, kDecideQuote, kAppointmentConsent, kRate, kApprovePlan };
 
 // Who asks, relative to the order (the edge works it out from the caller's role and scope).
 enum class Recorder {
@@ -74,5 +80,13 @@ bool new_window_awaits_consent(const aftercare::v1::WorkOrder& order, bool owner
 // (completed or signed_off, else kPrecondition).
 Verdict check_score(int score);
 Verdict check_rating(const aftercare::v1::WorkOrder& order);
+
+// Whether the order's current repair plan still waits for the owner's approval: a plan was
+// recorded, the order is free warranty work (not paid), not an emergency, and no approval of
+// that very plan exists.
+bool plan_awaits_approval(const aftercare::v1::WorkOrder& order);
+// Approving: the order must have a plan and not be finished (kPrecondition); the plan already
+// approved is a repeat (kRepeat: answer the order as it is).
+Verdict check_approve_plan(const aftercare::v1::WorkOrder& order);
 
 }  // namespace aftercare::dispatch::domain

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "dispatch/domain/names.h"
+#include "dispatch/domain/owner_acts.h"
 
 namespace aftercare::dispatch::domain {
 namespace {
@@ -102,6 +103,9 @@ std::string start_error(const aftercare::v1::WorkOrder& order, const DispatchPol
   bool large = order.has_estimate_fen() && order.estimate_fen() >= policy.large_job_threshold_fen;
   if (large && !order.has_verification()) {
     return "a large job starts only after the verifier's on-site check";
+  }
+  if (plan_awaits_approval(order)) {
+    return "the owner has not approved the repair plan yet (approve-plan; 保修实施先得到业主确认)";
   }
   if (order.appointment_change_pending()) {
     return "the owner has not agreed to the changed appointment window yet (confirm-appointment; "

@@ -365,6 +365,12 @@ std::optional<Ticket> load_ticket(pqxx::work& tx, const std::string& ticket_id) 
   return t;
 }
 
+void update_ticket_opened(pqxx::work& tx, const std::string& ticket_id,
+                          const aftercare::v1::TicketOpened& opened) {
+  tx.exec_params("UPDATE tickets SET opened = $2, updated_at = now() WHERE ticket_id = $1",
+                 ticket_id, bytes(opened.SerializeAsString()));
+}
+
 void set_ticket_resolve_due(pqxx::work& tx, const std::string& ticket_id, absl::Time resolve_due) {
   tx.exec_params(kSetResolveDue, ticket_id, sql_time(resolve_due));
 }

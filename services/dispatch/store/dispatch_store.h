@@ -77,6 +77,9 @@ domain::TicketFacts facts_of(const std::string& project_id, const aftercare::v1:
 bool insert_ticket(pqxx::work& tx, const std::string& project_id,
                    const aftercare::v1::TicketOpened& opened);
 std::optional<Ticket> load_ticket(pqxx::work& tx, const std::string& ticket_id);
+// Replaces the stored TicketOpened (issue 23: a report unlinked from a dismissed incident).
+void update_ticket_opened(pqxx::work& tx, const std::string& ticket_id,
+                          const aftercare::v1::TicketOpened& opened);
 void set_ticket_resolve_due(pqxx::work& tx, const std::string& ticket_id, absl::Time resolve_due);
 void mark_ticket_cancelled(pqxx::work& tx, const std::string& ticket_id);
 

@@ -9,6 +9,7 @@
 #include "common/time.h"
 #include "intake/app/app.h"
 #include "intake/app/handover.h"
+#include "intake/app/incidents.h"
 #include "intake/app/ticket.h"
 #include "intake/domain/names.h"
 #include "intake/domain/progress.h"
@@ -123,6 +124,10 @@ void on_callback_recorded(Progress& p) {
     Status s = p.tickets.reopen(p.t, load_rules(p.tx(), *project, p.tickets.now()), p.actor,
                                 "unsatisfied callback " + c.callback_id(), c.callback_id());
     if (!s.ok()) p.ignored(s);
+    // Issue 23: a report resolved with its incident reopens the incident (once) and its work
+    // order goes back as one rework.
+    if (s.ok() && !p.t.incident_id().empty())
+      incident_after_unsatisfied(p.tickets, p.t, c.callback_id(), p.actor);
     if (s.ok() && store::rework_waiting(p.tx(), p.t.ticket_id())) {
       store::set_rework_waiting(p.tx(), p.t.ticket_id(), false);
       p.advance(v1::TICKET_STATUS_DISPATCHED, "rework order created before the reopening arrived");
@@ -132,6 +137,17 @@ void on_callback_recorded(Progress& p) {
                   "callback " + c.callback_id() + " " + domain::public_name(c.satisfaction())))
       p.tickets.closed(p.t, "callback " + domain::public_name(c.satisfaction()), c.callback_id());
   }
+}
+
+// Issue 23: the owner approved the repair plan (in person, or recorded by staff for them).
+void on_plan_approved(Progress& p) {
+  const auto& a = p.e.plan_approved();
+  std::string how = a.has_on_behalf() ? " (the owner's approval by " +
+                                            domain::public_name(a.on_behalf().method()) +
+                                            ", recorded by " + a.recorded_by() + ")"
+                                      : " (by the owner)";
+  p.tickets.history(p.t, p.actor, "plan_approved",
+                    "repair plan of work order " + a.work_order_id() + " approved" + how);
 }
 
 struct Handler {
@@ -180,6 +196,11 @@ const std::map<v1::Event::PayloadCase, Handler>& handlers() {
 , {E::kCallbackRecorded, {[](const E& e) -> auto& {return e.callback_recorded().ticket_id();
 }
 , on_callback_recorded
+}
+}
+, {E::kPlanApproved, {[](const E& e) -> auto& {return e.plan_approved().ticket_id();
+}
+, on_plan_approved
 }
 }
 ,

@@ -31,6 +31,28 @@ v1::Event incident_event(const v1::Incident& i) {
   return e;
 }
 
+// Owners named in an event at most: a notice to a bigger scope leaves the list empty and
+// callback falls back to its projection of the registry (an event stays far below Kafka's 1 MB).
+constexpr int kMaxRecipientsInEvent = 2000;
+
+google::protobuf::RepeatedPtrField<v1::Recipient> recipients_of(pqxx::work& tx,
+                                                                const v1::Incident& i) {
+  google::protobuf::RepeatedPtrField<v1::Recipient> out;
+  auto all = store::recipients_in_scope(tx, i.project_id(), to_vector(i.buildings()),
+                                        kMaxRecipientsInEvent + 1);
+  if (static_cast<int>(all.size()) > kMaxRecipientsInEvent) return out;
+  for (auto& r : all) *out.Add() = std::move(r);
+  return out;
+}
+
+google::protobuf::RepeatedPtrField<v1::Recipient> announcement_recipients(
+    pqxx::work& tx, const v1::Announcement& a) {
+  v1::Incident scope;
+  scope.set_project_id(a.project_id());
+  *scope.mutable_buildings() = a.buildings();
+  return recipients_of(tx, scope);
+}
+
 void incident_opened(pqxx::work& tx, const kit::Outbox& outbox, const v1::Incident& i) {
   v1::Event e = incident_event(i);
   auto* p = e.mutable_incident_opened();
@@ -47,6 +69,24 @@ void incident_opened(pqxx::work& tx, const kit::Outbox& outbox, const v1::Incide
   p->set_lead_ticket_id(i.lead_ticket_id());
   *p->mutable_ticket_ids() = i.ticket_ids();
   p->set_opened_by(i.opened_by());
+  // The owners told of an outage at once (issue 23); those of a failure are in IncidentConfirmed.
+  if (i.kind() == v1::INCIDENT_KIND_OUTAGE) *p->mutable_recipients() = recipients_of(tx, i);
+  outbox.add(tx, e);
+}
+
+// Staff know of the failure (they opened it, or confirmed the platform's proposal): the owners
+// in scope are told it is being repaired.
+void incident_confirmed(pqxx::work& tx, const kit::Outbox& outbox, const v1::Incident& i,
+                        const std::string& actor) {
+  v1::Event e = incident_event(i);
+  auto* p = e.mutable_incident_confirmed();
+  p->set_incident_id(i.incident_id());
+  p->set_kind(i.kind());
+  p->set_component(i.component());
+  *p->mutable_buildings() = i.buildings();
+  p->set_title(i.title());
+  p->set_confirmed_by(actor);
+  *p->mutable_recipients() = recipients_of(tx, i);
   outbox.add(tx, e);
 }
 
@@ -81,6 +121,8 @@ bool visible(pqxx::transaction_base& tx, const kit::Caller& c, v1::Incident& i) 
   i.set_reporters(0);
   i.clear_resolved_by();
   i.clear_opened_by();
+  i.clear_decided_by();
+  i.clear_dismissal_reason();
   return true;
 }
 
@@ -123,9 +165,11 @@ Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::I
     if (is_set(r.starts_at())) *i.mutable_starts_at() = r.starts_at();
     if (is_set(r.expected_end())) *i.mutable_expected_end() = r.expected_end();
     i.set_opened_by(actor_of(ctx.caller));
+    i.set_proposal_status(v1::PROPOSAL_STATUS_NOT_PROPOSED);
     *i.mutable_created_at() = to_timestamp(ctx.now);
     store::insert_incident(tx, i);
     incident_opened(tx, ctx.outbox, i);
+    if (i.kind() == v1::INCIDENT_KIND_FAILURE) incident_confirmed(tx, ctx.outbox, i, i.opened_by());
     *out = *store::find_incident(tx, i.incident_id());
     return Status::OK;
   });
@@ -191,7 +235,7 @@ Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
         throw kit::Refusal{s};
       // The lead's work order names the callback it shares with that order's sign-off.
       std::string work_order = id == i->lead_ticket_id() ? i->work_order_id() : "";
-      tickets.resolved(*t, why, work_order);
+      tickets.resolved(*t, why, work_order, i->reopen_count());
       store::update_ticket(tx, *t);
     }
     store::set_resolved(tx, i->incident_id(), r.note(), actor, kit::to_micros(ctx.now));
@@ -208,8 +252,8 @@ Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
   });
 }
 
-IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
-                         const std::string& actor) {
+IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, const v1::Unit& unit,
+                         v1::Ticket& t, const std::string& actor) {
   pqxx::work& tx = tickets.tx();
   domain::ReportView report{t.kind(),    t.component(),   t.repair_area(),
                             t.unit_id(), unit.building(), from_timestamp(t.reported_at())};
@@ -227,10 +271,12 @@ IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
                                                     : " (handled with the incident)"));
     return {link->incident_id, link->lead};
   }
-  auto recent = store::recent_public_reports(
-      tx, t.project_id(), unit.building(), t.component(),
-      kit::to_micros(report.reported_at - domain::kIncidentRule.window), t.ticket_id());
-  auto proposal = domain::propose_incident(report, recent);
+  const domain::IncidentRule rule = domain::incident_rule(policy.incident_proposal_min_units,
+                                                          policy.incident_proposal_window_minutes);
+  auto recent =
+      store::recent_public_reports(tx, t.project_id(), unit.building(), t.component(),
+                                   kit::to_micros(report.reported_at - rule.window), t.ticket_id());
+  auto proposal = domain::propose_incident(report, recent, rule);
   if (!proposal) return {};
   v1::Incident i;
   i.set_incident_id(kit::new_uuid());
@@ -243,9 +289,11 @@ IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
   i.set_title(domain::proposed_title(unit.building(), t.component()));
   i.set_description("opened by the platform: several units of " + unit.building() +
                     " reported it within " +
-                    std::to_string(domain::kIncidentRule.window / absl::Minutes(1)) + " minutes");
+                    std::to_string(policy.incident_proposal_window_minutes) +
+                    " minutes; staff confirm or dismiss the proposal");
   i.set_opened_by("service:intake");
   i.set_proposed(true);
+  i.set_proposal_status(v1::PROPOSAL_STATUS_PENDING);
   *i.mutable_created_at() = to_timestamp(tickets.now());
   store::insert_incident(tx, i);
   store::link_ticket(tx, proposal->lead_ticket_id, i.incident_id(), /*follower=*/false);
@@ -263,6 +311,115 @@ IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
   t.set_incident_id(i.incident_id());
   incident_opened(tx, tickets.outbox(), *store::find_incident(tx, i.incident_id()));
   return {i.incident_id(), false};
+}
+
+Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,
+                        v1::Incident* out) {
+  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
+    return not_found("incident " + r.incident_id());
+  if (!r.note().empty())
+    if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
+    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
+    if (!has_role(ctx.caller, kIncidentOpeners))
+      return denied("role " + ctx.caller.role + " cannot confirm incidents");
+    if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
+      return {StatusCode::FAILED_PRECONDITION, e};
+    std::string actor = actor_of(ctx.caller);
+    store::decide_proposal(tx, i->incident_id(), v1::PROPOSAL_STATUS_CONFIRMED, i->status(), actor,
+                           kit::to_micros(ctx.now), "");
+    Tickets tickets(tx, ctx.outbox, ctx.now);
+    for (const auto& id : i->ticket_ids())
+      if (auto t = store::find_ticket(tx, id))
+        tickets.history(*t, actor, "incident_confirmed",
+                        i->title() + (r.note().empty() ? "" : ": " + r.note()));
+    incident_confirmed(tx, ctx.outbox, *i, actor);
+    *out = *store::find_incident(tx, i->incident_id());
+    return Status::OK;
+  });
+}
+
+Status dismiss_incident(const Context& ctx, const v1::DismissIncidentRequest& r,
+                        v1::Incident* out) {
+  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
+    return not_found("incident " + r.incident_id());
+  if (auto e = domain::check_dismissal_reason(r.reason()); !e.empty()) return bad(e);
+  return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
+    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
+    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
+    if (!has_role(ctx.caller, kIncidentOpeners))
+      return denied("role " + ctx.caller.role + " cannot dismiss incidents");
+    if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
+      return {StatusCode::FAILED_PRECONDITION, e};
+    std::string actor = actor_of(ctx.caller);
+    std::vector<domain::LinkedReport> reports;
+    for (const auto& id : i->ticket_ids()) {
+      auto t = store::find_ticket(tx, id, /*for_update=*/true);
+      if (!t) continue;
+      reports.push_back(
+          {id, domain::is_active(t->status()) && t->status() != v1::TICKET_STATUS_RESOLVED,
+           id == i->lead_ticket_id()});
+    }
+    Tickets tickets(tx, ctx.outbox, ctx.now);
+    v1::Event dismissed = incident_event(*i);
+    auto* d = dismissed.mutable_incident_dismissed();
+    d->set_incident_id(i->incident_id());
+    d->set_reason(kit::mask_digit_runs(r.reason()));
+    d->set_dismissed_by(actor);
+    for (const domain::Unlink& u : domain::unlink_on_dismissal(reports)) {
+      store::unlink_ticket(tx, u.ticket_id, i->incident_id());
+      auto t = store::find_ticket(tx, u.ticket_id);
+      tickets.history(*t, actor, "incident_unlinked",
+                      "proposal " + i->title() + " dismissed (" + r.reason() +
+                          "): " + (u.dispatch ? "dispatched on its own" : "handled on its own"));
+      v1::Event e;
+      e.set_project_id(t->project_id());
+      e.set_aggregate_id(t->ticket_id());
+      auto* p = e.mutable_ticket_unlinked();
+      p->set_ticket_id(t->ticket_id());
+      p->set_incident_id(i->incident_id());
+      p->set_dispatch(u.dispatch);
+      p->set_reason(kit::mask_digit_runs(r.reason()));
+      ctx.outbox.add(tx, e);
+      *d->add_ticket_ids() = u.ticket_id;
+    }
+    store::decide_proposal(tx, i->incident_id(), v1::PROPOSAL_STATUS_DISMISSED,
+                           v1::INCIDENT_STATUS_DISMISSED, actor, kit::to_micros(ctx.now),
+                           r.reason());
+    ctx.outbox.add(tx, dismissed);
+    *out = *store::find_incident(tx, i->incident_id());
+    return Status::OK;
+  });
+}
+
+void incident_after_unsatisfied(Tickets& tickets, const v1::Ticket& t,
+                                const std::string& callback_id, const std::string& actor) {
+  pqxx::work& tx = tickets.tx();
+  auto i = store::find_incident(tx, t.incident_id(), /*for_update=*/true);
+  if (!i) return;
+  bool lead = i->lead_ticket_id() == t.ticket_id();
+  domain::ReopenEffects effects =
+      domain::after_unsatisfied({i->status(), i->kind(), lead, i->work_order_id()});
+  if (!effects.reopen_incident) {
+    tickets.history(t, actor, "incident_waiting",
+                    i->title() + " is open: the ticket is handled with it");
+    return;
+  }
+  int count = store::reopen_incident(tx, i->incident_id());
+  tickets.history(
+      t, actor, "incident_reopened",
+      i->title() + " reopened by unsatisfied callback " + callback_id +
+          (effects.rework_of.empty() ? "" : " (rework of work order " + effects.rework_of + ")"));
+  v1::Event e = incident_event(*i);
+  auto* p = e.mutable_incident_reopened();
+  p->set_incident_id(i->incident_id());
+  p->set_ticket_id(t.ticket_id());
+  p->set_callback_id(callback_id);
+  p->set_work_order_id(effects.rework_of);
+  p->set_lead_ticket_id(i->lead_ticket_id());
+  p->set_reopen_count(count);
+  tickets.outbox().add(tx, e);
 }
 
 Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& r,
@@ -305,6 +462,7 @@ Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& 
       *p->mutable_buildings() = a.buildings();
       p->set_urgent(a.urgent());
       *p->mutable_published_at() = to_timestamp(ctx.now);
+      *p->mutable_recipients() = announcement_recipients(tx, a);
       ctx.outbox.add(tx, e);
     }
     *out = *store::find_announcement(tx, a.announcement_id());
@@ -355,6 +513,7 @@ int sweep_announcements(kit::PgPool& db, const kit::Outbox& outbox, absl::Time n
       *p->mutable_buildings() = a.buildings();
       p->set_urgent(a.urgent());
       *p->mutable_published_at() = to_timestamp(now);
+      *p->mutable_recipients() = announcement_recipients(tx, a);
       outbox.add(tx, e);
       ++sent;
     }

@@ -7,6 +7,7 @@
 
 #include "intake/app/context.h"
 #include "intake/app/ticket.h"
+#include "intake/domain/policy.h"
 #include "intake/store/incident_store.h"
 
 namespace aftercare::intake::app {
@@ -23,6 +24,14 @@ Status list_incidents(const Context& ctx, const v1::ListIncidentsRequest& r,
                       const std::optional<store::IncidentCursor>& before, int limit,
                       v1::ListIncidentsResponse* out);
 Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r, v1::Incident* out);
+// A pending proposal: confirmed (IncidentConfirmed: the owners in scope are told), or dismissed
+// (its reports unlinked, the followers dispatched one by one).
+Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r, v1::Incident* out);
+Status dismiss_incident(const Context& ctx, const v1::DismissIncidentRequest& r, v1::Incident* out);
+// An unsatisfied callback reopened the ticket `t` linked to an incident: a resolved incident is
+// reopened once and its work order sent back as one rework (IncidentReopened).
+void incident_after_unsatisfied(Tickets& tickets, const v1::Ticket& t,
+                                const std::string& callback_id, const std::string& actor);
 
 Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& r,
                          v1::Announcement* out);
@@ -41,7 +50,7 @@ struct IncidentLink {
 // Links the report `t` of `unit` to an open incident in scope, or opens a proposed incident
 // when other units of its building reported the same public component within the window. Sets
 // t.incident_id; writes history and IncidentOpened.
-IncidentLink link_report(Tickets& tickets, const v1::Unit& unit, v1::Ticket& t,
-                         const std::string& actor);
+IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, const v1::Unit& unit,
+                         v1::Ticket& t, const std::string& actor);
 
 }  // namespace aftercare::intake::app

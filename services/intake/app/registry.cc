@@ -156,6 +156,7 @@ Status get_policy(const Context& ctx, const v1::GetPolicyRequest& r, v1::Policy*
     domain::IntakePolicy effective = domain::IntakePolicy::defaults();
     if (stored) effective.apply_overrides(*stored);
     effective.to_proto(out->mutable_ticket());
+    effective.to_proto(out->mutable_incidents());  // issue 23: when incidents are proposed
     kit::fill_platform_defaults(out);  // the other services' sections: overrides over defaults
     return Status::OK;
   });

@@ -47,7 +47,7 @@ Status Tickets::move(v1::Ticket& t, v1::TicketStatus to, const std::string& acto
 }
 
 void Tickets::resolved(const v1::Ticket& t, const std::string& resolution,
-                       const std::string& work_order_id) {
+                       const std::string& work_order_id, int incident_round) {
   v1::Event e = event(t);
   auto* p = e.mutable_ticket_resolved();
   p->set_ticket_id(t.ticket_id());
@@ -61,6 +61,7 @@ void Tickets::resolved(const v1::Ticket& t, const std::string& resolution,
   p->set_resolution(kit::mask_digit_runs(resolution));
   p->set_work_order_id(work_order_id);
   p->set_incident_id(t.incident_id());
+  p->set_incident_round(incident_round);
   outbox_.add(tx_, e);
 }
 
@@ -237,7 +238,8 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
     store::update_ticket(tx, t);
   }
   // Issue 23: a report in scope of an open incident (or making one) is handled with it.
-  IncidentLink incident = primary ? IncidentLink{} : link_report(tickets, r.unit, t, r.reported_by);
+  IncidentLink incident =
+      primary ? IncidentLink{} : link_report(tickets, rules.policy, r.unit, t, r.reported_by);
   v1::Event e = event(t);
   auto* p = e.mutable_ticket_opened();
   p->set_ticket_id(t.ticket_id());

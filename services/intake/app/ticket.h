@@ -24,8 +24,9 @@ class Tickets {
   // status machine does not allow.
   Status move(v1::Ticket& t, v1::TicketStatus to, const std::string& actor,
               const std::string& reason);
+  // incident_round: resolved with its incident after the incident's n-th reopening (issue 23).
   void resolved(const v1::Ticket& t, const std::string& resolution,
-                const std::string& work_order_id);
+                const std::string& work_order_id, int incident_round = 0);
   void closed(const v1::Ticket& t, const std::string& reason, const std::string& callback_id);
   // Applies the escalation tables to the ticket at `recurrence`. A rise in level requests the
   // policy's fine against the party of the issue's latest work order (the builder in warranty,

@@ -54,6 +54,37 @@ const char* component_zh(v1::Component c) {
 
 }  // namespace
 
+IncidentRule incident_rule(int min_units, int window_minutes) {
+  return IncidentRule{min_units, absl::Minutes(window_minutes)};
+}
+
+std::string check_proposal_decision(v1::IncidentStatus status, v1::ProposalStatus proposal) {
+  if (proposal != v1::PROPOSAL_STATUS_PENDING)
+    return proposal == v1::PROPOSAL_STATUS_NOT_PROPOSED
+               ? "the incident was opened by staff, not proposed by the platform"
+               : "the proposal was already decided";
+  if (status != v1::INCIDENT_STATUS_OPEN) return "the incident is no longer open";
+  return "";
+}
+
+std::vector<Unlink> unlink_on_dismissal(const std::vector<LinkedReport>& reports) {
+  std::vector<Unlink> out;
+  for (const LinkedReport& r : reports) out.push_back({r.ticket_id, r.active && !r.lead});
+  return out;
+}
+
+ReopenEffects after_unsatisfied(const UnsatisfiedReporter& r) {
+  ReopenEffects e;
+  if (r.incident_status != v1::INCIDENT_STATUS_RESOLVED) return e;  // open: waits with it
+  e.reopen_incident = true;
+  if (r.kind == v1::INCIDENT_KIND_FAILURE && !r.lead) e.rework_of = r.work_order_id;
+  return e;
+}
+
+std::string check_dismissal_reason(const std::string& reason) {
+  return check_text(reason, "reason", 2000);
+}
+
 bool building_in_scope(const std::vector<std::string>& buildings, const std::string& building) {
   return buildings.empty() ||
          std::find(buildings.begin(), buildings.end(), building) != buildings.end();

@@ -102,6 +102,12 @@ std::string IntakePolicy::apply_overrides(const aftercare::v1::Policy& policy) {
        1, kMaxFineMultiplier, &next.level2_fine_multiplier},
       {t.has_rectification_working_days(), t.rectification_working_days(),
        "ticket.rectification_working_days", 1, 365, &next.rectification_working_days},
+      // Issue 23: at least two homes make a spread; at most a week apart.
+      {policy.incidents().has_proposal_min_units(), policy.incidents().proposal_min_units(),
+       "incidents.proposal_min_units", 2, 100, &next.incident_proposal_min_units},
+      {policy.incidents().has_proposal_window_minutes(),
+       policy.incidents().proposal_window_minutes(), "incidents.proposal_window_minutes", 5, 10080,
+       &next.incident_proposal_window_minutes},
   };
   for (const IntOverride& o : int_overrides) {
     if (!o.set) continue;
@@ -162,6 +168,12 @@ void IntakePolicy::to_proto(aftercare::v1::TicketPolicy* out) const {
   out->set_fine_max_fen(fine_max_fen);
   out->set_level2_fine_multiplier(level2_fine_multiplier);
   out->set_rectification_working_days(rectification_working_days);
+}
+
+void IntakePolicy::to_proto(aftercare::v1::IncidentPolicy* out) const {
+  out->Clear();
+  out->set_proposal_min_units(incident_proposal_min_units);
+  out->set_proposal_window_minutes(incident_proposal_window_minutes);
 }
 
 int IntakePolicy::warranty_years_of(Component component) const {

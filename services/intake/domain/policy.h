@@ -57,6 +57,10 @@ struct IntakePolicy {
   // Defects found at a handover inspection are rectified by the builder within this many working
   // days (issue 19).
   int rectification_working_days = 15;
+  // The platform proposes an incident when this many units of one building report the same
+  // public component within this many minutes (issue 23, Policy.incidents).
+  int incident_proposal_min_units = 2;
+  int incident_proposal_window_minutes = 120;
   // Not a business number: clocks of the agent's device and the server differ a little, and a
   // report typed "now" must not be refused as coming from the future. Not overridable.
   absl::Duration clock_skew_allowance = absl::Minutes(2);
@@ -72,6 +76,7 @@ struct IntakePolicy {
 
   // The effective values with every field set, for GetPolicy and PolicyUpdated.
   void to_proto(aftercare::v1::TicketPolicy* out) const;
+  void to_proto(aftercare::v1::IncidentPolicy* out) const;
 
   // A component or category missing from the maps (only possible for an unvalidated enum) gets
   // the catch-all `other` rule rather than undefined behaviour.

@@ -13,14 +13,16 @@ constexpr const char* kIncidentColumns = R"(i.incident_id::text, i.project_id, i
   i.component, i.buildings, i.status, i.title, i.description, kit_us(i.starts_at),
   kit_us(i.expected_end), i.opened_by, i.proposed, coalesce(i.lead_ticket_id::text, ''),
   i.resolution_note, i.resolved_by, kit_us(i.created_at), kit_us(i.resolved_at),
-  coalesce((SELECT t.work_order_id FROM tickets t WHERE t.ticket_id = i.lead_ticket_id), ''))";
+  coalesce((SELECT t.work_order_id FROM tickets t WHERE t.ticket_id = i.lead_ticket_id), ''),
+  i.proposal_status, i.decided_by, kit_us(i.decided_at), i.dismissal_reason, i.reopen_count)";
 constexpr const char* kInsertIncident = R"(
   INSERT INTO incidents (incident_id, project_id, kind, category, component, buildings, status,
-    title, description, starts_at, expected_end, opened_by, proposed, created_at)
+    title, description, starts_at, expected_end, opened_by, proposed, created_at, proposal_status)
   VALUES ($1::uuid, $2, $3, $4, $5, $6::text[], $7, $8, $9, kit_ts($10), kit_ts($11), $12, $13,
-    kit_ts($14)))";
+    kit_ts($14), $15))";
 constexpr const char* kIncidentTickets = R"(
-  SELECT ticket_id::text FROM tickets WHERE incident_id = $1::uuid ORDER BY created_at, ticket_id)";
+  SELECT ticket_id::text FROM tickets
+  WHERE incident_id = $1::uuid OR dismissed_incident_id = $1::uuid ORDER BY created_at, ticket_id)";
 constexpr const char* kOpenIncidents = R"(
   SELECT incident_id::text, kind, component, buildings, lead_ticket_id IS NOT NULL,
          kit_us(created_at)
@@ -41,6 +43,7 @@ constexpr const char* kRecentPublic = R"(
   FROM tickets t JOIN units u USING (unit_id)
   WHERE t.project_id = $1 AND u.building = $2 AND t.component = $3 AND t.repair_area = 2
     AND t.status IN (1, 2, 3, 6) AND t.incident_id IS NULL AND t.duplicate_of IS NULL
+    AND t.dismissed_incident_id IS NULL
     AND t.reported_at >= kit_ts($4) AND t.ticket_id <> $5::uuid AND t.kind IN (1, 2)
   ORDER BY t.reported_at, t.ticket_id LIMIT 200)";
 constexpr const char* kSetWorkOrder =
@@ -50,6 +53,21 @@ constexpr const char* kBuildingsOfUnits = R"(
   SELECT DISTINCT building FROM units WHERE project_id = $1 AND unit_id = ANY($2::text[])
   ORDER BY building)";
 
+constexpr const char* kDecideProposal = R"(
+  UPDATE incidents SET proposal_status = $2, status = $3, decided_by = $4, decided_at = kit_ts($5),
+    dismissal_reason = $6
+  WHERE incident_id = $1::uuid)";
+constexpr const char* kUnlinkTicket = R"(
+  UPDATE tickets SET incident_id = NULL, incident_follower = false, dismissed_incident_id = $2::uuid
+  WHERE ticket_id = $1::uuid)";
+constexpr const char* kReopenIncident = R"(
+  UPDATE incidents SET status = 1, resolved_at = NULL, reopen_count = reopen_count + 1
+  WHERE incident_id = $1::uuid RETURNING reopen_count)";
+constexpr const char* kRecipients = R"(
+  SELECT DISTINCT ON (owner_id) unit_id, owner_id FROM units
+  WHERE project_id = $1 AND owner_id <> ''
+    AND (cardinality($2::text[]) = 0 OR building = ANY($2::text[]))
+  ORDER BY owner_id, unit_id LIMIT $3)";
 constexpr const char* kCountRecipients = R"(
   SELECT count(DISTINCT owner_id) FROM units
   WHERE project_id = $1 AND owner_id <> ''
@@ -133,6 +151,11 @@ v1::Incident incident_from_row(pqxx::transaction_base& tx, const pqxx::row& r) {
   set_time([&] { return i.mutable_created_at(); }, r[16]);
   set_time([&] { return i.mutable_resolved_at(); }, r[17]);
   i.set_work_order_id(r[18].as<std::string>());
+  i.set_proposal_status(static_cast<v1::ProposalStatus>(r[19].as<int>()));
+  i.set_decided_by(r[20].as<std::string>());
+  set_time([&] { return i.mutable_decided_at(); }, r[21]);
+  i.set_dismissal_reason(r[22].as<std::string>());
+  i.set_reopen_count(r[23].as<int>());
   for (const auto& t : tx.exec_params(kIncidentTickets, i.incident_id()))
     i.add_ticket_ids(t[0].as<std::string>());
   i.set_reporters(i.ticket_ids_size());
@@ -170,7 +193,10 @@ void insert_incident(pqxx::transaction_base& tx, const v1::Incident& i) {
                  array_literal(to_vector(i.buildings())), static_cast<int>(i.status()), i.title(),
                  i.description(), opt_text(micros_or_null(i.starts_at()), s1),
                  opt_text(micros_or_null(i.expected_end()), s2), i.opened_by(), i.proposed(),
-                 kit::to_micros(kit::from_timestamp(i.created_at())));
+                 kit::to_micros(kit::from_timestamp(i.created_at())),
+                 static_cast<int>(i.proposal_status() == v1::PROPOSAL_STATUS_UNSPECIFIED
+                                      ? v1::PROPOSAL_STATUS_NOT_PROPOSED
+                                      : i.proposal_status()));
 }
 
 std::optional<v1::Incident> find_incident(pqxx::transaction_base& tx,
@@ -269,6 +295,36 @@ std::vector<std::string> buildings_of_units(pqxx::transaction_base& tx,
   std::vector<std::string> out;
   for (const auto& r : tx.exec_params(kBuildingsOfUnits, project_id, array_literal(unit_ids)))
     out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+void decide_proposal(pqxx::transaction_base& tx, const std::string& incident_id,
+                     v1::ProposalStatus proposal, v1::IncidentStatus status, const std::string& by,
+                     int64_t at_us, const std::string& reason) {
+  tx.exec_params(kDecideProposal, incident_id, static_cast<int>(proposal), static_cast<int>(status),
+                 by, at_us, reason);
+}
+
+void unlink_ticket(pqxx::transaction_base& tx, const std::string& ticket_id,
+                   const std::string& incident_id) {
+  tx.exec_params(kUnlinkTicket, ticket_id, incident_id);
+}
+
+int reopen_incident(pqxx::transaction_base& tx, const std::string& incident_id) {
+  return tx.exec_params(kReopenIncident, incident_id)[0][0].as<int>();
+}
+
+std::vector<v1::Recipient> recipients_in_scope(pqxx::transaction_base& tx,
+                                               const std::string& project_id,
+                                               const std::vector<std::string>& buildings,
+                                               int limit) {
+  std::vector<v1::Recipient> out;
+  for (const auto& r : tx.exec_params(kRecipients, project_id, array_literal(buildings), limit)) {
+    v1::Recipient rc;
+    rc.set_unit_id(r[0].as<std::string>());
+    rc.set_owner_id(r[1].as<std::string>());
+    out.push_back(std::move(rc));
+  }
   return out;
 }
 

@@ -56,6 +56,21 @@ std::vector<std::string> buildings_of_units(pqxx::transaction_base& tx,
                                             const std::string& project_id,
                                             const std::vector<std::string>& unit_ids);
 
+// Issue 23: a pending proposal confirmed or dismissed.
+void decide_proposal(pqxx::transaction_base& tx, const std::string& incident_id,
+                     v1::ProposalStatus proposal, v1::IncidentStatus status, const std::string& by,
+                     int64_t at_us, const std::string& reason);
+// The report leaves the incident (dismissed), remembering where it came from.
+void unlink_ticket(pqxx::transaction_base& tx, const std::string& ticket_id,
+                   const std::string& incident_id);
+// A resolved incident open again; returns its reopen_count after.
+int reopen_incident(pqxx::transaction_base& tx, const std::string& incident_id);
+// One unit of each owner of the project's units in the buildings (empty = all), at most `limit`.
+std::vector<v1::Recipient> recipients_in_scope(pqxx::transaction_base& tx,
+                                               const std::string& project_id,
+                                               const std::vector<std::string>& buildings,
+                                               int limit);
+
 // --- announcements ---
 // Distinct owners of the project's units in the buildings (empty = all).
 int count_recipients(pqxx::transaction_base& tx, const std::string& project_id,

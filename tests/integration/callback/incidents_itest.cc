@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "callback/app/outreach.h"
+#include "callback/domain/outreach.h"
 #include "callback_fixture.h"
 #include "common/consumer.h"
 #include "common/kafka.h"
@@ -184,6 +185,78 @@ TEST_F(CallbackIncidentsTest, ReportsResolvedWithTheirIncidentGetOneCallbackEach
   // An ordinary repair's resolution still leaves the callback to its sign-off.
   apply(ticket_resolved(kProject, "T-9", "U-61", v1::TICKET_KIND_REPAIR, "WO-9", at));
   EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callbacks"), 3);
+}
+
+// ---- the remainder of issue 23 ----------------------------------------------------------------
+
+v1::Event confirmed_failure(const std::string& id, bool carry_recipients) {
+  v1::Event e = envelope("intake.IncidentConfirmed", id);
+  auto* p = e.mutable_incident_confirmed();
+  p->set_incident_id(id);
+  p->set_kind(v1::INCIDENT_KIND_FAILURE);
+  p->set_component(v1::COMPONENT_ELEVATOR);
+  p->add_buildings("5栋");
+  p->set_title("5栋 电梯故障（多户报修）");
+  p->set_confirmed_by("agent-7");
+  if (carry_recipients) {
+    for (auto [unit, owner] : {std::pair{"U-51", "owner-a"},
+                               {"U-53", "owner-b"},
+                               {"U-54", "owner-new"}}) {  // U-54: registered this very moment
+      auto* r = p->add_recipients();
+      r->set_unit_id(unit);
+      r->set_owner_id(owner);
+    }
+  }
+  return e;
+}
+
+TEST_F(CallbackIncidentsTest, AKnownFailureTellsEachOwnerInScopeOnceThatItIsBeingRepaired) {
+  v1::Event e = confirmed_failure("I-F", /*carry_recipients=*/false);
+  v1::Event republished = e;
+  republished.set_event_id(kit::new_uuid());
+  apply(e);
+  apply(republished);
+  for (const std::string owner : {"owner-a", "owner-b"}) {
+    auto m = messages(owner);
+    ASSERT_EQ(m.size(), 1u) << owner;  // once per owner and incident
+    EXPECT_EQ(m[0].kind, "incident_notice");
+    EXPECT_EQ(m[0].text, "【物业服务】5栋 电梯故障（多户报修）：" + domain::failure_notice_text());
+  }
+  EXPECT_TRUE(messages("owner-c").empty());  // 6栋
+}
+
+TEST_F(CallbackIncidentsTest, RecipientsCarriedInTheEventReachAnOwnerCallbackDoesNotKnowYet) {
+  apply(confirmed_failure("I-G", /*carry_recipients=*/true));
+  ASSERT_EQ(messages("owner-new").size(), 1u);
+  EXPECT_EQ(messages("owner-new")[0].kind, "incident_notice");
+  EXPECT_EQ(messages("owner-a").size(), 1u);
+  EXPECT_EQ(messages("owner-b").size(), 1u);
+  v1::Event a = envelope("intake.AnnouncementPublished", "A-9");
+  auto* p = a.mutable_announcement_published();
+  p->set_announcement_id("A-9");
+  p->set_title("电梯维修");
+  p->set_body("今日下午完成");
+  p->add_buildings("5栋");
+  auto* r = p->add_recipients();
+  r->set_unit_id("U-54");
+  r->set_owner_id("owner-new");
+  apply(a);
+  EXPECT_EQ(messages("owner-new").size(), 2u);
+  EXPECT_EQ(messages("owner-a").size(), 1u);  // the event named only owner-new
+}
+
+TEST_F(CallbackIncidentsTest, AReporterIsCalledBackAgainAfterTheIncidentWasReopenedAndResolved) {
+  absl::Time at = local(2026, 12, 3, 16, 0, 0);
+  v1::Event first = ticket_resolved(kProject, "T-2", "U-52", v1::TICKET_KIND_REPAIR, "", at);
+  first.mutable_ticket_resolved()->set_incident_id("I-R");
+  apply(first);
+  v1::Event second =
+      ticket_resolved(kProject, "T-2", "U-52", v1::TICKET_KIND_REPAIR, "", at + absl::Hours(48));
+  second.mutable_ticket_resolved()->set_incident_id("I-R");
+  second.mutable_ticket_resolved()->set_incident_round(1);
+  apply(second);
+  apply(second);
+  EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callbacks WHERE ticket_id = 'T-2'"), 2);
 }
 
 }  // namespace

@@ -324,5 +324,198 @@ TEST_F(IncidentsTest, AnnouncementsGoNowOrAtSendAtAndCountTheirReaders) {
   EXPECT_EQ(count("SELECT count(*) FROM announcements"), 2);
 }
 
+// ---- the remainder of issue 23 ----------------------------------------------------------------
+
+TEST_F(IncidentsTest, TheProposalRuleIsProjectPolicyCheckedFieldByField) {
+  v1::SetPolicyRequest bad;
+  bad.set_project_id("P01");
+  bad.mutable_policy()->mutable_incidents()->set_proposal_min_units(1);
+  v1::Policy stored;
+  auto s = stub_->SetPolicy(ctx(admin_).get(), bad, &stored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("policy.incidents.proposal_min_units"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM policies WHERE project_id = 'P01'"), 0);
+
+  v1::SetPolicyRequest three;
+  three.set_project_id("P01");
+  three.mutable_policy()->mutable_incidents()->set_proposal_min_units(3);
+  three.mutable_policy()->mutable_incidents()->set_proposal_window_minutes(30);
+  s = stub_->SetPolicy(ctx(admin_).get(), three, &stored);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::GetPolicyRequest get_policy;
+  get_policy.set_project_id("P01");
+  v1::Policy effective;
+  ASSERT_TRUE(stub_->GetPolicy(ctx(agent_).get(), get_policy, &effective).ok());
+  EXPECT_EQ(effective.incidents().proposal_min_units(), 3);
+  EXPECT_EQ(effective.incidents().proposal_window_minutes(), 30);
+
+  EXPECT_TRUE(report("L-1").incident_id().empty());
+  EXPECT_TRUE(report("L-2").incident_id().empty());  // two homes: not yet three
+  v1::Ticket third = report("L-3");
+  ASSERT_FALSE(third.incident_id().empty());
+  EXPECT_EQ(get_incident(third.incident_id(), agent_).ticket_ids_size(), 3);
+}
+
+TEST_F(IncidentsTest, StaffConfirmAProposalAndTheOwnersInScopeAreTold) {
+  report("L-1");
+  std::string id = report("L-2").incident_id();
+  ASSERT_FALSE(id.empty());
+  v1::Incident proposed = get_incident(id, agent_);
+  EXPECT_TRUE(proposed.proposed());
+  EXPECT_EQ(proposed.proposal_status(), v1::PROPOSAL_STATUS_PENDING);
+  EXPECT_TRUE(outbox_events("intake.IncidentConfirmed").empty());  // nobody told yet
+
+  v1::ConfirmIncidentRequest confirm;
+  confirm.set_incident_id(id);
+  confirm.set_note("电梯维保单位已到场");
+  v1::Incident out;
+  Caller owner1{"lift-owner-1", "owner", {"P01"}, {"L-1"}, ""};
+  EXPECT_EQ(stub_->ConfirmIncident(ctx(owner1).get(), confirm, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  Caller crew{"crew-1", "crew", {"P01"}, {}, "crew-1"};
+  EXPECT_EQ(stub_->ConfirmIncident(ctx(crew).get(), confirm, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->ConfirmIncident(ctx(stranger_).get(), confirm, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  auto s = stub_->ConfirmIncident(ctx(agent_).get(), confirm, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.proposal_status(), v1::PROPOSAL_STATUS_CONFIRMED);
+  EXPECT_EQ(out.decided_by(), "agent-7");
+  EXPECT_EQ(out.status(), v1::INCIDENT_STATUS_OPEN);
+  auto confirmed = outbox_events("intake.IncidentConfirmed");
+  ASSERT_EQ(confirmed.size(), 1u);
+  const auto& c = confirmed[0].incident_confirmed();
+  EXPECT_EQ(c.incident_id(), id);
+  EXPECT_EQ(c.kind(), v1::INCIDENT_KIND_FAILURE);
+  ASSERT_EQ(c.recipients_size(), 5);  // every owner of 5栋, none of 6栋
+  for (const auto& r : c.recipients()) EXPECT_EQ(r.owner_id().rfind("lift-owner-", 0), 0u);
+  EXPECT_EQ(stub_->ConfirmIncident(ctx(agent_).get(), confirm, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(outbox_events("intake.IncidentConfirmed").size(), 1u);
+
+  // A failure staff open is known at once: confirmed in the same breath, not a proposal.
+  auto r = outage();
+  r.set_kind(v1::INCIDENT_KIND_FAILURE);
+  r.set_component(v1::COMPONENT_ELECTRICAL);
+  r.clear_starts_at();
+  r.clear_expected_end();
+  v1::Incident opened;
+  ASSERT_TRUE(stub_->OpenIncident(ctx(dispatcher_).get(), r, &opened).ok());
+  EXPECT_EQ(opened.proposal_status(), v1::PROPOSAL_STATUS_NOT_PROPOSED);
+  ASSERT_EQ(outbox_events("intake.IncidentConfirmed").size(), 2u);
+  v1::DismissIncidentRequest dismiss;
+  dismiss.set_incident_id(opened.incident_id());
+  dismiss.set_reason("不是提议");
+  EXPECT_EQ(stub_->DismissIncident(ctx(agent_).get(), dismiss, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(IncidentsTest, ADismissedProposalUnlinksItsReportsEachHandledOnItsOwn) {
+  v1::Ticket lead = report("L-3", v1::COMPONENT_PLUMBING);
+  v1::Ticket follower = report("L-4", v1::COMPONENT_PLUMBING);
+  std::string id = follower.incident_id();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(get_incident(id, agent_).lead_ticket_id(), lead.ticket_id());
+
+  v1::DismissIncidentRequest dismiss;
+  dismiss.set_incident_id(id);
+  v1::Incident out;
+  auto s = stub_->DismissIncident(ctx(agent_).get(), dismiss, &out);  // no reason
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("reason"), std::string::npos);
+  EXPECT_EQ(get_incident(id, agent_).proposal_status(), v1::PROPOSAL_STATUS_PENDING);
+
+  dismiss.set_reason("4号房是户内水管，3号房是公共立管，不是同一故障");
+  s = stub_->DismissIncident(ctx(dispatcher_).get(), dismiss, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.status(), v1::INCIDENT_STATUS_DISMISSED);
+  EXPECT_EQ(out.proposal_status(), v1::PROPOSAL_STATUS_DISMISSED);
+  EXPECT_EQ(out.dismissal_reason(), dismiss.reason());
+  EXPECT_EQ(out.ticket_ids_size(), 2);  // the record keeps who was in it
+  EXPECT_TRUE(get(lead.ticket_id()).incident_id().empty());
+  EXPECT_TRUE(get(follower.ticket_id()).incident_id().empty());
+
+  auto unlinked = outbox_events("intake.TicketUnlinked");
+  ASSERT_EQ(unlinked.size(), 2u);
+  for (const auto& e : unlinked) {
+    bool is_lead = e.ticket_unlinked().ticket_id() == lead.ticket_id();
+    EXPECT_EQ(e.ticket_unlinked().dispatch(), !is_lead);  // the lead keeps its work order
+    EXPECT_EQ(e.aggregate_id(), e.ticket_unlinked().ticket_id());
+  }
+  EXPECT_EQ(outbox_events("intake.IncidentDismissed").size(), 1u);
+  EXPECT_EQ(stub_->DismissIncident(ctx(dispatcher_).get(), dismiss, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Judged separate problems: the same neighbours make no new proposal; a new pair would.
+  EXPECT_TRUE(report("L-5", v1::COMPONENT_PLUMBING).incident_id().empty());
+  v1::MonthlyStatsRequest stats;
+  stats.set_project_id("P01");
+  stats.mutable_period()->set_granularity(v1::REPORT_GRANULARITY_MONTH);
+  stats.mutable_period()->set_year(2026);
+  stats.mutable_period()->set_index(11);
+  v1::MonthlyStatsResponse figures;
+  Caller supervisor{"sup-1", "supervisor", {"P01"}, {}, ""};
+  ASSERT_TRUE(stub_->MonthlyStats(ctx(supervisor).get(), stats, &figures).ok());
+  EXPECT_EQ(figures.tickets_total(), 3);  // each counted on its own now
+}
+
+TEST_F(IncidentsTest, AnUnsatisfiedFollowerReopensTheIncidentOnceAndItsOrderIsReworkedOnce) {
+  v1::Ticket lead = report("L-1");
+  v1::Ticket f2 = report("L-2");
+  v1::Ticket f3 = report("L-3");
+  std::string id = f2.incident_id();
+  ASSERT_FALSE(id.empty());
+  v1::Event created;
+  created.set_event_id(kit::new_uuid());
+  created.set_type("dispatch.WorkOrderCreated");
+  created.mutable_work_order_created()->set_ticket_id(lead.ticket_id());
+  created.mutable_work_order_created()->set_work_order_id("WO-LIFT");
+  created.mutable_work_order_created()->set_party_id("crew-1");
+  deliver(created);
+  v1::ResolveIncidentRequest resolve;
+  resolve.set_incident_id(id);
+  v1::Incident out;
+  ASSERT_TRUE(stub_->ResolveIncident(ctx(dispatcher_).get(), resolve, &out).ok());
+
+  auto unsatisfied = [&](const v1::Ticket& t, const std::string& callback_id) {
+    v1::Event e;
+    e.set_event_id(kit::new_uuid());
+    e.set_type("callback.CallbackRecorded");
+    auto* c = e.mutable_callback_recorded();
+    c->set_ticket_id(t.ticket_id());
+    c->set_callback_id(callback_id);
+    c->set_reached(true);
+    c->set_satisfaction(v1::SATISFACTION_UNSATISFIED);
+    deliver(e);
+  };
+  now_ += absl::Hours(20);
+  unsatisfied(f2, "CB-2");
+  unsatisfied(f3, "CB-3");  // the incident is open again: this one waits with it
+
+  auto reopened = outbox_events("intake.IncidentReopened");
+  ASSERT_EQ(reopened.size(), 1u);
+  const auto& r = reopened[0].incident_reopened();
+  EXPECT_EQ(r.incident_id(), id);
+  EXPECT_EQ(r.ticket_id(), f2.ticket_id());
+  EXPECT_EQ(r.callback_id(), "CB-2");
+  EXPECT_EQ(r.work_order_id(), "WO-LIFT");  // dispatch reworks it once per reopening
+  EXPECT_EQ(r.reopen_count(), 1);
+  v1::Incident again = get_incident(id, agent_);
+  EXPECT_EQ(again.status(), v1::INCIDENT_STATUS_OPEN);
+  EXPECT_EQ(again.reopen_count(), 1);
+  EXPECT_EQ(get(f2.ticket_id()).status(), v1::TICKET_STATUS_REOPENED);
+  EXPECT_EQ(get(f3.ticket_id()).status(), v1::TICKET_STATUS_REOPENED);
+  EXPECT_EQ(get(f2.ticket_id()).incident_id(), id);  // still handled with the incident
+  EXPECT_EQ(get(lead.ticket_id()).status(), v1::TICKET_STATUS_RESOLVED);
+
+  // Resolved again: the two reopened reporters get a callback of this round.
+  size_t before = outbox_events("intake.TicketResolved").size();
+  ASSERT_TRUE(stub_->ResolveIncident(ctx(dispatcher_).get(), resolve, &out).ok());
+  auto resolutions = outbox_events("intake.TicketResolved");
+  ASSERT_EQ(resolutions.size(), before + 2);
+  for (size_t k = before; k < resolutions.size(); ++k)
+    EXPECT_EQ(resolutions[k].ticket_resolved().incident_round(), 1);
+}
+
 }  // namespace
 }  // namespace aftercare::intake

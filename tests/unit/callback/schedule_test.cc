@@ -122,5 +122,13 @@ TEST(Dates, ParseDayIsStrict) {
   EXPECT_FALSE(parse_day("2024-1-01", &d));
 }
 
+TEST(SourceKeys, AReporterOfAReopenedIncidentIsCalledBackAgainEachRound) {
+  // Issue 23: the first resolution keeps the key it always had; each later round has its own.
+  EXPECT_EQ(incident_source_key("I-1", "T-1"), "incident:I-1:T-1");
+  EXPECT_EQ(incident_source_key("I-1", "T-1", 0), "incident:I-1:T-1");
+  EXPECT_EQ(incident_source_key("I-1", "T-1", 1), "incident:I-1:T-1:round:1");
+  EXPECT_NE(incident_source_key("I-1", "T-1", 1), incident_source_key("I-1", "T-1", 2));
+}
+
 }  // namespace
 }  // namespace aftercare::callback::domain

@@ -201,5 +201,74 @@ TEST(Ratings, TheReportCountsThemPerPartyAndTechnician) {
   EXPECT_EQ(r.signed_off_on_behalf(), 1);
 }
 
+// ---- plan approval (issue 23: 保修实施先得到业主确认) ----------------------------------------
+
+WorkOrder warranty_with_plan(const std::string& plan) {
+  WorkOrder o;
+  o.set_status(WORK_ORDER_STATUS_SCHEDULED);
+  o.set_in_warranty(true);
+  o.set_urgency(aftercare::v1::URGENCY_NORMAL);
+  o.mutable_verification()->set_plan(plan);
+  return o;
+}
+
+TEST(PlanApproval, WhoMayRecordTheOwnersApproval) {
+  EXPECT_TRUE(decide_owner_act(OwnerAct::kApprovePlan, Recorder::kOwner, nullptr).verdict.ok());
+  // An agent heard it on the phone; a dispatcher needs on_behalf; the party doing the work
+  // brings the signed slip; nobody else.
+  OwnerActDecision agent = decide_owner_act(OwnerAct::kApprovePlan, Recorder::kAgent, nullptr);
+  ASSERT_TRUE(agent.verdict.ok());
+  EXPECT_EQ(agent.recorded->method(), aftercare::v1::ON_BEHALF_METHOD_PHONE);
+  EXPECT_EQ(decide_owner_act(OwnerAct::kApprovePlan, Recorder::kDispatcher, nullptr).verdict.kind,
+            Verdict::kForbidden);
+  OnBehalf call = phone();
+  EXPECT_TRUE(decide_owner_act(OwnerAct::kApprovePlan, Recorder::kDispatcher, &call).verdict.ok());
+  OwnerActDecision crew = decide_owner_act(OwnerAct::kApprovePlan, Recorder::kAssignee, &call);
+  EXPECT_EQ(crew.verdict.kind, Verdict::kInvalid);
+  EXPECT_EQ(crew.verdict.field, "on_behalf.method");
+  OnBehalf paper = slip();
+  EXPECT_TRUE(decide_owner_act(OwnerAct::kApprovePlan, Recorder::kAssignee, &paper).verdict.ok());
+  OwnerActDecision other = decide_owner_act(OwnerAct::kApprovePlan, Recorder::kOther, &paper);
+  EXPECT_EQ(other.verdict.kind, Verdict::kForbidden);
+  EXPECT_EQ(other.verdict.message, "may not approve repair plans");
+}
+
+TEST(PlanApproval, AWarrantyPlanWaitsForTheOwnerBeforeTheWorkStarts) {
+  DispatchPolicy policy;
+  WorkOrder o = warranty_with_plan("拆除卫生间地砖，重做防水，3天");
+  EXPECT_TRUE(plan_awaits_approval(o));
+  EXPECT_NE(start_error(o, policy).find("approve-plan"), std::string::npos);
+  o.mutable_plan_approval()->set_plan(o.verification().plan());
+  EXPECT_FALSE(plan_awaits_approval(o));
+  EXPECT_EQ(start_error(o, policy), "");
+  // A revised plan needs a new approval.
+  o.mutable_verification()->set_plan("拆除卫生间地砖，重做防水，5天");
+  EXPECT_TRUE(plan_awaits_approval(o));
+}
+
+TEST(PlanApproval, NoPlanEmergenciesAndPaidRepairsDoNotWait) {
+  EXPECT_FALSE(plan_awaits_approval(warranty_with_plan("")));
+  WorkOrder emergency = warranty_with_plan("关闭总阀，更换立管");
+  emergency.set_urgency(aftercare::v1::URGENCY_EMERGENCY);
+  EXPECT_FALSE(plan_awaits_approval(emergency));
+  WorkOrder paid = warranty_with_plan("更换龙头");
+  paid.set_paid(true);  // the quote is what the owner agrees to
+  EXPECT_FALSE(plan_awaits_approval(paid));
+}
+
+TEST(PlanApproval, ApprovingNeedsAPlanAndWorkNotDoneAndRepeatsChangeNothing) {
+  WorkOrder none = warranty_with_plan("");
+  EXPECT_EQ(check_approve_plan(none).kind, Verdict::kPrecondition);
+  WorkOrder o = warranty_with_plan("更换电梯门机");
+  EXPECT_TRUE(check_approve_plan(o).ok());
+  o.mutable_plan_approval()->set_plan("更换电梯门机");
+  EXPECT_EQ(check_approve_plan(o).kind, Verdict::kRepeat);
+  WorkOrder done = warranty_with_plan("更换电梯门机");
+  done.set_status(WORK_ORDER_STATUS_COMPLETED);
+  Verdict late = check_approve_plan(done);
+  EXPECT_EQ(late.kind, Verdict::kPrecondition);
+  EXPECT_EQ(late.message, "cannot approve the plan of a work order that is completed");
+}
+
 }  // namespace
 }  // namespace aftercare::dispatch::domain

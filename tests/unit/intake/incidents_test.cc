@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "intake/domain/policy.h"
+#include "intake/domain/validation.h"
+
 namespace aftercare::intake::domain {
 namespace {
 
@@ -130,6 +133,89 @@ TEST(AnnouncementChecks, SendAtDecidesNowOrLater) {
   EXPECT_TRUE(sends_now(std::nullopt, kNoon));
   EXPECT_TRUE(sends_now(kNoon - absl::Minutes(1), kNoon));
   EXPECT_FALSE(sends_now(kNoon + absl::Minutes(1), kNoon));
+}
+
+// ---- the remainder of issue 23: the rule is policy, proposals, reopening ---------------------
+
+TEST(IncidentPolicy, TheRuleComesFromTheProjectsPolicyWithDefaults2UnitsAnd120Minutes) {
+  IntakePolicy defaults = IntakePolicy::defaults();
+  EXPECT_EQ(defaults.incident_proposal_min_units, 2);
+  EXPECT_EQ(defaults.incident_proposal_window_minutes, 120);
+  v1::Policy p;
+  p.mutable_incidents()->set_proposal_min_units(3);
+  p.mutable_incidents()->set_proposal_window_minutes(30);
+  IntakePolicy set = IntakePolicy::defaults();
+  ASSERT_EQ(set.apply_overrides(p), "");
+  IncidentRule rule =
+      incident_rule(set.incident_proposal_min_units, set.incident_proposal_window_minutes);
+  std::vector<RecentReport> two = {{"T1", "U-1", kNoon - absl::Minutes(20)}};
+  EXPECT_FALSE(propose_incident(lift_report("U-2"), two, rule));  // 2 units, 3 needed
+  two.push_back({"T2", "U-3", kNoon - absl::Minutes(40)});        // past the 30 minutes
+  EXPECT_FALSE(propose_incident(lift_report("U-2"), two, rule));
+  two.push_back({"T3", "U-4", kNoon - absl::Minutes(25)});
+  auto made = propose_incident(lift_report("U-2"), two, rule);
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->lead_ticket_id, "T3");
+  v1::Policy out;
+  set.to_proto(out.mutable_incidents());
+  EXPECT_EQ(out.incidents().proposal_min_units(), 3);
+  EXPECT_EQ(out.incidents().proposal_window_minutes(), 30);
+}
+
+TEST(IncidentPolicy, BadValuesNameTheFieldAndChangeNothing) {
+  IntakePolicy policy = IntakePolicy::defaults();
+  v1::Policy one;
+  one.mutable_incidents()->set_proposal_min_units(1);  // one home is not a spread
+  EXPECT_EQ(policy.apply_overrides(one), "incidents.proposal_min_units must be between 2 and 100");
+  v1::Policy zero;
+  zero.mutable_incidents()->set_proposal_window_minutes(0);
+  EXPECT_EQ(policy.apply_overrides(zero),
+            "incidents.proposal_window_minutes must be between 5 and 10080");
+  EXPECT_EQ(policy.incident_proposal_min_units, 2);
+  EXPECT_EQ(policy.incident_proposal_window_minutes, 120);
+}
+
+TEST(IncidentProposalDecision, OnlyAPendingProposalOfAnOpenIncidentIsConfirmedOrDismissed) {
+  EXPECT_EQ(check_proposal_decision(v1::INCIDENT_STATUS_OPEN, v1::PROPOSAL_STATUS_PENDING), "");
+  EXPECT_NE(check_proposal_decision(v1::INCIDENT_STATUS_OPEN, v1::PROPOSAL_STATUS_NOT_PROPOSED),
+            "");
+  EXPECT_NE(check_proposal_decision(v1::INCIDENT_STATUS_OPEN, v1::PROPOSAL_STATUS_CONFIRMED), "");
+  EXPECT_NE(check_proposal_decision(v1::INCIDENT_STATUS_RESOLVED, v1::PROPOSAL_STATUS_PENDING), "");
+  EXPECT_EQ(check_dismissal_reason(""), check_text("", "reason", 2000));
+  EXPECT_NE(check_dismissal_reason(""), "");
+  EXPECT_EQ(check_dismissal_reason("两户各自门厅灯坏，不是同一故障"), "");
+}
+
+TEST(IncidentProposalDecision, DismissalDispatchesActiveFollowersAndLeavesTheLeadItsOrder) {
+  auto unlinked = unlink_on_dismissal({{"T1", true, true},      // the lead: has its work order
+                                       {"T2", true, false},     // an active follower
+                                       {"T3", false, false}});  // resolved meanwhile
+  ASSERT_EQ(unlinked.size(), 3u);
+  EXPECT_FALSE(unlinked[0].dispatch);
+  EXPECT_TRUE(unlinked[1].dispatch);
+  EXPECT_FALSE(unlinked[2].dispatch);
+}
+
+TEST(IncidentReopening, AnUnsatisfiedFollowerReopensAResolvedFailureOnceWithOneRework) {
+  ReopenEffects follower =
+      after_unsatisfied({v1::INCIDENT_STATUS_RESOLVED, v1::INCIDENT_KIND_FAILURE, false, "WO-1"});
+  EXPECT_TRUE(follower.reopen_incident);
+  EXPECT_EQ(follower.rework_of, "WO-1");
+  // Open again already (another reporter reopened it): the ticket waits with it, no second rework.
+  ReopenEffects again =
+      after_unsatisfied({v1::INCIDENT_STATUS_OPEN, v1::INCIDENT_KIND_FAILURE, false, "WO-1"});
+  EXPECT_FALSE(again.reopen_incident);
+  EXPECT_EQ(again.rework_of, "");
+  // The lead's own callback sends ReworkRequested: the incident reopens without a second one.
+  ReopenEffects lead =
+      after_unsatisfied({v1::INCIDENT_STATUS_RESOLVED, v1::INCIDENT_KIND_FAILURE, true, "WO-1"});
+  EXPECT_TRUE(lead.reopen_incident);
+  EXPECT_EQ(lead.rework_of, "");
+  // An outage has nothing to redo.
+  ReopenEffects outage =
+      after_unsatisfied({v1::INCIDENT_STATUS_RESOLVED, v1::INCIDENT_KIND_OUTAGE, false, ""});
+  EXPECT_TRUE(outage.reopen_incident);
+  EXPECT_EQ(outage.rework_of, "");
 }
 
 }  // namespace
