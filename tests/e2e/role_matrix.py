@@ -335,6 +335,20 @@ def main():
          {"reason": "业主不同意改约"}, ("owner", "agent"), allowed_expect=PASS,
          before=lambda: call("GET", f"/v1/work-orders/{wid3}", ADMIN)[1].get("party_id"))
 
+    # issue 23: the owner approves the verifier's repair plan before warranty work starts; an agent
+    # on the phone; others with on_behalf (dispatchers, admins; the builder with the paper slip)
+    wid4 = work_order_of(open_ticket(component="heating")["ticket_id"])["work_order_id"]
+    must("plan", *call("POST", f"/v1/work-orders/{wid4}/verification", ADMIN, {
+        "defect_confirmed": True, "liability": "builder", "estimate_fen": 30000,
+        "plan": "更换地暖分水器, 约半天"}))
+    approved = lambda: call("GET", f"/v1/work-orders/{wid4}", ADMIN)[1].get("plan_approval")
+    case("POST work order approve-plan", "POST", f"/v1/work-orders/{wid4}/approve-plan", {},
+         ("owner", "agent"), before=approved, strangers=others)
+    case("POST work order approve-plan on the owner's behalf", "POST",
+         f"/v1/work-orders/{wid4}/approve-plan", {"on_behalf": {"method": "phone"}},
+         ("owner", "agent", "dispatcher", "admin", "builder"), allowed_expect=PASS, before=approved,
+         strangers=others)
+
     # partner events: that party only (admins too, for support); other partners 404
     case("GET partner events", "GET", f"/v1/partners/{BUILDER}/events?after=0&wait=0", None,
          ("builder", "admin"), strangers=others)
@@ -371,6 +385,25 @@ def main():
     incident_status = lambda: call("GET", f"/v1/incidents/{iid}", ADMIN)[1]["status"]
     case("POST incident resolve", "POST", f"/v1/incidents/{iid}/resolve", {"note": "更换门机板"},
          ("dispatcher", "supervisor", "admin"), allowed_expect=PASS, before=incident_status)
+    # issue 23: a proposal (two homes of building 1 report a public component) confirmed or
+    # dismissed by agents, dispatchers, supervisors and admins of the project
+    def proposal(component):
+        for unit in (U1, U2):
+            t = must("public report", *call("POST", "/v1/tickets", token("agent", "rm-agent", [P]), {
+                "project_id": P, "unit_id": unit, "kind": "repair", "category": "public_facility",
+                "component": component, "urgency": "normal", "channel": "hotline",
+                "description": "公共部位故障 " + RUN}))
+        if not t.get("incident_id"):
+            raise SystemExit(f"setup failed: no proposal for {component}: {t}")
+        return t["incident_id"]
+    deciders = ("agent", "dispatcher", "supervisor", "admin")
+    pid1 = proposal("fire_safety")
+    decided = lambda i: lambda: call("GET", f"/v1/incidents/{i}", ADMIN)[1].get("proposal_status")
+    case("POST incident confirm", "POST", f"/v1/incidents/{pid1}/confirm", {"note": "已确认"}, deciders,
+         allowed_expect=PASS, before=decided(pid1))
+    pid2 = proposal("gas")
+    case("POST incident dismiss", "POST", f"/v1/incidents/{pid2}/dismiss", {"reason": "两处不同故障"},
+         deciders, allowed_expect=PASS, before=decided(pid2))
     announcements = lambda: len(call("GET", f"/v1/projects/{P}/announcements", ADMIN)[1]["announcements"])
     case("POST announcement", "POST", f"/v1/projects/{P}/announcements",
          {"title": "停水通知 " + RUN, "body": "明日 9:00-12:00 1栋停水", "buildings": ["1"], "urgent": False},

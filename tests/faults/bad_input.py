@@ -807,6 +807,29 @@ def cases(w):
         (404,), body={"score": 4})
     add(g, "rating by a dispatcher", "POST", f"{WO}/rating", w.dispP, (403,), body={"score": 4})
     add(g, "rating by agent Q", "POST", f"{WO}/rating", w.agentQ, (404,), body={"score": 4})
+    # the owner's approval of the repair plan (issue 23, remainder)
+    AP = f"{WO}/approve-plan"
+    add(g, "approve-plan of an unknown order", "POST", f"/v1/work-orders/bi-nope-{RUN}/approve-plan",
+        w.agentP, (404,), body={})
+    add(g, "approve-plan, no plan awaits approval", "POST", AP, w.agentP, (409,), body={})
+    add(g, "approve-plan comment of 501 characters", "POST", AP, w.agentP, (400,), "comment",
+        body={"comment": "同" * 501})
+    add(g, "approve-plan comment a number", "POST", AP, w.agentP, (400,), "comment", body={"comment": 5})
+    add(g, "approve-plan on_behalf method fax", "POST", AP, w.dispP, (400,), "on_behalf.method",
+        body={"on_behalf": {"method": "fax"}})
+    add(g, "approve-plan paper_slip without attachment", "POST", AP, w.dispP, (400,),
+        "on_behalf.attachment_id", body={"on_behalf": {"method": "paper_slip"}})
+    add(g, "approve-plan unknown field", "POST", AP, w.agentP, (400,), "plan", body={"plan": "x"})
+    add(g, "approve-plan by the owner with on_behalf", "POST", AP, w.owner["A1"], (400,), "on_behalf",
+        body={"on_behalf": {"method": "phone"}})
+    add(g, "approve-plan by a dispatcher without on_behalf", "POST", AP, w.dispP, (403,), body={})
+    add(g, "approve-plan by agent Q", "POST", AP, w.agentQ, (404,), body={})
+    add(g, "approve-plan by owner A1 of A2's order", "POST", f"/v1/work-orders/{w.wA2}/approve-plan",
+        w.owner["A1"], (404,), body={})
+    add(g, "verification plan of 2001 characters", "POST", f"{WO}/verification", w.admin, (400,), "plan",
+        body={"defect_confirmed": True, "liability": "builder", "estimate_fen": 100, "plan": "修" * 2001})
+    add(g, "verification plan a number", "POST", f"{WO}/verification", w.admin, (400,), "plan",
+        body={"defect_confirmed": True, "liability": "builder", "estimate_fen": 100, "plan": 5})
     bad_input_handover.cases(w, add)  # -- handover and decoration (issue 19)
     # -- incidents and announcements (issue 23) ---------------------------------------------------
     g = "incidents"
@@ -852,6 +875,41 @@ def cases(w):
         "/v1/incidents/00000000-0000-4000-8000-000000000000/resolve", w.dispP, (404,), body={})
     add(g, "resolve: dispatcher Q", "POST", R_, w.dispQ, (404,), body={})
     add(g, "resolve: an agent", "POST", R_, w.agentP, (403,), body={})
+    # a proposal confirmed or dismissed (remainder of issue 23); w.incident was opened by staff
+    for verb in ("confirm", "dismiss"):
+        V = f"/v1/incidents/{w.incident}/{verb}"
+        body = {"reason": "两处不同故障"} if verb == "dismiss" else {}
+        add(g, f"{verb}: not a proposal", "POST", V, w.dispP, (409,), body=body)
+        add(g, f"{verb}: unknown incident", "POST",
+            f"/v1/incidents/00000000-0000-4000-8000-000000000000/{verb}", w.dispP, (404,), body=body)
+        add(g, f"{verb}: not a uuid", "POST", f"/v1/incidents/1%27%20OR%201=1/{verb}", w.dispP, (404,),
+            body=body)
+        add(g, f"{verb}: dispatcher Q", "POST", V, w.dispQ, (404,), body=body)
+        add(g, f"{verb}: an owner", "POST", V, w.owner["A1"], (403,), body=body)
+        add(g, f"{verb}: a builder", "POST", V, w.builderP, (403,), body=body)
+        add(g, f"{verb}: unknown field", "POST", V, w.dispP, (400,), "status", body=dict(body, status=2))
+    D_ = f"/v1/incidents/{w.incident}/dismiss"
+    add(g, "dismiss: no reason", "POST", D_, w.dispP, (400,), "reason", body={})
+    add(g, "dismiss: reason of 2001 characters", "POST", D_, w.dispP, (400,), "reason",
+        body={"reason": "因" * 2001})
+    add(g, "dismiss: reason a number", "POST", D_, w.dispP, (400,), "reason", body={"reason": 7})
+    add(g, "confirm: note a number", "POST", f"/v1/incidents/{w.incident}/confirm", w.dispP, (400,), "note",
+        body={"note": 7})
+    add(g, "confirm: note of 2001 characters", "POST", f"/v1/incidents/{w.incident}/confirm", w.dispP,
+        (400,), "note", body={"note": "确" * 2001})
+    # the proposal rule is project policy: bad values refused naming the field, nothing stored
+    POLI = f"/v1/projects/{pA}/policy"
+    for name, inc_policy, field in [
+            ("one home makes an incident", {"proposal_min_units": 1}, "incidents.proposal_min_units"),
+            ("101 homes", {"proposal_min_units": 101}, "incidents.proposal_min_units"),
+            ("min units a string", {"proposal_min_units": "two"}, "proposal_min_units"),
+            ("min units negative", {"proposal_min_units": -2}, "incidents.proposal_min_units"),
+            ("window of 0 minutes", {"proposal_window_minutes": 0}, "incidents.proposal_window_minutes"),
+            ("window over a week", {"proposal_window_minutes": 10081}, "incidents.proposal_window_minutes"),
+            ("window 1.5 minutes", {"proposal_window_minutes": 1.5}, "proposal_window_minutes"),
+            ("unknown field", {"proposal_hours": 2}, "proposal_hours")]:
+        add(g, f"policy incidents: {name}", "PUT", POLI, w.admin, (400,), field,
+            body={"policy": {"incidents": inc_policy}})
     g = "announcements"
     A = f"/v1/projects/{pA}/announcements"
     ann = {"title": "停水通知", "body": "明日9:00-12:00停水", "buildings": ["1"], "urgent": False}
