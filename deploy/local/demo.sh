@@ -9,10 +9,12 @@
 # a paid repair out of warranty, a bathroom leak that escalates to HQ, the month's billing with
 # arrears and a points redemption, and the month's report; then the stories of later issues, each
 # in its own module tests/e2e/stories_<topic>.py: an owner without the app (stories_hotline.py,
-# issue 23: her appointment agreed and refused by phone, her signature from the paper slip, her
-# rating taken by the agent), a planned water cut announced to one building and a lift that five
-# homes report handled as one incident with one work order, then announcements with their read
-# counts (stories_incidents.py, issue 23), what every owner was told by SMS (stories_messages.py,
+# issue 23: her appointment agreed and refused by phone, the repair plan she approves on the phone
+# before work starts, her signature from the paper slip, her rating taken by the agent), a planned
+# water cut announced to one building and a lift that five homes report: the platform proposes one
+# incident with one work order under the project's rule, an agent confirms it and the building is
+# told, an unsatisfied neighbour reopens it for one rework, a proposal for two separate faults is
+# dismissed, then announcements with their read counts (stories_incidents.py, issue 23), what every owner was told by SMS (stories_messages.py,
 # issue 18: a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
 # month's KPIs against the project's targets (stories_satisfaction.py, issue 20: callback quotas by
 # title, the year report, the supervisors' KPI alerts, an hq token that may write nothing), and a

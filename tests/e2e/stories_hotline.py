@@ -3,7 +3,9 @@
 An elderly owner without the app reports a leak on the hotline. The agent confirms the builder's
 appointment with her on the phone; the builder moves it without her consent, she refuses, and the
 order goes back for reassignment (征得用户同意与用户改约时间, 若用户不同意, 转其他人). The crew books a
-window agreed with her on the phone, repairs, and maintenance records her signature from the paper
+window agreed with her on the phone; the verifier's repair plan waits for her approval before the
+work starts (保修实施先得到业主确认), which the agent takes on the phone; the crew repairs, and
+maintenance records her signature from the paper
 repair slip (签认维修单) scanned onto the ticket; the ticket is resolved and the callback scheduled.
 The agent takes her star rating on the phone; the month's report counts it for the crew and its
 technician, and counts the sign-off recorded on her behalf.
@@ -128,6 +130,28 @@ def story6(s, error):
     out.ok("W6 crew window confirmed at once with the owner's consent",
            _parse((got.get("appointment") or {}).get("confirmed_at")) is not None
            and not got.get("appointment_change_pending"), str(got.get("appointment")))
+    # The verifier's plan of this warranty work waits for her approval (保修实施先得到业主确认).
+    plan = "更换厨房水管接头及角阀, 试水30分钟, 约1小时, 需关闭厨房进水阀"
+    got = api.must("POST", f"/v1/work-orders/{w}/verification", s.verifier, {
+        "defect_confirmed": True, "liability": "builder", "estimate_fen": 12000,
+        "notes": "接头老化渗水", "plan": plan})
+    out.eq("W6 verification carries the plan", (got.get("verification") or {}).get("plan"), plan)
+    st, body = api.call("POST", f"/v1/work-orders/{w}/start", s.crew, {})
+    out.eq("W6 cannot start before the owner approved the plan", st, 409)
+    st, _ = api.call("POST", f"/v1/work-orders/{w}/approve-plan", s.crew,
+                     {"on_behalf": {"method": "phone"}})
+    out.eq("the crew approving the plan for her by phone", st, 400)
+    got = api.must("POST", f"/v1/work-orders/{w}/approve-plan", s.agent, {
+        "comment": "同意方案", "on_behalf": {"method": "phone", "note": "客服电话向陈阿姨说明方案, 她同意"}})
+    approval = got.get("plan_approval") or {}
+    out.eq("W6 plan approved for the owner by the agent, by phone",
+           (approval.get("plan"), approval.get("owner_id"), approval.get("recorded_by"),
+            (approval.get("on_behalf") or {}).get("method")),
+           (plan, owner_id, s.agent_id, "phone"))
+    s.wait_ticket(tid, "T6 history to record the plan approval", lambda x: any(
+        "repair plan of work order" in (e.get("detail") or "") and "recorded by " + s.agent_id in e.get("detail", "")
+        for e in api.must("GET", f"/v1/tickets/{tid}/history", s.agent).get("entries", [])))
+    out.say("核算组上门定维修方案 → 业主确认前不得开工 (HTTP 409); 客服电话向业主说明方案, 代录业主同意 (phone)")
     api.must("POST", f"/v1/work-orders/{w}/start", s.crew, {})
     api.must("POST", f"/v1/work-orders/{w}/complete", s.crew, {"cost_fen": 0, "notes": "更换水管接头, 试水无渗漏"})
     out.say(f"调度转派物业维修班 → 李师傅接单, 电话约定 {start3:%m-%d %H:%M}–{end3:%H:%M} (即时确认); 上门维修, 完工")

@@ -16,6 +16,18 @@ month's report of stories 1-5 is not touched.
   5. A supervisor posts an urgent notice to 5栋 and schedules one for the whole project 20 s
      ahead: recipients, owners reading it in the portal (read counts), the scheduled one
      going out, and the announcement messages.
+  (remainder of issue 23)
+  0. The admin sets when the platform proposes an incident (Policy.incidents: 2 homes within
+     60 minutes); a bad value is refused naming the field.
+  2b. The lift incident is a proposal: an agent confirms it, and every owner of 5栋 is told the
+     failure is known and being repaired (incident_notice, once each); 6栋 nobody.
+  4b. The crew finished the lift before the incident was resolved; one reporter is unsatisfied
+     at the callback: the incident reopens and the lift's work order goes back as one rework; a
+     second unsatisfied reporter waits with it (no second rework); resolved again, each of the
+     two gets a new callback.
+  6. Two homes report the corridor lights within minutes: the platform proposes an incident, a
+     dispatcher sees two separate faults and dismisses it: both tickets are ordinary again and the
+     second gets its own work order.
 """
 import datetime as dt
 
@@ -54,6 +66,18 @@ def story(s):
     five, outsider = homes[:5], homes[5]
     tok = {h["unit_id"]: api.token("owner", h["owner_id"], [p], units=[h["unit_id"]]) for h in homes}
     out.say(f"项目 翠湖花园二期 ({p}): 5栋 五户、6栋 一户; 维修班 {crew_id}")
+
+    # 0. the proposal rule is project policy ---------------------------------------------------------
+    status, body = api.call("PUT", f"/v1/projects/{p}/policy", admin,
+                            {"policy": {"incidents": {"proposal_min_units": 1}}})
+    out.eq("a proposal rule of one home is refused", status, 400)
+    out.ok("the refusal names the field", "incidents.proposal_min_units" in str(body), str(body)[:200])
+    api.must("PUT", f"/v1/projects/{p}/policy", admin,
+             {"policy": {"incidents": {"proposal_min_units": 2, "proposal_window_minutes": 60}}})
+    rule = api.must("GET", f"/v1/projects/{p}/policy", agent).get("incidents") or {}
+    out.eq("the project's proposal rule", (rule.get("proposal_min_units"), rule.get("proposal_window_minutes")),
+           (2, 60))
+    out.say("管理员设定: 同一栋 2 户在 60 分钟内报修同一公共部位 → 平台提议事件 (不合理的值 → HTTP 400)")
 
     def messages(home, kind):
         status, body = api.call("GET", f"/v1/owners/{home['owner_id']}/messages", tok[home["unit_id"]])
@@ -118,6 +142,25 @@ def story(s):
     out.say(f"五户报修 → 平台开出事件「{inc.get('title')}」, 五张工单挂在事件下, 只派一张维修单 "
             f"{order['work_order_id'][:8]} 给维修班")
 
+    # 2b. the proposal confirmed: the owners of 5栋 are told ----------------------------------------
+    out.eq("the platform's incident is a pending proposal", (inc.get("proposed"), inc.get("proposal_status")),
+           (True, "pending"))
+    status, _ = api.call("POST", f"/v1/incidents/{incident_id}/confirm", tok[five[0]["unit_id"]], {})
+    out.eq("an owner may not confirm it", status, 403)
+    confirmed = api.must("POST", f"/v1/incidents/{incident_id}/confirm", agent, {"note": "维保单位已到场"})
+    out.eq("confirmed by the agent", (confirmed.get("proposal_status"), confirmed.get("decided_by")),
+           ("confirmed", s.agent_id))
+    status, _ = api.call("POST", f"/v1/incidents/{incident_id}/confirm", agent, {})
+    out.eq("confirming twice", status, 409)
+
+    def failure_notices(home):
+        return [m for m in messages(home, "incident_notice") if "无需重复报修" in m.get("text", "")]
+    for h in five:
+        got = lib.poll(f"failure notice to {h['name']}", lambda h=h: failure_notices(h), s.wait)
+        out.eq(f"one failure notice to {h['name']}", len(got), 1)
+    out.eq("the owner in 6栋 is not told of 5栋's lift", failure_notices(outsider), [])
+    out.say("客服确认平台提议的事件 → 5栋 每位业主收到一次「已知悉, 正在维修, 无需重复报修」; 6栋 没有")
+
     # 3. the owner in 6栋: an ordinary ticket -------------------------------------------------------
     other = report(outsider)
     out.eq("6栋's lift report is not linked", other.get("incident_id", ""), "")
@@ -136,6 +179,12 @@ def story(s):
     out.say("6栋 业主报修电梯 → 普通工单, 自己的维修单; 5栋 业主只看到自己那张")
 
     # 4. resolve the incident: five tickets resolved, one callback per reporter ----------------------
+    # The crew repairs the lift first (its order is done when the incident is resolved).
+    crew = api.token("crew", "crew-user-lift-" + r, [p], party_id=crew_id)
+    wo = order["work_order_id"]
+    api.must("POST", f"/v1/work-orders/{wo}/accept", crew, {"technician_id": "crew-tech-lift-" + r})
+    api.must("POST", f"/v1/work-orders/{wo}/start", crew, {})
+    api.must("POST", f"/v1/work-orders/{wo}/complete", crew, {"cost_fen": 0, "notes": "更换曳引机编码器"})
     status, _ = api.call("POST", f"/v1/incidents/{incident_id}/resolve", agent, {"note": "x"})
     out.eq("an agent may not resolve an incident", status, 403)
     done = api.must("POST", f"/v1/incidents/{incident_id}/resolve", dispatcher,
@@ -154,6 +203,46 @@ def story(s):
     out.eq("6栋's ticket is not resolved by it", s.ticket(other["ticket_id"], agent).get("status") == "resolved",
            False)
     out.say("调度关闭事件 → 五张工单全部办结, 每位报修业主一次回访")
+
+    # 4b. an unsatisfied reporter reopens the incident: one rework of its work order ----------------
+    def record(ticket, satisfaction, score, comment):
+        cb = callbacks[ticket["ticket_id"]][0]
+        return api.must("POST", f"/v1/callbacks/{cb['callback_id']}/record", agent, {
+            "reached": True, "satisfaction": satisfaction, "score": score, "attitude": 3,
+            "timely": False, "comment": comment, "owner_confirmed": True})
+    record(tickets[2], "unsatisfied", 1, "电梯还是时好时坏")
+    s.wait_ticket(tickets[2]["ticket_id"], "reopened by the unsatisfied callback",
+                  lambda x: x.get("status") == "reopened", tok=agent)
+    inc = lib.poll("the incident to reopen", lambda: (lambda i: i if i.get("status") == "open" else None)(
+        api.must("GET", f"/v1/incidents/{incident_id}", agent)), s.wait)
+    out.eq("the incident reopened once", inc.get("reopen_count"), 1)
+    rework = lib.poll("the rework of the lift's order", lambda: [w for w in api.must(
+        "GET", f"/v1/work-orders?ticket_id={tickets[0]['ticket_id']}", dispatcher).get("work_orders", [])
+        if w.get("rework_of") == wo], s.wait)
+    out.eq("one rework of the incident's work order", len(rework), 1)
+    out.eq("the rework goes back to the crew", rework[0].get("party_id"), crew_id)
+    record(tickets[3], "unsatisfied", 2, "同上")
+    s.wait_ticket(tickets[3]["ticket_id"], "reopened too", lambda x: x.get("status") == "reopened", tok=agent)
+    lib.poll("the second reporter's ticket to wait with the incident", lambda: any(
+        e.get("action") == "incident_waiting" for e in api.must(
+            "GET", f"/v1/tickets/{tickets[3]['ticket_id']}/history", agent).get("entries", [])), s.wait)
+    out.eq("still one reopening", api.must("GET", f"/v1/incidents/{incident_id}", agent).get("reopen_count"), 1)
+    out.eq("still one rework", len([w for w in api.must(
+        "GET", f"/v1/work-orders?ticket_id={tickets[0]['ticket_id']}", dispatcher).get("work_orders", [])
+        if w.get("rework_of") == wo]), 1)
+    for t in (tickets[1], tickets[4]):
+        out.eq(f"{t['ticket_no']} not reopened", s.ticket(t["ticket_id"], agent).get("status"), "resolved")
+    rw = rework[0]["work_order_id"]
+    api.must("POST", f"/v1/work-orders/{rw}/accept", crew, {"technician_id": "crew-tech-lift-" + r})
+    api.must("POST", f"/v1/work-orders/{rw}/start", crew, {})
+    api.must("POST", f"/v1/work-orders/{rw}/complete", crew, {"cost_fen": 0, "notes": "更换门机控制板"})
+    api.must("POST", f"/v1/incidents/{incident_id}/resolve", dispatcher, {"note": "返工: 更换门机控制板"})
+    for t in (tickets[2], tickets[3]):
+        again = lib.poll(f"a new callback of {t['ticket_no']}", lambda t=t: (lambda c: c if len(c) == 2 else None)(
+            api.must("GET", f"/v1/callbacks?ticket_id={t['ticket_id']}", agent).get("callbacks")), s.wait)
+        out.eq(f"{t['ticket_no']}: two callbacks in all", len(again), 2)
+    out.say("回访: 一位业主不满意 → 事件重开, 电梯维修单返工一次; 第二位不满意的业主随事件等待 (不再返工); "
+            "返工完成后事件再次办结, 两位业主各再回访一次")
 
     # 5. announcements --------------------------------------------------------------------------------
     urgent = api.must("POST", f"/v1/projects/{p}/announcements", supervisor, {
@@ -182,3 +271,32 @@ def story(s):
            any(m.get("urgent") and "4008123456" in m.get("text", "") for m in got), str(got)[:300])
     lib.poll("the project-wide announcement message", lambda: messages(outsider, "announcement"), s.wait)
     out.say("主管发布紧急公告 (5栋, 5 位业主) 与定时公告 (全项目, 6 位业主); 业主在门户阅读 → 阅读数 1/1")
+
+    # 6. a proposal dismissed: two separate faults ----------------------------------------------------
+    def lights(home, text):
+        return api.must("POST", "/v1/tickets", tok[home["unit_id"]], {
+            "project_id": p, "unit_id": home["unit_id"], "kind": "repair", "category": "public_facility",
+            "component": "electrical", "urgency": "normal", "channel": "app", "description": text})
+    first = lights(five[0], "2楼楼道灯不亮")
+    second = lights(five[3], "12楼配电箱有焦味")
+    proposal = second.get("incident_id", "")
+    out.ok("two homes' electrical reports make a proposal", bool(proposal), str(second)[:200])
+    if not proposal:
+        raise lib.StoryError("no proposal for the corridor lights")
+    status, body = api.call("POST", f"/v1/incidents/{proposal}/dismiss", dispatcher, {"reason": ""})
+    out.eq("dismissing without a reason", status, 400)
+    dismissed = api.must("POST", f"/v1/incidents/{proposal}/dismiss", dispatcher,
+                         {"reason": "2楼是灯泡坏, 12楼是配电箱故障, 不是同一故障"})
+    out.eq("the proposal dismissed", (dismissed.get("status"), dismissed.get("proposal_status")),
+           ("dismissed", "dismissed"))
+    out.eq("it still lists both reports", sorted(dismissed.get("ticket_ids", [])),
+           sorted([first["ticket_id"], second["ticket_id"]]))
+    for t in (first, second):
+        out.eq(f"{t['ticket_no']} is an ordinary ticket again",
+               s.ticket(t["ticket_id"], agent).get("incident_id", ""), "")
+    lib.poll("the second report's own work order", lambda: api.must(
+        "GET", f"/v1/work-orders?ticket_id={second['ticket_id']}", dispatcher).get("work_orders"), s.wait)
+    kept = lib.poll("the first report's work order", lambda: api.must(
+        "GET", f"/v1/work-orders?ticket_id={first['ticket_id']}", dispatcher).get("work_orders"), s.wait)
+    out.eq("the first keeps its one work order", len(kept), 1)
+    out.say("两户报修楼道电气 → 平台提议事件; 调度判断为两处不同故障 → 驳回 (须说明理由): 两张工单各自派单")
