@@ -58,6 +58,7 @@ void DispatchServiceImpl::apply_event(pqxx::work& tx, const aftercare::v1::Event
 void DispatchServiceImpl::sweep_once() {
   workflows_.reroute_late_builders(db_, now_micros(), "");
   workflows_.send_due_reminders(db_, now_micros());
+  app::fill_report_columns(db_, 500);  // issue 20: orders from before migration 006, once
 }
 
 void DispatchServiceImpl::run_sweeper(std::stop_token stop, std::chrono::seconds interval) {

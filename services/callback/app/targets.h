@@ -85,7 +85,7 @@ aftercare::v1::ScorecardResponse scorecard(kit::PgPool& db, KpiSources* sources,
                                            const aftercare::v1::ReportPeriod& period,
                                            absl::Time now);
 
-// Closes, for every known project, the last month, quarter and year that ended at least
+// Closes, for every known project, the last ISO week, month, quarter and year that ended at least
 // `grace` before `now` in the project's time zone, were not closed yet and ended after callback
 // first heard of the project (a project registered today has no last month to judge): the scorecard
 // as the callback service, and for one below target the alert and its KpiTargetMissed, written with

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "callback/domain/dates.h"
 #include "callback/domain/outreach.h"
 #include "callback/domain/stats.h"
 #include "common/policy_defaults.h"
@@ -278,9 +279,15 @@ std::vector<v1::ReportPeriod> last_closed_periods(absl::CivilDay today) {
     quarter = 4;
     --q_year;
   }
+  // The ISO week that ended last: the one holding the Sunday before this week's Monday; its
+  // week-year is its Thursday's year.
+  absl::CivilDay thursday = iso_week_start(iso_week_start(today) - 1) + 3;
+  absl::CivilDay jan1(thursday.year(), 1, 1);
+  int week = static_cast<int>((thursday - jan1) / 7) + 1;
   return {period(v1::REPORT_GRANULARITY_MONTH, static_cast<int>(month.year()), month.month()),
           period(v1::REPORT_GRANULARITY_QUARTER, q_year, quarter),
-          period(v1::REPORT_GRANULARITY_YEAR, static_cast<int>(today.year()) - 1, 0)};
+          period(v1::REPORT_GRANULARITY_YEAR, static_cast<int>(today.year()) - 1, 0),
+          period(v1::REPORT_GRANULARITY_WEEK, static_cast<int>(thursday.year()), week)};
 }
 
 std::string kpi_alert_id(const std::string& project_id, const v1::ReportPeriod& period) {

@@ -100,8 +100,8 @@ std::string period_label(const aftercare::v1::ReportPeriod& period);
 // The inverse; false when malformed (the range of year and index is period_days's to check).
 bool parse_period_label(const std::string& text, aftercare::v1::ReportPeriod* out);
 
-// The month, quarter and year that ended most recently on or before local day `today` (the
-// ones a period-close sweep on `today` evaluates).
+// The month, quarter, year and ISO week (in this order) that ended most recently on or before
+// local day `today` (the ones a period-close sweep on `today` evaluates).
 std::vector<aftercare::v1::ReportPeriod> last_closed_periods(absl::CivilDay today);
 
 // The alert of a project's period: one id per (project, period), whoever computes it.

@@ -52,12 +52,17 @@ WorkOrder issue_quote(const Context& ctx, const aftercare::v1::IssueQuoteRequest
 WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteRequest& req);
 aftercare::v1::RepairReportResponse repair_report(const Context& ctx,
                                                   const aftercare::v1::RepairReportRequest& req);
-// Issue 20: the repair report of many projects from one query (each project's period in its own
-// time zone; domain::repair_report per project, so a project's figures are its RepairReport's).
+// Issue 20: the repair report of many projects from one query over the orders' report columns
+// (each project's period in its own time zone; domain::repair_report_from_sums, which gives
+// what domain::repair_report gives over the orders: a project's figures are its RepairReport's).
 // The request was checked by the edge: `project_ids` the caller sees; empty = every project
 // dispatch knows that the caller sees. A requested project dispatch has not heard of gets its
-// (empty) report, as RepairReport gives it.
+// (empty) report, as RepairReport gives it. Orders of these projects whose report columns are
+// not filled yet (written before migration 006) are filled first. (app/reports.cc)
 aftercare::v1::GroupRepairReportResponse group_repair_report(
     const Context& ctx, const aftercare::v1::GroupRepairReportRequest& req);
+// Fills the report columns of orders written before migration 006, `batch` per transaction,
+// until none is left; returns how many (the sweeper's round).
+int fill_report_columns(kit::PgPool& db, int batch);
 
 }  // namespace aftercare::dispatch::app

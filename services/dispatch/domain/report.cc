@@ -229,4 +229,125 @@ aftercare::v1::RepairReportResponse repair_report(const std::vector<WorkOrder>& 
   return out;
 }
 
+ReportColumns report_columns(const WorkOrder& o) {
+  ReportColumns c;
+  if (o.has_started_at()) c.started_at = at(o.started_at());
+  c.rerouted = !o.rerouted_to().empty();
+  if (o.has_rating() && o.rating().has_rated_at()) {
+    c.rating_at = at(o.rating().rated_at());
+    c.rating_score = o.rating().score();
+    c.rating_technician = o.rating().technician_id();
+  }
+  if (o.quote().status() == aftercare::v1::QUOTE_STATUS_CONFIRMED && o.quote().has_decided_at()) {
+    c.quote_confirmed_at = at(o.quote().decided_at());
+    c.quote_fen = o.quote().amount_fen();
+  }
+  for (const auto& sig : o.sign_offs()) {
+    if (sig.signer() == aftercare::v1::SIGNER_VERIFIER && sig.has_signed_at())
+      c.verifier_signed_at.push_back(at(sig.signed_at()));
+    if (sig.signer() == aftercare::v1::SIGNER_OWNER && sig.has_on_behalf())
+      ++c.owner_signs_on_behalf;
+  }
+  c.warranty_advanced = advances_warranty_cost(o);
+  return c;
+}
+
+namespace {
+aftercare::v1::RatingSummary rating_summary(const ReportSums& r) {
+  aftercare::v1::RatingSummary out;
+  out.set_rated(r.rated);
+  out.set_score_sum(r.score_sum);
+  for (int64_t n : r.by_score) out.add_count_by_score(n);
+  out.set_average_hundredths(static_cast<int32_t>((r.score_sum * 200 + r.rated) / (2 * r.rated)));
+  return out;
+}
+}  // namespace
+
+aftercare::v1::RepairReportResponse repair_report_from_sums(const std::vector<ReportSums>& rows) {
+  aftercare::v1::RepairReportResponse out;
+  std::map<std::tuple<std::string, int>, aftercare::v1::PartyRepairSummary> parties;
+  std::map<std::tuple<std::string, int>, std::pair<int64_t, int64_t>> onsite;  // on time, of
+  auto party = [&](const std::string& id, aftercare::v1::PartyKind kind) -> auto& {
+    auto& s = parties[{id, static_cast<int>(kind)}];
+    s.set_party_id(id);
+    s.set_kind(kind);
+    return s;
+  };
+  std::map<std::string, aftercare::v1::TechnicianRepairSummary> technicians;
+  ReportSums all;  // the project's totals
+  int64_t onsite_total = 0, onsite_on_time = 0;
+  for (const ReportSums& r : rows) {
+    bool builder = r.kind == aftercare::v1::PARTY_KIND_BUILDER;
+    switch (r.tag) {
+      case ReportSums::kParty: {
+        all.created += r.created;
+        all.reroutes += r.reroutes;
+        all.reworks += r.reworks;
+        all.signed_off += r.signed_off;
+        all.on_behalf += r.on_behalf;
+        all.warranty_fen += r.warranty_fen;
+        all.paid_fen += r.paid_fen;
+        all.verifier_accepted += r.verifier_accepted;
+        all.rated += r.rated;
+        all.score_sum += r.score_sum;
+        for (int i = 0; i < 5; ++i) all.by_score[i] += r.by_score[i];
+        if (builder) {
+          onsite_total += r.decided;
+          onsite_on_time += r.on_time;
+        }
+        if (r.id.empty() || (r.created == 0 && r.signed_off == 0 && r.rated == 0)) break;
+        auto& s = party(r.id, r.kind);
+        s.set_assigned(s.assigned() + r.created);
+        if (builder) s.set_rerouted_away(s.rerouted_away() + r.rerouted_away);
+        s.set_signed_off(s.signed_off() + r.signed_off);
+        s.set_cost_fen(s.cost_fen() + r.cost_fen);
+        if (r.rated > 0) *s.mutable_ratings() = rating_summary(r);
+        auto& n = onsite[{r.id, static_cast<int>(r.kind)}];
+        n.first += r.on_time;
+        n.second += r.decided;
+        break;
+      }
+      case ReportSums::kChargeable: {
+        auto& s = party(r.id, aftercare::v1::PARTY_KIND_BUILDER);
+        s.set_chargeable_fen(s.chargeable_fen() + r.warranty_fen);
+        break;
+      }
+      case ReportSums::kReworkOf: {
+        auto& s = party(r.id, r.kind);
+        s.set_reworks(s.reworks() + r.reworks);
+        break;
+      }
+      case ReportSums::kTechnician: {
+        auto& t = technicians[r.id];
+        t.set_technician_id(r.id);
+        t.set_party_id(r.party_id);
+        t.set_signed_off(r.signed_off);
+        if (r.rated > 0) *t.mutable_ratings() = rating_summary(r);
+        break;
+      }
+    }
+  }
+  out.set_work_orders_created(all.created);
+  out.set_work_orders_signed_off(all.signed_off);
+  out.set_reworks(all.reworks);
+  *out.mutable_rework_rate() = ratio(all.reworks, all.signed_off);
+  out.set_reroutes(all.reroutes);
+  *out.mutable_builder_onsite_on_time() = ratio(onsite_on_time, onsite_total);
+  out.set_paid_repair_fen(all.paid_fen);
+  out.set_warranty_cost_fen(all.warranty_fen);
+  for (auto& [key, summary] : parties) {
+    auto [on_time, decided] = onsite[key];
+    *summary.mutable_onsite_on_time() = ratio(on_time, decided);
+    *out.add_by_party() = summary;
+  }
+  if (all.rated > 0)
+    *out.mutable_ratings() = rating_summary(all);
+  else
+    out.mutable_ratings();
+  for (auto& [id, summary] : technicians) *out.add_by_technician() = summary;
+  out.set_verifier_accepted(all.verifier_accepted);
+  out.set_signed_off_on_behalf(all.on_behalf);
+  return out;
+}
+
 }  // namespace aftercare::dispatch::domain

@@ -3,6 +3,7 @@
 // a pure function of the orders and the period.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,42 @@ aftercare::v1::Ratio ratio(int64_t numerator, int64_t denominator);
 aftercare::v1::RepairReportResponse repair_report(
     const std::vector<aftercare::v1::WorkOrder>& orders, const PeriodBounds& bounds,
     absl::Time as_of);
+
+// Issue 20: what repair_report reads of one order beside the columns work_orders always had
+// (created_at, status, signed_off_at, party, kind, builder, origin, rework_of, deadline, cost,
+// technician), stored in columns so the group view sums rows (store/report_store.h).
+struct ReportColumns {
+  std::optional<absl::Time> started_at;
+  bool rerouted = false;  // rerouted_to set
+  std::optional<absl::Time> rating_at;
+  int32_t rating_score = 0;
+  std::string rating_technician;
+  std::optional<absl::Time> quote_confirmed_at;  // decided_at of a confirmed quote
+  int64_t quote_fen = 0;
+  std::vector<absl::Time> verifier_signed_at;
+  int32_t owner_signs_on_behalf = 0;
+  bool warranty_advanced = false;
+};
+ReportColumns report_columns(const aftercare::v1::WorkOrder& order);
+
+// One row of the grouped sums over those columns (store::group_report_sums), for one project:
+// - kParty: the project's orders per (party_id, kind), party_id "" included, every counter;
+// - kChargeable: per builder, warranty cost advanced (signed_off = how many orders);
+// - kReworkOf: per (party_id, kind) of the originals, the reworks created in the period;
+// - kTechnician: per technician, signed_off and ratings; party_id = the party of its first
+//   order (by creation).
+struct ReportSums {
+  enum Tag { kParty, kChargeable, kReworkOf, kTechnician } tag = kParty;
+  std::string id;  // party or technician
+  aftercare::v1::PartyKind kind = aftercare::v1::PARTY_KIND_UNSPECIFIED;
+  std::string party_id;  // kTechnician
+  int64_t created = 0, reroutes = 0, reworks = 0, rerouted_away = 0, decided = 0, on_time = 0;
+  int64_t signed_off = 0, cost_fen = 0, on_behalf = 0, warranty_fen = 0, paid_fen = 0;
+  int64_t verifier_accepted = 0, rated = 0, score_sum = 0;
+  int64_t by_score[5] = {0, 0, 0, 0, 0};
+};
+// The same report as repair_report over the orders the sums were made of (the group view's
+// dispatch_group_report_pgtest checks both agree).
+aftercare::v1::RepairReportResponse repair_report_from_sums(const std::vector<ReportSums>& rows);
 
 }  // namespace aftercare::dispatch::domain

@@ -3,6 +3,7 @@
 #include "absl/strings/str_split.h"
 #include "common/pg.h"
 #include "dispatch/domain/names.h"
+#include "dispatch/store/report_store.h"
 
 namespace aftercare::dispatch::store {
 
@@ -65,12 +66,16 @@ constexpr const char* kInsertWorkOrder = R"(
   INSERT INTO work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin,
     assignee_kind, party_id, builder_party_id, status, in_warranty, paid, deadline, resolve_due,
     estimate_fen, cost_fen, rework_of, rerouted_from, created_at, signed_off_at, updated_at,
-    version, doc, technician_id, technician_day, appointment)
+    version, doc, technician_id, technician_day, appointment, started_at, rerouted, rating_at,
+    rating_score, rating_technician, quote_confirmed_at, quote_fen, verifier_signed_at,
+    owner_signs_on_behalf, warranty_advanced, report_columns)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $14::timestamptz,
     $15::bigint, $16::bigint, $17, $18, $19::timestamptz, $20::timestamptz, $21::timestamptz,
     $22, $23, $24, $25::date,
     CASE WHEN $26::timestamptz IS NULL THEN NULL
-         ELSE tstzrange($26::timestamptz, $27::timestamptz, '[)') END)
+         ELSE tstzrange($26::timestamptz, $27::timestamptz, '[)') END,
+    $28::timestamptz, $29::boolean, $30::timestamptz, $31::integer, $32, $33::timestamptz,
+    $34::bigint, $35::timestamptz[], $36::integer, $37::boolean, 1)
   ON CONFLICT DO NOTHING
   RETURNING work_order_id)";
 constexpr const char* kUpdateWorkOrder = R"(
@@ -80,7 +85,11 @@ constexpr const char* kUpdateWorkOrder = R"(
       cost_fen = $10::bigint, signed_off_at = $11::timestamptz, updated_at = $12::timestamptz,
       version = $13, doc = $14, technician_id = $15, technician_day = $16::date,
       appointment = CASE WHEN $17::timestamptz IS NULL THEN NULL
-                         ELSE tstzrange($17::timestamptz, $18::timestamptz, '[)') END
+                         ELSE tstzrange($17::timestamptz, $18::timestamptz, '[)') END,
+      started_at = $19::timestamptz, rerouted = $20::boolean, rating_at = $21::timestamptz,
+      rating_score = $22::integer, rating_technician = $23, quote_confirmed_at = $24::timestamptz,
+      quote_fen = $25::bigint, verifier_signed_at = $26::timestamptz[],
+      owner_signs_on_behalf = $27::integer, warranty_advanced = $28::boolean, report_columns = 1
   WHERE work_order_id = $1)";
 constexpr const char* kLoadWorkOrder = "SELECT doc FROM work_orders WHERE work_order_id = $1";
 constexpr const char* kLockWorkOrder =
@@ -121,23 +130,6 @@ constexpr const char* kReportOrders = R"(
     WHERE project_id = $1 AND rework_of IS NOT NULL
       AND created_at >= $2::timestamptz AND created_at < $3::timestamptz)
   ORDER BY created_at, work_order_id)";
-// The same selection as kReportOrders, for every (project, start, end) of the arrays at once:
-// the project's orders of the window, then the originals of its reworks not already among them.
-// Unordered (the report does not depend on the order of its orders) and each document read
-// once, where the window matched: no sort or hash of a year of documents.
-constexpr const char* kGroupReportOrders = R"(
-  WITH b AS (
-    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
-      AS b(project_id, start_at, end_at))
-  SELECT o.project_id, o.doc FROM work_orders o JOIN b USING (project_id)
-  WHERE o.updated_at >= b.start_at AND o.created_at < b.end_at
-  UNION ALL
-  SELECT x.p, w.doc FROM (
-    SELECT DISTINCT r.project_id AS p, r.rework_of AS id, b.start_at, b.end_at
-    FROM work_orders r JOIN b USING (project_id)
-    WHERE r.rework_of IS NOT NULL AND r.created_at >= b.start_at AND r.created_at < b.end_at) x
-  JOIN work_orders w ON w.work_order_id = x.id
-  WHERE NOT (w.project_id = x.p AND w.updated_at >= x.start_at AND w.created_at < x.end_at))";
 constexpr const char* kProjectTimezones = R"(
   SELECT k.project_id, coalesce(p.timezone, '') FROM (
     SELECT project_id FROM projects UNION SELECT DISTINCT project_id FROM parties) k
@@ -386,6 +378,7 @@ bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& so
   MaybeText cost = maybe_fen(o.has_cost_fen(), o.cost_fen());
   MaybeText signed_off = maybe_time(o.has_signed_off_at() ? &o.signed_off_at() : nullptr);
   AppointmentColumns appt = appointment_columns(o);
+  ReportColumnParams c = report_column_params(o);
   pqxx::result r = tx.exec_params(
       kInsertWorkOrder, o.work_order_id(), source_key, o.ticket_id(), o.project_id(), o.unit_id(),
       domain::public_name(o.origin()), domain::public_name(o.assignee_kind()), o.party_id(),
@@ -395,7 +388,9 @@ bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& so
       sql_time(from_timestamp(o.created_at())), signed_off.get(),
       sql_time(from_timestamp(o.updated_at())), o.version(), bytes(o.SerializeAsString()),
       kit::nullable(o.technician_id()), kit::nullable(o.technician_day()), appt.start.get(),
-      appt.end.get());
+      appt.end.get(), c.get(c.started_at), c.rerouted, c.get(c.rating_at), c.rating_score,
+      c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen, c.verifier_signed_at,
+      c.owner_signs_on_behalf, c.warranty_advanced);
   return !r.empty();
 }
 
@@ -416,13 +411,17 @@ void update_work_order(pqxx::work& tx, const WorkOrder& o) {
   MaybeText cost = maybe_fen(o.has_cost_fen(), o.cost_fen());
   MaybeText signed_off = maybe_time(o.has_signed_off_at() ? &o.signed_off_at() : nullptr);
   AppointmentColumns appt = appointment_columns(o);
+  ReportColumnParams c = report_column_params(o);
   tx.exec_params(kUpdateWorkOrder, o.work_order_id(), domain::public_name(o.assignee_kind()),
                  o.party_id(), o.builder_party_id(), domain::public_name(o.status()), o.paid(),
                  sql_time(from_timestamp(o.deadline())), sql_time(from_timestamp(o.resolve_due())),
                  estimate.get(), cost.get(), signed_off.get(),
                  sql_time(from_timestamp(o.updated_at())), o.version(),
                  bytes(o.SerializeAsString()), kit::nullable(o.technician_id()),
-                 kit::nullable(o.technician_day()), appt.start.get(), appt.end.get());
+                 kit::nullable(o.technician_day()), appt.start.get(), appt.end.get(),
+                 c.get(c.started_at), c.rerouted, c.get(c.rating_at), c.rating_score,
+                 c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen,
+                 c.verifier_signed_at, c.owner_signs_on_behalf, c.warranty_advanced);
 }
 
 std::vector<WorkOrder> lock_open_orders_of_ticket(pqxx::work& tx, const std::string& ticket_id) {
@@ -471,22 +470,6 @@ std::vector<std::pair<std::string, std::string>> project_timezones(
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& row : tx.exec_params(kProjectTimezones, all, text_array(only)))
     out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
-  return out;
-}
-
-std::vector<std::pair<std::string, WorkOrder>> group_report_orders(
-    pqxx::work& tx, const std::vector<ReportWindow>& windows) {
-  std::vector<std::string> ids, starts, ends;
-  for (const ReportWindow& w : windows) {
-    ids.push_back(w.project_id);
-    starts.push_back(sql_time(w.start));
-    ends.push_back(sql_time(w.end));
-  }
-  std::vector<std::pair<std::string, WorkOrder>> out;
-  for (const auto& row :
-       tx.exec_params(kGroupReportOrders, text_array(ids), text_array(starts), text_array(ends))) {
-    out.emplace_back(row[0].as<std::string>(), parse<WorkOrder>(row[1]));
-  }
   return out;
 }
 

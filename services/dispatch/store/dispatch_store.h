@@ -119,15 +119,12 @@ std::vector<aftercare::v1::WorkOrder> report_orders(pqxx::work& tx, const std::s
 std::vector<std::pair<std::string, std::string>> project_timezones(
     pqxx::work& tx, const std::vector<std::string>& only, bool all);
 
-// report_orders for many projects in one query: per project its own [start, end), the same
-// selection as report_orders; each order comes with the project whose report it counts in.
+// A project's report window, [start, end) (the group view: store/report_store.h).
 struct ReportWindow {
   std::string project_id;
   absl::Time start;
   absl::Time end;
 };
-std::vector<std::pair<std::string, aftercare::v1::WorkOrder>> group_report_orders(
-    pqxx::work& tx, const std::vector<ReportWindow>& windows);
 
 struct ListQuery {
   std::string ticket_id, project_id, party_id;

@@ -25,7 +25,11 @@ export AFTERCARE_METRICS_PORT_BASE=${AFTERCARE_METRICS_PORT_BASE:-34101}
 export AFTERCARE_LOCAL_STATE=${AFTERCARE_LOCAL_STATE:-$AC_REPO/.state/bench-group}
 export AFTERCARE_RATE_LIMIT_PER_SECOND=1000000 AFTERCARE_RATE_LIMIT_BURST=1000000
 export AFTERCARE_SKIP_BUILD=1
-trap '"$AC_REPO/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true' EXIT
+# BENCH_GROUP_KEEP=1 leaves the seeded stack up afterwards (EXPLAIN ANALYZE on its databases;
+# deploy/local/down.sh --wipe with the same AFTERCARE_* variables takes it down).
+if [[ ${BENCH_GROUP_KEEP:-0} != 1 ]]; then
+  trap '"$AC_REPO/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true' EXIT
+fi
 "$AC_REPO/deploy/local/down.sh" --wipe >/dev/null 2>&1 || true
 timeout 300 "$AC_REPO/deploy/local/up.sh" >/dev/null
 python3 - "$PROJECTS" "$PER_MONTH" "$REQUESTS" <<'PY'
@@ -135,7 +139,10 @@ def row(wid, source, ticket, p, unit, origin_name, kind, party, builder, created
     iso = lambda t: t.isoformat()  # noqa: E731
     buf.write("\t".join([wid, source, ticket, p, unit, origin_name, kinds[kind], party, builder, "signed_off", "t", "f",
                           iso(deadline), iso(created + dt.timedelta(days=15)), "12000", rework_of or "\\N", iso(created),
-                          iso(signed), iso(signed), "6", "\\\\x" + doc.hex()]) + "\n")
+                          iso(signed), iso(signed), "6", "\\\\x" + doc.hex(),
+                          # the report columns (dispatch migration 006) as the store writes them
+                          iso(started), "f", "\\N", "0", "\\N", "\\N", "0", "{}", "0",
+                          "t" if kind != 1 else "f", "1"]) + "\n")
     orders += 1
 for g in range(n):
     p = f"bg{g % projects:04d}"
@@ -156,7 +163,9 @@ for g in range(n):
             rc + dt.timedelta(hours=24), rc + dt.timedelta(hours=3), rc + dt.timedelta(days=4), wid, 2)
 copy = ("COPY work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin, assignee_kind, party_id, "
         "builder_party_id, status, in_warranty, paid, deadline, resolve_due, cost_fen, rework_of, created_at, "
-        "signed_off_at, updated_at, version, doc) FROM STDIN;\n")
+        "signed_off_at, updated_at, version, doc, started_at, rerouted, rating_at, rating_score, rating_technician, "
+        "quote_confirmed_at, quote_fen, verifier_signed_at, owner_signs_on_behalf, warranty_advanced, report_columns) "
+        "FROM STDIN;\n")
 sql("dispatch", copy + buf.getvalue() + "\\.\n")
 for db in ("intake", "callback", "billing", "dispatch"):
     sql(db, "ANALYZE;")
@@ -181,6 +190,7 @@ def service_seconds(offset=2, method="GroupReport"):
     return got.get("sum", 0.0), got.get("count", 0.0)
 for period in (str(today.year), last_month):
     times, statuses, rows = [], {}, 0
+    load_before = open("/proc/loadavg").read().split()[:3]
     s0, c0 = service_seconds()
     parts = {m: service_seconds(o, m) for o, m in ((0, "GroupStats"), (4, "GroupProjectReport"), (1, "GroupRepairReport"))}
     for _ in range(requests):
@@ -204,5 +214,6 @@ for period in (str(today.year), last_month):
     print(f"  GET /v1/reports/{period} as hq, {requests} sequential requests: statuses {statuses}, {rows} projects; "
           f"through the gateway p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; "
           f"callback's GroupReport itself {mean * 1000:.0f} ms on average; the grouped RPCs (mean, run at once): "
-          + ", ".join(spent))
+          + ", ".join(spent) + f"; load average before {' '.join(load_before)}, after "
+          + " ".join(open("/proc/loadavg").read().split()[:3]))
 PY

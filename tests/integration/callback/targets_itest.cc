@@ -238,6 +238,14 @@ TEST_F(TargetsTest, ScorecardShowsEveryKpiAgainstItsTargetAndTheQuotas) {
 
 TEST_F(TargetsTest, AMonthBelowTargetRaisesExactlyOneAlert) {
   may_of_ten_callbacks();
+  // The ten callbacks' week (2024-W21, 20-26 May) is judged on 27 May, before this story: its
+  // close row is there as an earlier sweep left it (weeks: AWeekBelowTargetRaisesExactlyOneAlert),
+  // so the sweeps of 1 June judge the month alone.
+  pool_->in_transaction([](pqxx::work& tx) {
+    tx.exec(
+        "INSERT INTO callback_period_closes (project_id, period_label, closed_at, missed) "
+        "VALUES ('P-sat', '2024-W21', '2024-05-26T18:00:00Z', 2)");
+  });
   // 1 June 00:30 in Shanghai: May ended, but within the hour of grace it stays open (April,
   // Q1 and 2023, with nothing measured here, close without alert)
   auto r = app::close_periods(*pool_, *outbox_, &sources_, local(2024, 6, 1, 0, 30));
@@ -277,7 +285,7 @@ TEST_F(TargetsTest, AMonthBelowTargetRaisesExactlyOneAlert) {
   EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callback_period_closes WHERE project_id = 'P-new'"),
             0);
   EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callback_period_closes WHERE project_id = 'P-sat'"),
-            4);  // 2024-04, 2024-Q1, 2023, 2024-05
+            5);  // 2024-04, 2024-Q1, 2023, 2024-W21 (before), 2024-05
   auto events = outbox_events(*pool_, "callback.KpiTargetMissed");
   ASSERT_EQ(events.size(), 1u);
   const v1::KpiTargetMissed& m = events[0].kpi_target_missed();
@@ -340,6 +348,53 @@ TEST_F(TargetsTest, AMonthBelowTargetRaisesExactlyOneAlert) {
       stub_->AcknowledgeKpiAlert(kit::client_context(staff("admin", "adm", {"*"})).get(), ack, &out)
           .error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// Weeks close too. The ten callbacks fall due (and count) in ISO week 21, 20-26 May 2024.
+TEST_F(TargetsTest, AWeekBelowTargetRaisesExactlyOneAlert) {
+  may_of_ten_callbacks();
+  auto closes_of = [&](const std::string& label) {
+    return count(*pool_,
+                 "SELECT count(*) FROM callback_period_closes WHERE project_id = 'P-sat' "
+                 "AND period_label = '" +
+                     label + "'");
+  };
+  // Sunday 26 May, 23:00: the week is not over
+  auto r = app::close_periods(*pool_, *outbox_, &sources_, local(2024, 5, 26, 23, 0));
+  EXPECT_EQ(r.alerts, 0);
+  // Monday 00:30: over, but within the hour of grace
+  r = app::close_periods(*pool_, *outbox_, &sources_, local(2024, 5, 27, 0, 30));
+  EXPECT_EQ(r.alerts, 0);
+  EXPECT_EQ(closes_of("2024-W21"), 0);
+  EXPECT_EQ(closes_of("2024-W20"), 1);  // the week before, nothing measured: closed, no alert
+  // Monday 01:05: week 21 closes below target (80 % satisfied < 85 %, 20 % unsatisfied)
+  r = app::close_periods(*pool_, *outbox_, &sources_, local(2024, 5, 27, 1, 5));
+  EXPECT_EQ(r.alerts, 1);
+  for (int i = 0; i < 3; ++i)  // later sweeps, on any replica, find it closed
+    app::close_periods(*pool_, *outbox_, &sources_, local(2024, 5, 27, 2 + i, 0));
+  // the next week, with nothing measured, closes without alert
+  r = app::close_periods(*pool_, *outbox_, &sources_, local(2024, 6, 3, 2, 0));
+  EXPECT_EQ(closes_of("2024-W22"), 1);
+  EXPECT_EQ(closes_of("2024-W21"), 1);
+  EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callback_kpi_alerts WHERE period_label LIKE '%W%'"),
+            1);
+  std::vector<v1::Event> weeks;
+  for (auto& e : outbox_events(*pool_, "callback.KpiTargetMissed"))
+    if (e.kpi_target_missed().period().granularity() == v1::REPORT_GRANULARITY_WEEK)
+      weeks.push_back(e);
+  ASSERT_EQ(weeks.size(), 1u);
+  const v1::KpiTargetMissed& m = weeks[0].kpi_target_missed();
+  EXPECT_EQ(weeks[0].project_id(), kProject);
+  EXPECT_EQ(m.period_label(), "2024-W21");
+  ASSERT_EQ(m.missed_size(), 2);
+  EXPECT_EQ(m.missed(0).kpi(), "satisfaction");
+  EXPECT_EQ(m.missed(1).kpi(), "complaint_rate");
+  EXPECT_EQ(kit::from_timestamp(m.period_end()), local(2024, 5, 27));
+  v1::ListKpiAlertsResponse alerts;
+  ASSERT_TRUE(list(staff("supervisor", "sup-1"), &alerts, true).ok());
+  bool listed = false;
+  for (const auto& a : alerts.alerts()) listed |= a.period_label() == "2024-W21";
+  EXPECT_TRUE(listed);
 }
 
 TEST_F(TargetsTest, GroupReportRanksEveryProjectOfTheToken) {

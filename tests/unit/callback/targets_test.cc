@@ -145,14 +145,27 @@ TEST(Periods, YearDays) {
 
 TEST(Periods, LastClosed) {
   auto ps = last_closed_periods(absl::CivilDay(2026, 1, 1));
-  ASSERT_EQ(ps.size(), 3u);
+  ASSERT_EQ(ps.size(), 4u);
   EXPECT_EQ(period_label(ps[0]), "2025-12");
   EXPECT_EQ(period_label(ps[1]), "2025-Q4");
   EXPECT_EQ(period_label(ps[2]), "2025");
+  // Thursday 1 January 2026: the last whole week is 22-28 December, ISO week 52 of 2025
+  EXPECT_EQ(period_label(ps[3]), "2025-W52");
   ps = last_closed_periods(absl::CivilDay(2026, 5, 31));
+  ASSERT_EQ(ps.size(), 4u);
   EXPECT_EQ(period_label(ps[0]), "2026-04");
   EXPECT_EQ(period_label(ps[1]), "2026-Q1");
   EXPECT_EQ(period_label(ps[2]), "2025");
+  // Sunday 31 May: its own week is not over; 18-24 May is ISO week 21
+  EXPECT_EQ(period_label(ps[3]), "2026-W21");
+}
+
+TEST(Periods, LastClosedWeekAcrossIsoYears) {
+  auto week = [](absl::CivilDay today) { return period_label(last_closed_periods(today)[3]); };
+  EXPECT_EQ(week(absl::CivilDay(2026, 6, 1)), "2026-W22");  // a Monday: 25-31 May just ended
+  EXPECT_EQ(week(absl::CivilDay(2021, 1, 4)), "2020-W53");  // 2020 has 53 ISO weeks
+  EXPECT_EQ(week(absl::CivilDay(2025, 1, 6)), "2025-W01");  // 30 Dec 2024 - 5 Jan 2025
+  EXPECT_EQ(week(absl::CivilDay(2027, 1, 4)), "2026-W53");
 }
 
 TEST(Alerts, OneIdPerProjectAndPeriod) {
