@@ -18,8 +18,9 @@
 # issue 18: a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
 # month's KPIs against the project's targets (stories_satisfaction.py, issue 20: callback quotas by
 # title, the year report, the supervisors' KPI alerts, an hq token that may write nothing), and a
-# unit's handover (stories_handover.py, issue 19: inspection defects to the builder, the keys, a
-# warranty ticket, a decoration permit's deposit). The program is tests/e2e/stories.py (the e2e
+# unit's handover (stories_handover.py, issue 19: inspection defects to the builder, the keys and
+# the owner's key-collection reminder, a warranty ticket, a decoration permit's deposit and fee
+# invoiced in billing, paid, and refunded minus the deduction once). The program is tests/e2e/stories.py (the e2e
 # test runs the same stories with --check); it mints its own tokens.
 #
 # Environment (same defaults as up.sh): AFTERCARE_HTTP_PORT (8080), AFTERCARE_JWT_SECRET

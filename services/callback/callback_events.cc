@@ -78,6 +78,8 @@ void EventApplier::operator()(pqxx::work& tx, const v1::Event& e) const {
     app::on_incident_confirmed(tx, e, clock_());  // issue 23: a known failure
   } else if (type == "intake.AnnouncementPublished" && e.has_announcement_published()) {
     app::on_announcement_published(tx, e, clock_());  // issue 23
+  } else if (type == "intake.KeyCollectionReminderDue" && e.has_key_collection_reminder_due()) {
+    app::on_key_collection_reminder_due(tx, e, clock_());  // issue 19
   }
   // Anything else (including a type whose payload case does not match) is not for callback.
 }
@@ -87,6 +89,10 @@ void EventApplier::work_order_signed_off(pqxx::work& tx, const v1::Event& e) con
   require(!e.project_id().empty(), e, "project_id is empty");
   require(!p.work_order_id().empty(), e, "work_order_id is empty");
   require(!p.unit_id().empty(), e, "unit_id is empty");
+  if (auto wo = store::load_work_order(tx, p.work_order_id()); wo && app::is_rectification(*wo)) {
+    spdlog::info("work order {} is a rectification: no owner callback", p.work_order_id());
+    return;  // issue 19: the re-inspection checks the builder's work, not the owner
+  }
   absl::Time now = clock_();
   store::ProjectContext context = store::load_context(tx, e.project_id());
   absl::Time basis = first_set({&p.signed_off_at(), &p.completed_at(), &e.occurred_at()}, now);

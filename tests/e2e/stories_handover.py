@@ -8,7 +8,9 @@ still open when the keys are handed over and becomes a warranty ticket (channel 
 dispatch sends to the builder; the owner had been reminded to collect the keys. Then a
 decoration permit: approved with a deposit, a concealed-works inspection, a violation withholding
 part of the deposit, the final inspection, and a refund of deposit minus deduction, once, although
-finish is sent twice. Every number is checked.
+finish is sent twice. Billing invoices the deposit (held) and the fee to the owner, who pays both;
+the finish refunds deposit minus deduction once in billing too, and the report's billing section
+shows it. The owner gets one key-collection reminder message. Every number is checked.
 """
 import datetime as dt
 
@@ -106,7 +108,11 @@ def story(s):
         api.must("POST", f"/v1/projects/{p}/key-reminders", s.agent, {"unit_ids": [unit_id]})
     keys = api.must("GET", f"/v1/projects/{p}/uncollected-keys", s.agent)
     out.eq("one reminder per day", [u.get("reminders") for u in keys["units"] if u["unit_id"] == unit_id], [1])
-    out.say("未收房名单: 3栋0901 逾期 5 天 → 提醒业主收房 (同一天重复提醒只记一次)")
+    reminders = poll("the owner's key collection reminder", lambda: [
+        m for m in api.must("GET", f"/v1/owners/{owner_id}/messages", owner).get("messages", [])
+        if m.get("kind") == "key_collection_reminder"], s.wait)
+    out.eq("one key collection message to the owner", len(reminders), 1)
+    out.say("未收房名单: 3栋0901 逾期 5 天 → 提醒业主收房 (同一天重复提醒只记一次; 业主收到 1 条收房提醒)")
 
     handed = api.must("POST", f"/v1/units/{unit_id}/handover", s.agent, {"handed_over_on": ymd(s.today)})
     out.eq("handover date set", handed.get("handover_date"), ymd(s.today))
@@ -140,6 +146,19 @@ def story(s):
     got = api.must("POST", f"/v1/decoration-permits/{pid}/approve", s.agent,
                    {"deposit_fen": DEPOSIT_FEN, "fee_fen": FEE_FEN})
     out.eq("permit approved with its deposit", (got.get("status"), got.get("deposit_fen")), ("approved", DEPOSIT_FEN))
+
+    def decoration_invoices():
+        got = api.must("GET", f"/v1/invoices?unit_id={unit_id}", owner).get("invoices", [])
+        return {i.get("kind"): i for i in got if (i.get("kind") or "").startswith("decoration_")}
+    invoices = poll("the deposit and fee invoices in billing",
+                    lambda: (lambda d: d if len(d) == 2 else None)(decoration_invoices()), s.wait)
+    deposit, fee = invoices["decoration_deposit"], invoices["decoration_fee"]
+    out.eq("billing: deposit held, fee invoiced (the owner's invoices)",
+           (deposit.get("amount_fen"), (deposit.get("deposit") or {}).get("status"), fee.get("amount_fen")),
+           (DEPOSIT_FEN, "held", FEE_FEN))
+    for i, ref in ((deposit, "deposit"), (fee, "fee")):
+        api.must("POST", "/v1/payments", owner, {"invoice_id": i["invoice_id"], "amount_fen": i["amount_fen"],
+                                                 "reference": f"wxpay-{s.run_id}-decoration-{ref}"}, want=(201,))
     got = api.must("POST", f"/v1/decoration-permits/{pid}/inspect", s.verifier,
                    {"passed": True, "note": "隐蔽工程 (水电) 封闭前验收"})
     out.eq("works in progress", got.get("status"), "in_progress")
@@ -156,9 +175,16 @@ def story(s):
     out.eq("finish twice refunds once", (second.get("status"), second.get("deposit_refunded_fen"),
                                          second.get("version")),
            ("finished", DEPOSIT_FEN - DEDUCTION_FEN, first.get("version")))
-    out.say(f"二次装修: 美家装饰 申请 → 批准 押金 {yuan(DEPOSIT_FEN)} 管理费 {yuan(FEE_FEN)} → 隐蔽工程验收 → "
-            f"违章 (擅自移动燃气管道) 整改通知, 扣押金 {yuan(DEDUCTION_FEN)} → 竣工验收 → "
-            f"退押金 {yuan(DEPOSIT_FEN - DEDUCTION_FEN)} (重复提交只退一次)")
+    settled = poll("the deposit settled in billing", lambda: (lambda d: d if (d.get("decoration_deposit", {}).get(
+        "deposit") or {}).get("status") == "settled" else None)(decoration_invoices()), s.wait)
+    dep = settled["decoration_deposit"]["deposit"]
+    out.eq("billing refunds deposit - deduction once", (
+        len(settled), dep.get("refunded_fen"), dep.get("deducted_fen"), dep.get("waived_fen", 0),
+        settled["decoration_deposit"].get("status")),
+        (2, DEPOSIT_FEN - DEDUCTION_FEN, DEDUCTION_FEN, 0, "paid"))
+    out.say(f"二次装修: 美家装饰 申请 → 批准 押金 {yuan(DEPOSIT_FEN)} 管理费 {yuan(FEE_FEN)} (账单开给业主, 已缴) → "
+            f"隐蔽工程验收 → 违章 (擅自移动燃气管道) 整改通知, 扣押金 {yuan(DEDUCTION_FEN)} → 竣工验收 → "
+            f"财务退押金 {yuan(dep.get('refunded_fen') or 0)} (重复提交只退一次)")
 
     report = api.must("GET", f"/v1/projects/{p}/reports/{s.period}", s.supervisor)
     h = report.get("handover") or {}
@@ -168,8 +194,15 @@ def story(s):
         (h.get("key_collection_rate") or {}).get("denominator"),
         h.get("permits_finished"), h.get("deposits_refunded_fen")),
         (2, 1, 1, 1, 1, DEPOSIT_FEN - DEDUCTION_FEN))
+    b = report.get("billing") or {}
+    out.eq("report: billing's decoration figures", (
+        b.get("decoration_deposits_held_fen", 0), b.get("decoration_deposits_refunded_fen"),
+        b.get("decoration_deductions_fen"), b.get("decoration_fees_fen")),
+        (0, DEPOSIT_FEN - DEDUCTION_FEN, DEDUCTION_FEN, FEE_FEN))
     out.say(f"报表 {s.period}: 验房缺陷 {h.get('defects_recorded')}, 按期整改 "
             f"{(h.get('rectified_on_time') or {}).get('numerator')}/{(h.get('rectified_on_time') or {}).get('denominator')}, "
             f"收房率 {(h.get('key_collection_rate') or {}).get('numerator')}/"
             f"{(h.get('key_collection_rate') or {}).get('denominator')}, 装修完工 {h.get('permits_finished')}, "
-            f"退押金 {yuan(h.get('deposits_refunded_fen') or 0)}")
+            f"退押金 {yuan(h.get('deposits_refunded_fen') or 0)}; 财务: 押金退还 "
+            f"{yuan(b.get('decoration_deposits_refunded_fen') or 0)}, 扣款收入 {yuan(b.get('decoration_deductions_fen') or 0)}, "
+            f"装修管理费 {yuan(b.get('decoration_fees_fen') or 0)}")

@@ -232,18 +232,25 @@ v1::Invoice BillingOps::void_invoice(const kit::Caller& caller, const std::strin
       throw failed_precondition("invoice " + invoice_id + " is on settlement " +
                                 invoice->settlement_id);
     }
-    store::mark_invoice_void(tx, invoice_id, reason);
-    store::post(
-        tx, domain::void_posting(invoice_id, invoice->project_id, invoice->unit_id,
-                                 invoice->kind_enum(), invoice->payer_enum(), invoice->amount_fen));
-    v1::Event e = invoice_event(*invoice);
-    auto* voided = e.mutable_invoice_voided();
-    voided->set_invoice_id(invoice_id);
-    voided->set_unit_id(invoice->unit_id);
-    voided->set_reason(reason);
-    outbox_.add(tx, e);
+    void_in(tx, *invoice, reason, /*reverse_posting=*/true);
     return store::get_invoice(tx, invoice_id)->to_proto();
   });
+}
+
+void BillingOps::void_in(pqxx::work& tx, const InvoiceRow& invoice, const std::string& reason,
+                         bool reverse_posting) {
+  store::mark_invoice_void(tx, invoice.invoice_id, reason);
+  if (reverse_posting) {
+    store::post(
+        tx, domain::void_posting(invoice.invoice_id, invoice.project_id, invoice.unit_id,
+                                 invoice.kind_enum(), invoice.payer_enum(), invoice.amount_fen));
+  }
+  v1::Event e = invoice_event(invoice);
+  auto* voided = e.mutable_invoice_voided();
+  voided->set_invoice_id(invoice.invoice_id);
+  voided->set_unit_id(invoice.unit_id);
+  voided->set_reason(reason);
+  outbox_.add(tx, e);
 }
 
 }  // namespace aftercare::billing

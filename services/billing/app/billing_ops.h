@@ -129,7 +129,17 @@ class BillingOps {
   void apply_quote_confirmed(pqxx::work& tx, const aftercare::v1::Event& e);
   void apply_warranty_cost(pqxx::work& tx, const aftercare::v1::Event& e);
   void apply_escalation(pqxx::work& tx, const aftercare::v1::Event& e);
+  // Decoration permits (issue 19, app/decoration.cc): invoices at approval, the deposit settled
+  // once at the end.
+  void apply_decoration(pqxx::work& tx, const aftercare::v1::Event& e);
+  void issue_decoration_invoices(pqxx::work& tx, const aftercare::v1::Event& e);
+  void settle_decoration_deposit(pqxx::work& tx, const aftercare::v1::Event& e,
+                                 const std::string& reason);
   void issue(pqxx::work& tx, const store::InvoiceRow& invoice, const std::string& causation_id);
+  // Marks the invoice void and announces it; `reverse_posting` reverses its invoice posting
+  // (a settled deposit's waived part is reversed by the settlement's own posting instead).
+  void void_in(pqxx::work& tx, const store::InvoiceRow& invoice, const std::string& reason,
+               bool reverse_posting);
 
   kit::PgPool& db_;
   const kit::Outbox& outbox_;

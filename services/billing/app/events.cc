@@ -22,25 +22,6 @@ using store::InvoiceRow;
 
 // ---- events ----------------------------------------------------------------------------------
 
-namespace {
-
-// Producer data that cannot be applied: thrown so the consumer retries and then dead-letters it
-// (visible in kit_dead_letters and <topic>.dlq, never dropped silently).
-[[noreturn]] void bad_event(const v1::Event& e, const std::string& why) {
-  throw std::invalid_argument(e.type() + " " + e.event_id() + ": " + why);
-}
-
-void require(const v1::Event& e, const std::string& problem) {
-  if (!problem.empty()) bad_event(e, problem);
-}
-
-absl::Time occurred_at(const v1::Event& e) {
-  if (!e.has_occurred_at()) return absl::Now();
-  return kit::from_timestamp(e.occurred_at());
-}
-
-}  // namespace
-
 void BillingOps::apply_event(pqxx::work& tx, const v1::Event& e) {
   switch (e.payload_case()) {
     case v1::Event::kUnitUpserted:
@@ -76,6 +57,9 @@ void BillingOps::apply_event(pqxx::work& tx, const v1::Event& e) {
       return;
     case v1::Event::kTicketEscalated:
       apply_escalation(tx, e);
+      return;
+    case v1::Event::kDecorationPermitUpdated:  // issue 19
+      apply_decoration(tx, e);
       return;
     default:
       return;  // not billing's business

@@ -12,6 +12,7 @@
 #include "billing/domain/money.h"
 #include "billing/domain/names.h"
 #include "billing/domain/validation.h"
+#include "billing/store/decoration_store.h"
 #include "billing/store/settlement_store.h"
 
 namespace aftercare::billing {
@@ -122,6 +123,12 @@ v1::PaymentResponse BillingOps::refund_payment(const kit::Caller& caller,
     };
     if (auto r = store::find_refund_by_reference(tx, request.refund_reference())) {
       return replay(*r);
+    }
+    // A settled decoration deposit was paid back (minus deductions) by its settlement (issue 19).
+    if (invoice->kind == "decoration_deposit" &&
+        store::find_deposit_settlement(tx, invoice->source_id)) {
+      throw failed_precondition("the deposit of decoration permit " + invoice->source_id +
+                                " was settled; its refund was made then");
     }
     // Re-read under the invoice lock: refunds of one invoice are serialised.
     payment = store::get_payment(tx, payment->payment_id);

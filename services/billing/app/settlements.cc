@@ -278,6 +278,10 @@ v1::ProjectReportResponse report_of(const std::string& project_id, const v1::Rep
   out.set_chargebacks_fen(f.chargebacks_fen);
   out.set_fines_fen(f.fines_fen);
   out.set_settlement_outstanding_fen(f.settlement_outstanding_fen);
+  out.set_decoration_deposits_held_fen(f.decoration_held_fen);
+  out.set_decoration_deposits_refunded_fen(f.decoration_refunded_fen);
+  out.set_decoration_deductions_fen(f.decoration_deductions_fen);
+  out.set_decoration_fees_fen(f.decoration_fees_fen);
   return out;
 }
 

@@ -31,6 +31,12 @@ std::string party_receivable(v1::FaultParty party, const std::string& party_id) 
 std::string revenue(v1::InvoiceKind kind) {
   return "revenue:" + public_name(kind);
 }
+std::string decoration_deposit(const std::string& unit_id) {
+  return "deposit:decoration:" + unit_id;
+}
+std::string invoice_credit(v1::InvoiceKind kind, const std::string& unit_id) {
+  return kind == v1::INVOICE_KIND_DECORATION_DEPOSIT ? decoration_deposit(unit_id) : revenue(kind);
+}
 std::string warranty_advanced(const std::string& project_id) {
   return "advanced:warranty:" + project_id;
 }
@@ -67,13 +73,14 @@ Posting invoice_posting(const std::string& invoice_id, const std::string& projec
                         const std::string& unit_id, v1::InvoiceKind kind, v1::InvoicePayer payer,
                         int64_t amount_fen) {
   return transfer("invoice", invoice_id, project_id, payer_account(payer, project_id, unit_id),
-                  accounts::revenue(kind), amount_fen, public_name(kind) + " " + unit_id);
+                  accounts::invoice_credit(kind, unit_id), amount_fen,
+                  public_name(kind) + " " + unit_id);
 }
 
 Posting void_posting(const std::string& invoice_id, const std::string& project_id,
                      const std::string& unit_id, v1::InvoiceKind kind, v1::InvoicePayer payer,
                      int64_t amount_fen) {
-  return transfer("invoice_void", invoice_id, project_id, accounts::revenue(kind),
+  return transfer("invoice_void", invoice_id, project_id, accounts::invoice_credit(kind, unit_id),
                   payer_account(payer, project_id, unit_id), amount_fen, "void " + invoice_id);
 }
 

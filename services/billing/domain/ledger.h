@@ -10,6 +10,9 @@
 //   receivable:<agent|crew|builder>:<id>  fines owed by the party at fault (asset)
 //   cash                                  money received (asset)
 //   revenue:property_fee | revenue:paid_repair | revenue:paid_service | revenue:fine
+//   revenue:decoration_fee | revenue:decoration_deduction
+//   deposit:decoration:<unit_id>          decoration deposits invoiced to the unit and not yet
+//                                         settled: owed back to the owner (liability, issue 19)
 //   advanced:warranty:<project_id>        warranty repair costs advanced, not yet settled (asset)
 //   payable:repair:<party_id>             owed to the crew/contractor that did the warranty work
 //   retention:held:<project_id>:<builder> a builder's retention deposit held (memorandum asset)
@@ -32,7 +35,8 @@ struct LedgerEntry {
 
 struct Posting {
   std::string kind;       // invoice, invoice_void, payment, refund, warranty_cost, settlement,
-                          // settlement_payment, fine, retention_deposit, chargeback
+                          // settlement_payment, fine, retention_deposit, chargeback,
+                          // decoration_deposit_settlement
   std::string source_id;  // the business key of the movement (invoice_id, payment_id, ...)
   std::string project_id;
   std::string memo;
@@ -49,6 +53,10 @@ std::string unit_receivable(const std::string& unit_id);
 std::string developer_receivable(const std::string& project_id);
 std::string party_receivable(aftercare::v1::FaultParty party, const std::string& party_id);
 std::string revenue(aftercare::v1::InvoiceKind kind);
+std::string decoration_deposit(const std::string& unit_id);
+// What an invoice of `kind` credits: its revenue, or for a decoration deposit the unit's deposit
+// liability (a deposit is the owner's money held, not income).
+std::string invoice_credit(aftercare::v1::InvoiceKind kind, const std::string& unit_id);
 std::string warranty_advanced(const std::string& project_id);
 std::string repair_payable(const std::string& party_id);
 std::string retention_held(const std::string& project_id, const std::string& builder_party_id);
@@ -61,7 +69,7 @@ Posting transfer(std::string kind, std::string source_id, std::string project_id
                  std::string memo = "");
 
 // The postings of billing, one per business movement.
-// An invoice: the payer owes, revenue is earned.
+// An invoice: the payer owes, revenue is earned (a decoration deposit: the deposit is held).
 Posting invoice_posting(const std::string& invoice_id, const std::string& project_id,
                         const std::string& unit_id, aftercare::v1::InvoiceKind kind,
                         aftercare::v1::InvoicePayer payer, int64_t amount_fen);

@@ -1,4 +1,5 @@
 #include "billing/store/billing_store.h"
+#include "billing/store/decoration_store.h"
 
 #include <map>
 #include <stdexcept>
@@ -446,6 +447,7 @@ v1::Invoice InvoiceRow::to_proto() const {
   }
   out.set_outstanding_fen(status == "void" ? 0 : amount_fen - paid_fen);
   out.set_settlement_id(settlement_id);
+  if (deposit) *out.mutable_deposit() = *deposit;
   return out;
 }
 
@@ -521,6 +523,7 @@ void load_lines(pqxx::transaction_base& tx, std::vector<InvoiceRow>& invoices) {
     auto it = by_id.find(r["invoice_id"].as<std::string>());
     if (it != by_id.end()) it->second->lines.push_back(std::move(l));
   }
+  load_deposits(tx, invoices);
 }
 
 std::vector<InvoiceRow> list_invoices(pqxx::transaction_base& tx, const InvoiceFilter& f) {

@@ -100,7 +100,7 @@ struct InvoiceRow {
   std::string unit_id;
   std::string owner_id;
   std::string payer;  // owner | developer
-  std::string kind;   // property_fee | paid_repair | paid_service
+  std::string kind;   // property_fee | paid_repair | paid_service | decoration_*
   std::string period;
   std::string source_id;
   std::string description;
@@ -116,6 +116,7 @@ struct InvoiceRow {
   int64_t issued_at_us = 0;
   int64_t updated_at_us = 0;
   std::vector<InvoiceLineRow> lines;
+  std::optional<aftercare::v1::DecorationDeposit> deposit;  // decoration_deposit invoices
 
   aftercare::v1::InvoiceKind kind_enum() const;
   aftercare::v1::InvoicePayer payer_enum() const;
@@ -137,7 +138,7 @@ std::optional<InvoiceRow> find_source_invoice(pqxx::transaction_base& tx,
 // Property-fee invoices of a project and period, by unit.
 std::vector<InvoiceRow> fee_invoices(pqxx::transaction_base& tx, const std::string& project_id,
                                      const std::string& period);
-// Fills `lines` of each invoice.
+// Fills `lines` of each invoice (and `deposit` of decoration deposits).
 void load_lines(pqxx::transaction_base& tx, std::vector<InvoiceRow>& invoices);
 
 struct InvoiceFilter {

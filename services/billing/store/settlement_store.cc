@@ -3,6 +3,7 @@
 #include "billing/domain/names.h"
 #include "billing/domain/period.h"
 #include "billing/store/billing_store.h"
+#include "billing/store/decoration_store.h"
 #include "common/pg.h"
 
 namespace aftercare::billing::store {
@@ -583,6 +584,7 @@ std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base
                       id_array, from_array, to_array, domain::period_of(last).to_string())) {
     out[r[0].as<std::string>()].settlement_outstanding_fen = r[1].as<int64_t>();
   }
+  add_decoration_figures(tx, b, id_array, from_array, to_array, out);
   return out;
 }
 

@@ -221,6 +221,11 @@ struct ReportFigures {
   int64_t chargebacks_fen = 0;
   int64_t fines_fen = 0;
   int64_t settlement_outstanding_fen = 0;
+  // Decoration permits (issue 19; decoration_store.h).
+  int64_t decoration_held_fen = 0;        // deposits paid and not settled at the period's end
+  int64_t decoration_refunded_fen = 0;    // settled in the period: paid back
+  int64_t decoration_deductions_fen = 0;  // settled in the period: deducted or billed
+  int64_t decoration_fees_fen = 0;        // fee invoices issued in the period, not void
 };
 // Figures of a project for the local days [first, last] (instants [from_us, to_us)).
 ReportFigures report_figures(pqxx::transaction_base& tx, const std::string& project_id,

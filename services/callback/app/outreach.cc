@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "callback/domain/dates.h"
+#include "callback/domain/names.h"
 #include "callback/store/callback_store.h"
 #include "common/privacy.h"
 #include "common/refusal.h"
@@ -55,6 +56,7 @@ bool enqueue_for_work_order(pqxx::transaction_base& tx, const v1::Event& e,
                             std::map<std::string, std::string> facts, absl::Time now) {
   auto wo = store::load_work_order(tx, work_order_id);
   require(wo.has_value(), e, "work order not known (WorkOrderCreated not seen yet)");
+  if (is_rectification(*wo)) return false;  // the builder's job before the keys, not the owner's
   auto unit = store::load_unit_address(tx, wo->unit_id);
   std::string owner = owner_of(unit, owner_named);
   if (owner.empty()) {
@@ -165,8 +167,38 @@ void on_ticket_opened(pqxx::transaction_base& tx, const v1::Event& e) {
 void on_work_order_created(pqxx::transaction_base& tx, const v1::Event& e) {
   const v1::WorkOrderCreated& p = e.work_order_created();
   if (p.work_order_id().empty() || p.unit_id().empty()) return;
-  store::upsert_work_order(tx, {p.work_order_id(), e.project_id(), p.ticket_id(), p.unit_id(),
-                                p.urgency() == v1::URGENCY_EMERGENCY});
+  store::upsert_work_order(
+      tx, {p.work_order_id(), e.project_id(), p.ticket_id(), p.unit_id(),
+           p.urgency() == v1::URGENCY_EMERGENCY,
+           p.origin() == v1::WORK_ORDER_ORIGIN_UNSPECIFIED ? std::string()
+                                                           : domain::public_name(p.origin())});
+}
+
+bool is_rectification(const store::WorkOrderRow& wo) {
+  return wo.origin == domain::public_name(v1::WORK_ORDER_ORIGIN_RECTIFICATION);
+}
+
+void on_key_collection_reminder_due(pqxx::transaction_base& tx, const v1::Event& e,
+                                    absl::Time now) {
+  const v1::KeyCollectionReminderDue& p = e.key_collection_reminder_due();
+  require(!e.project_id().empty() && !p.unit_id().empty(), e, "project_id or unit_id is empty");
+  require(p.reminder_no() > 0, e, "reminder_no must be positive");
+  auto unit = store::load_unit_address(tx, p.unit_id());
+  std::string owner = owner_of(unit, p.owner_id());
+  if (owner.empty()) return;  // nobody bought it yet: nobody to remind
+  std::string notice_on =
+      p.notice_on().year() != 0 ? domain::format_date(domain::to_civil_day(p.notice_on())) : "";
+  enqueue(tx,
+          {"key_collection_reminder:" + p.unit_id() + ":" + std::to_string(p.reminder_no()),
+           e.project_id(),
+           p.unit_id(),
+           owner,
+           "key_collection_reminder",
+           false,
+           {{"unit", unit_label(unit, p.unit_id())},
+            {"notice_on", notice_on},
+            {"days_overdue", std::to_string(p.days_overdue())}}},
+          now);
 }
 
 void on_work_order_scheduled(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {

@@ -75,6 +75,13 @@ bool enqueue(pqxx::transaction_base& tx, const NewMessage& message, absl::Time n
 void on_unit_upserted(pqxx::transaction_base& tx, const aftercare::v1::Event& e);
 void on_ticket_opened(pqxx::transaction_base& tx, const aftercare::v1::Event& e);
 void on_work_order_created(pqxx::transaction_base& tx, const aftercare::v1::Event& e);
+// Issue 19: a rectification order (an inspection defect the builder puts right before the keys)
+// is not the owner's repair: no owner message about it, no sign-off request, no callback.
+bool is_rectification(const store::WorkOrderRow& work_order);
+// Issue 19: an owner past the handover notice without keys is reminded (key_collection_reminder),
+// one message per reminder intake counted.
+void on_key_collection_reminder_due(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
+                                    absl::Time now);
 void on_work_order_scheduled(pqxx::transaction_base& tx, const aftercare::v1::Event& e,
                              absl::Time now);
 void on_appointment_reminder_due(pqxx::transaction_base& tx, const aftercare::v1::Event& e,

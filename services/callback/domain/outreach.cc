@@ -29,6 +29,9 @@ const std::map<std::string, std::string>& templates_zh() {
        "【物业服务】{unit}的{component}保修将于{warranty_ends}到期，请及时自查，如有问题请报修。"},
       {"incident_notice", "【物业服务】{text}"},
       {"announcement", "【物业服务】{text}"},
+      {"key_collection_reminder",
+       "【物业服务】{unit}已于{notice_on}"
+       "通知收房，您尚未办理，请携带购房资料到客服中心办理收房手续。"},
   };
   return t;
 }
@@ -42,9 +45,10 @@ int minute_of_day(absl::Time t, absl::TimeZone zone) {
 
 const std::vector<std::string>& message_kinds() {
   static const std::vector<std::string> kinds = {
-      "appointment_scheduled", "appointment_reminder", "technician_late",  "quote_issued",
-      "signoff_requested",     "deadline_extended",    "payment_reminder", "invoice_overdue",
-      "warranty_expiry",       "incident_notice",      "announcement"};
+      "appointment_scheduled", "appointment_reminder", "technician_late",
+      "quote_issued",          "signoff_requested",    "deadline_extended",
+      "payment_reminder",      "invoice_overdue",      "warranty_expiry",
+      "incident_notice",       "announcement",         "key_collection_reminder"};
   return kinds;
 }
 

@@ -9,13 +9,13 @@ namespace aftercare::callback::store {
 namespace {
 
 constexpr const char* kUpsertWorkOrder =
-    "INSERT INTO callback_work_orders (work_order_id, project_id, ticket_id, unit_id, emergency) "
-    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (work_order_id) DO UPDATE SET "
+    "INSERT INTO callback_work_orders (work_order_id, project_id, ticket_id, unit_id, emergency, "
+    "origin) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (work_order_id) DO UPDATE SET "
     "project_id = EXCLUDED.project_id, ticket_id = EXCLUDED.ticket_id, unit_id = EXCLUDED.unit_id, "
-    "emergency = EXCLUDED.emergency, updated_at = now()";
+    "emergency = EXCLUDED.emergency, origin = EXCLUDED.origin, updated_at = now()";
 constexpr const char* kLoadWorkOrder =
-    "SELECT work_order_id, project_id, ticket_id, unit_id, emergency FROM callback_work_orders "
-    "WHERE work_order_id = $1";
+    "SELECT work_order_id, project_id, ticket_id, unit_id, emergency, origin "
+    "FROM callback_work_orders WHERE work_order_id = $1";
 constexpr const char* kUpsertTicket =
     "INSERT INTO callback_tickets (ticket_id, project_id, unit_id, owner_id, emergency) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO UPDATE SET "
@@ -126,14 +126,14 @@ std::string opt_micros(std::optional<absl::Time> t) {
 
 void upsert_work_order(pqxx::transaction_base& tx, const WorkOrderRow& r) {
   tx.exec_params(kUpsertWorkOrder, r.work_order_id, r.project_id, r.ticket_id, r.unit_id,
-                 r.emergency);
+                 r.emergency, r.origin);
 }
 
 std::optional<WorkOrderRow> load_work_order(pqxx::transaction_base& tx, const std::string& id) {
   pqxx::result r = tx.exec_params(kLoadWorkOrder, id);
   if (r.empty()) return std::nullopt;
-  return WorkOrderRow{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str(),
-                      r[0][4].as<bool>()};
+  return WorkOrderRow{r[0][0].c_str(), r[0][1].c_str(),    r[0][2].c_str(),
+                      r[0][3].c_str(), r[0][4].as<bool>(), r[0][5].c_str()};
 }
 
 void upsert_ticket(pqxx::transaction_base& tx, const TicketRow& r) {

@@ -17,6 +17,7 @@ namespace aftercare::callback::store {
 struct WorkOrderRow {
   std::string work_order_id, project_id, ticket_id, unit_id;
   bool emergency = false;
+  std::string origin;  // WorkOrderOrigin's public name ("rectification": not an owner's repair)
 };
 void upsert_work_order(pqxx::transaction_base& tx, const WorkOrderRow& row);
 std::optional<WorkOrderRow> load_work_order(pqxx::transaction_base& tx, const std::string& id);

@@ -179,6 +179,31 @@ TEST_F(BillingEventsTest, EachSourceIsBookedOnceHoweverOftenItArrives) {
   EXPECT_EQ(keys["billing.FineRecorded"], "CREW-1");
 }
 
+// Issue 19: a decoration permit's finish delivered twice, and republished under a new id,
+// refunds the deposit minus the deduction exactly once.
+TEST_F(BillingEventsTest, AFinishDeliveredTwiceRefundsTheDepositOnce) {
+  add_unit("U1", 10000, "O1");
+  apply(permit_event(v1::DECORATION_ACTION_APPROVED, 300000, 50000));
+  const std::string deposit_id =
+      scalar_text("SELECT invoice_id::text FROM invoices WHERE kind = 'decoration_deposit'");
+  v1::PaymentResponse paid;
+  ASSERT_TRUE(pay(deposit_id, 300000, "DEP-1", &paid).ok());
+  v1::Event finish = permit_event(v1::DECORATION_ACTION_FINISHED, 300000, 50000, 50000);
+  publish({finish, finish, with_new_id(finish)});
+  auto c = consumer();
+  auto seen = drain(*c, 3);
+  EXPECT_EQ(seen[kit::Delivery::kApplied], 2);
+  EXPECT_EQ(seen[kit::Delivery::kDuplicate], 1);
+  EXPECT_EQ(seen[kit::Delivery::kDeadLettered], 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM decoration_deposits"), 1);
+  EXPECT_EQ(scalar("SELECT refunded_fen FROM decoration_deposits"), 250000);
+  EXPECT_EQ(balance("cash"), 50000);  // 3000.00 in, 2500.00 back
+  EXPECT_EQ(balance("revenue:decoration_deduction"), -50000);
+  EXPECT_EQ(balance("deposit:decoration:U1"), 0);
+  EXPECT_EQ(outbox_count("billing.DecorationDepositSettled"), 1);
+  expect_ledger_balanced();
+}
+
 TEST_F(BillingEventsTest, AnUnusableEventIsDeadLetteredNotApplied) {
   publish({quote_confirmed("Q-bad", -5), quote_confirmed("Q-good", 100)});
   publish_raw("junk", "\xff\xff not a protobuf");

@@ -87,6 +87,27 @@ class BillingTest : public ::testing::Test {
     return e;
   }
 
+  // intake.DecorationPermitUpdated as intake publishes it (issue 19).
+  static v1::Event permit_event(v1::DecorationAction action, int64_t deposit_fen, int64_t fee_fen,
+                                int64_t deductions_fen = 0, const std::string& permit = "PM-1",
+                                const std::string& unit = "U1", const std::string& owner = "O1") {
+    v1::Event e;
+    e.set_event_id(kit::new_uuid());
+    e.set_type("intake.DecorationPermitUpdated");
+    e.set_project_id("P1");
+    e.set_aggregate_id(permit);
+    auto* d = e.mutable_decoration_permit_updated();
+    d->set_permit_id(permit);
+    d->set_unit_id(unit);
+    d->set_owner_id(owner);
+    d->set_action(action);
+    d->set_deposit_fen(deposit_fen);
+    d->set_fee_fen(fee_fen);
+    d->set_deductions_fen(deductions_fen);
+    if (action == v1::DECORATION_ACTION_FINISHED) d->set_refund_fen(deposit_fen - deductions_fen);
+    return e;
+  }
+
   void add_unit(const std::string& unit_id, int64_t area_centi_m2, const std::string& owner_id,
                 const std::string& project = "P1",
                 std::optional<v1::Date> handover = date(2024, 6, 1)) {
@@ -138,6 +159,13 @@ class BillingTest : public ::testing::Test {
     });
   }
 
+  std::string scalar_text(const std::string& sql) {
+    return pool_->in_transaction([&](pqxx::work& tx) {
+      auto r = tx.exec(sql);
+      return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+    });
+  }
+
   int64_t balance(const std::string& account) {
     return scalar("SELECT coalesce(sum(amount_fen), 0) FROM ledger_entries WHERE account = '" +
                   account + "'");
@@ -148,7 +176,8 @@ class BillingTest : public ::testing::Test {
   }
 
   // Double entry: every transaction balances, so the sum over all entries is 0; and the
-  // receivables agree with the invoices (amount - paid of every non-void owner invoice).
+  // receivables agree with the invoices (amount - paid of every non-void owner invoice); cash is
+  // what came in minus what went back (refunds and settled decoration deposits).
   void expect_ledger_balanced() {
     EXPECT_EQ(scalar("SELECT coalesce(sum(amount_fen), 0) FROM ledger_entries"), 0);
     EXPECT_EQ(scalar("SELECT count(*) FROM (SELECT txn_id FROM ledger_entries GROUP BY txn_id "
@@ -161,7 +190,8 @@ class BillingTest : public ::testing::Test {
     EXPECT_EQ(balance("cash"),
               scalar("SELECT coalesce(sum(amount_fen), 0) FROM payments") -
                   scalar("SELECT coalesce(sum(amount_fen), 0) FROM refunds") +
-                  scalar("SELECT coalesce(sum(amount_fen), 0) FROM settlement_payments"));
+                  scalar("SELECT coalesce(sum(amount_fen), 0) FROM settlement_payments") -
+                  scalar("SELECT coalesce(sum(refunded_fen), 0) FROM decoration_deposits"));
   }
 
   std::unique_ptr<kit::PgPool> pool_;

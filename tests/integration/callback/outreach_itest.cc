@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -296,6 +297,93 @@ TEST_F(OutreachTest, OptedOutKindIsSuppressedAndNothingPosted) {
   deliver_at(clock_.now() + absl::Hours(1));
   EXPECT_TRUE(provider_.posts().empty());
   EXPECT_EQ(contacts_.asked, 0);  // not even the phone was asked for
+}
+
+// Issue 19: an owner past the handover notice without keys gets one key-collection reminder per
+// reminder intake counted, however often the event comes; opting out of the kind suppresses it.
+TEST_F(OutreachTest, KeyCollectionReminderMakesOneOwnerMessagePerReminder) {
+  auto reminder = [&](int no) {
+    v1::Event e = envelope("intake.KeyCollectionReminderDue", "U-1", "intake");
+    auto* k = e.mutable_key_collection_reminder_due();
+    k->set_unit_id("U-1");
+    k->set_owner_id("owner-U-1");
+    *k->mutable_notice_on() = domain::to_date(absl::CivilDay(2026, 11, 28));
+    k->set_reminder_no(no);
+    k->set_days_overdue(5);
+    return e;
+  };
+  v1::Event first = reminder(1);
+  v1::Event republished = first;
+  republished.set_event_id(kit::new_uuid());
+  auto seen = publish_and_consume({first, first, republished});
+  EXPECT_EQ(seen, (std::vector<kit::Delivery>{kit::Delivery::kApplied, kit::Delivery::kDuplicate,
+                                              kit::Delivery::kApplied}));
+  ASSERT_EQ(messages().size(), 1u);
+  EXPECT_EQ(messages()[0].kind, "key_collection_reminder");
+  EXPECT_EQ(messages()[0].status, "queued");
+  EXPECT_EQ(deliver_at(clock_.now()).sent, 1);
+  auto posts = provider_.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  auto body = nlohmann::json::parse(posts[0].body);
+  EXPECT_EQ(body["kind"], "key_collection_reminder");
+  EXPECT_EQ(body["owner_id"], "owner-U-1");
+  EXPECT_NE(body["text"].get<std::string>().find("3-1203"), std::string::npos) << body["text"];
+  EXPECT_NE(body["text"].get<std::string>().find("11月28日"), std::string::npos) << body["text"];
+
+  // The next day's reminder is a new message; an owner who opted out of the kind gets none.
+  pool_->in_transaction([&](pqxx::work& tx) {
+    store::replace_opt_outs(tx, "owner-U-1", {"key_collection_reminder"});
+  });
+  publish_and_consume({reminder(2)});
+  ASSERT_EQ(messages().size(), 2u);
+  EXPECT_EQ(count(*pool_,
+                  "SELECT count(*) FROM owner_messages WHERE kind = "
+                  "'key_collection_reminder' AND status = 'suppressed'"),
+            1);
+  deliver_at(clock_.now() + absl::Hours(1));
+  EXPECT_EQ(provider_.posts().size(), 1u);
+}
+
+// Issue 19: a rectification order (an inspection defect the builder puts right before the keys,
+// no owner ticket) is not the owner's repair: no appointment or sign-off message, no callback;
+// the owner's own repair order beside it still gets both.
+TEST_F(OutreachTest, ARectificationOrderSendsTheOwnerNoSignOffAndGetsNoCallback) {
+  v1::Event created = envelope("dispatch.WorkOrderCreated", "WO-R", "dispatch");
+  auto* c = created.mutable_work_order_created();
+  c->set_work_order_id("WO-R");
+  c->set_ticket_id("DEFECT-1");
+  c->set_unit_id("U-1");
+  c->set_origin(v1::WORK_ORDER_ORIGIN_RECTIFICATION);
+  c->set_defect_id("DEFECT-1");
+  c->set_urgency(v1::URGENCY_NORMAL);
+  auto completed = [&](const std::string& wo) {
+    v1::Event e = envelope("dispatch.WorkOrderCompleted", wo, "dispatch");
+    e.mutable_work_order_completed()->set_work_order_id(wo);
+    return e;
+  };
+  v1::Event scheduled = envelope("dispatch.WorkOrderScheduled", "WO-R", "dispatch");
+  scheduled.mutable_work_order_scheduled()->set_work_order_id("WO-R");
+  domain::set_timestamp(
+      scheduled.mutable_work_order_scheduled()->mutable_appointment()->mutable_start(),
+      local(2026, 12, 4, 9, 0, 0));
+  domain::set_timestamp(
+      scheduled.mutable_work_order_scheduled()->mutable_appointment()->mutable_end(),
+      local(2026, 12, 4, 11, 0, 0));
+  v1::Event rect_signed = signed_off(kProject, "WO-R", "DEFECT-1", "U-1", v1::COMPONENT_PLUMBING,
+                                     local(2026, 12, 3, 9, 0, 0));
+  auto seen = publish_and_consume({created, scheduled, completed("WO-R"), rect_signed});
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), kit::Delivery::kApplied), 4);
+  EXPECT_TRUE(messages().empty());
+  EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callbacks"), 0);
+  EXPECT_EQ(outbox_count(*pool_, "callback.CallbackScheduled"), 0);
+
+  // The owner's repair (WO-1, origin unset as before) is messaged and called back as ever.
+  publish_and_consume(
+      {completed("WO-1"), signed_off(kProject, "WO-1", "T-1", "U-1", v1::COMPONENT_PLUMBING,
+                                     local(2026, 12, 3, 9, 30, 0))});
+  ASSERT_EQ(messages().size(), 1u);
+  EXPECT_EQ(messages()[0].kind, "signoff_requested");
+  EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callbacks WHERE work_order_id = 'WO-1'"), 1);
 }
 
 TEST_F(OutreachTest, MessageInQuietHoursIsHeldThenSentInTheMorning) {

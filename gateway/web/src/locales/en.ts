@@ -86,6 +86,7 @@ export const en: Record<string, string> = {
   'enum.message_kind.payment_reminder': 'Payment reminder',
   'enum.message_kind.invoice_overdue': 'Overdue notice',
   'enum.message_kind.warranty_expiry': 'Warranty ending',
+  'enum.message_kind.key_collection_reminder': 'Key collection reminder',
   'enum.message_kind.incident_notice': 'Urgent notice',
   'enum.message_kind.announcement': 'Announcement',
 
@@ -409,6 +410,9 @@ export const en: Record<string, string> = {
   'enum.invoice_kind.property_fee': 'Property fee',
   'enum.invoice_kind.paid_repair': 'Paid repair',
   'enum.invoice_kind.paid_service': 'Paid service',
+  'enum.invoice_kind.decoration_deposit': 'Decoration deposit',
+  'enum.invoice_kind.decoration_fee': 'Decoration fee',
+  'enum.invoice_kind.decoration_deduction': 'Decoration deduction',
   'enum.callback.pending': 'Pending',
   'enum.callback.done': 'Done',
   'enum.callback.failed': 'Not reached',

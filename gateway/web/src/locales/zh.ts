@@ -86,6 +86,7 @@ export const zh: Record<string, string> = {
   'enum.message_kind.payment_reminder': '缴费提醒',
   'enum.message_kind.invoice_overdue': '欠费通知',
   'enum.message_kind.warranty_expiry': '保修到期提醒',
+  'enum.message_kind.key_collection_reminder': '收房提醒',
   'enum.message_kind.incident_notice': '紧急通知',
   'enum.message_kind.announcement': '公告',
 
@@ -409,6 +410,9 @@ export const zh: Record<string, string> = {
   'enum.invoice_kind.property_fee': '物业费',
   'enum.invoice_kind.paid_repair': '有偿维修',
   'enum.invoice_kind.paid_service': '有偿服务',
+  'enum.invoice_kind.decoration_deposit': '装修押金',
+  'enum.invoice_kind.decoration_fee': '装修管理费',
+  'enum.invoice_kind.decoration_deduction': '装修违章扣款',
   'enum.callback.pending': '待回访',
   'enum.callback.done': '已完成',
   'enum.callback.failed': '未联系上',

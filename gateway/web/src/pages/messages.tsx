@@ -32,6 +32,7 @@ export const OPTIONAL_KINDS = [
   'invoice_overdue',
   'warranty_expiry',
   'announcement',
+  'key_collection_reminder',
 ];
 
 export function MessageLog({ ownerId, limit }: { ownerId: string; limit?: number }) {
