@@ -1,5 +1,7 @@
 #include "dispatch/domain/report.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -253,79 +255,93 @@ ReportColumns report_columns(const WorkOrder& o) {
 }
 
 namespace {
-aftercare::v1::RatingSummary rating_summary(const ReportSums& r) {
-  aftercare::v1::RatingSummary out;
-  out.set_rated(r.rated);
-  out.set_score_sum(r.score_sum);
-  for (int64_t n : r.by_score) out.add_count_by_score(n);
-  out.set_average_hundredths(static_cast<int32_t>((r.score_sum * 200 + r.rated) / (2 * r.rated)));
-  return out;
-}
+
+// (first order's creation, sign-off 0 before rating 1, party) of a technician's first order.
+using First = std::tuple<int64_t, int, std::string>;
+
+// What a party or technician adds up to over the groups.
+struct Tally {
+  int64_t created = 0, rerouted_away = 0, signed_off = 0, cost_fen = 0, decided = 0, on_time = 0;
+  int64_t chargeable_fen = 0, reworks = 0, rated = 0, score_sum = 0;
+  int64_t by_score[5] = {0, 0, 0, 0, 0};
+  bool listed = false;  // counts for something in the period
+  // technicians: (first order's creation, sign-off before rating, party) of the first order
+  First first{std::numeric_limits<int64_t>::max(), 0, ""};
+  void add_ratings(const ReportSums& r) {
+    rated += r.rated;
+    score_sum += r.score_sum;
+    for (int i = 0; i < 5; ++i) by_score[i] += r.by_score[i];
+  }
+  aftercare::v1::RatingSummary ratings() const {
+    aftercare::v1::RatingSummary out;
+    out.set_rated(rated);
+    out.set_score_sum(score_sum);
+    for (int64_t n : by_score) out.add_count_by_score(n);
+    out.set_average_hundredths(static_cast<int32_t>((score_sum * 200 + rated) / (2 * rated)));
+    return out;
+  }
+};
+
 }  // namespace
 
 aftercare::v1::RepairReportResponse repair_report_from_sums(const std::vector<ReportSums>& rows) {
+  using aftercare::v1::PARTY_KIND_BUILDER;
   aftercare::v1::RepairReportResponse out;
-  std::map<std::tuple<std::string, int>, aftercare::v1::PartyRepairSummary> parties;
-  std::map<std::tuple<std::string, int>, std::pair<int64_t, int64_t>> onsite;  // on time, of
-  auto party = [&](const std::string& id, aftercare::v1::PartyKind kind) -> auto& {
-    auto& s = parties[{id, static_cast<int>(kind)}];
-    s.set_party_id(id);
-    s.set_kind(kind);
-    return s;
-  };
-  std::map<std::string, aftercare::v1::TechnicianRepairSummary> technicians;
+  std::map<std::tuple<std::string, int>, Tally> parties;
+  std::map<std::string, Tally> technicians;
   ReportSums all;  // the project's totals
   int64_t onsite_total = 0, onsite_on_time = 0;
   for (const ReportSums& r : rows) {
-    bool builder = r.kind == aftercare::v1::PARTY_KIND_BUILDER;
-    switch (r.tag) {
-      case ReportSums::kParty: {
-        all.created += r.created;
-        all.reroutes += r.reroutes;
-        all.reworks += r.reworks;
-        all.signed_off += r.signed_off;
-        all.on_behalf += r.on_behalf;
-        all.warranty_fen += r.warranty_fen;
-        all.paid_fen += r.paid_fen;
-        all.verifier_accepted += r.verifier_accepted;
-        all.rated += r.rated;
-        all.score_sum += r.score_sum;
-        for (int i = 0; i < 5; ++i) all.by_score[i] += r.by_score[i];
-        if (builder) {
-          onsite_total += r.decided;
-          onsite_on_time += r.on_time;
-        }
-        if (r.id.empty() || (r.created == 0 && r.signed_off == 0 && r.rated == 0)) break;
-        auto& s = party(r.id, r.kind);
-        s.set_assigned(s.assigned() + r.created);
-        if (builder) s.set_rerouted_away(s.rerouted_away() + r.rerouted_away);
-        s.set_signed_off(s.signed_off() + r.signed_off);
-        s.set_cost_fen(s.cost_fen() + r.cost_fen);
-        if (r.rated > 0) *s.mutable_ratings() = rating_summary(r);
-        auto& n = onsite[{r.id, static_cast<int>(r.kind)}];
-        n.first += r.on_time;
-        n.second += r.decided;
-        break;
-      }
-      case ReportSums::kChargeable: {
-        auto& s = party(r.id, aftercare::v1::PARTY_KIND_BUILDER);
-        s.set_chargeable_fen(s.chargeable_fen() + r.warranty_fen);
-        break;
-      }
-      case ReportSums::kReworkOf: {
-        auto& s = party(r.id, r.kind);
-        s.set_reworks(s.reworks() + r.reworks);
-        break;
-      }
-      case ReportSums::kTechnician: {
-        auto& t = technicians[r.id];
-        t.set_technician_id(r.id);
-        t.set_party_id(r.party_id);
-        t.set_signed_off(r.signed_off);
-        if (r.rated > 0) *t.mutable_ratings() = rating_summary(r);
-        break;
-      }
+    all.created += r.created;
+    all.reroutes += r.reroutes;
+    all.reworks += r.reworks;
+    all.signed_off += r.signed_off;
+    all.on_behalf += r.on_behalf;
+    all.warranty_fen += r.warranty_fen;
+    all.paid_fen += r.paid_fen;
+    all.verifier_accepted += r.verifier_accepted;
+    bool builder = r.kind == PARTY_KIND_BUILDER;
+    if (builder) {
+      onsite_total += r.decided;
+      onsite_on_time += r.on_time;
     }
+    if (!r.party_id.empty()) {
+      Tally& t = parties[{r.party_id, static_cast<int>(r.kind)}];
+      t.created += r.created;
+      if (builder) t.rerouted_away += r.rerouted_away;
+      t.signed_off += r.signed_off;
+      t.cost_fen += r.cost_fen;
+      t.decided += r.decided;
+      t.on_time += r.on_time;
+      t.add_ratings(r);
+      t.listed |= r.created > 0 || r.signed_off > 0 || r.rated > 0;
+    }
+    if (!r.charged_builder.empty()) {
+      Tally& t = parties[{r.charged_builder, static_cast<int>(PARTY_KIND_BUILDER)}];
+      t.chargeable_fen += r.warranty_fen;
+      t.listed = true;
+    }
+    if (!r.rework_of_party.empty()) {
+      Tally& t = parties[{r.rework_of_party, static_cast<int>(r.rework_of_kind)}];
+      t.reworks += r.reworks;
+      t.listed = true;
+    }
+    if (!r.technician.empty()) {
+      Tally& t = technicians[r.technician];
+      t.signed_off += r.signed_off;
+      t.listed = true;
+      if (!r.party_id.empty())
+        t.first = std::min(t.first, First{r.first_signed_off_us, 0, r.party_id});
+    }
+    if (!r.rating_technician.empty()) {
+      Tally& t = technicians[r.rating_technician];
+      t.add_ratings(r);
+      t.listed = true;
+      if (!r.party_id.empty()) t.first = std::min(t.first, First{r.first_rated_us, 1, r.party_id});
+    }
+    all.rated += r.rated;
+    all.score_sum += r.score_sum;
+    for (int i = 0; i < 5; ++i) all.by_score[i] += r.by_score[i];
   }
   out.set_work_orders_created(all.created);
   out.set_work_orders_signed_off(all.signed_off);
@@ -335,16 +351,33 @@ aftercare::v1::RepairReportResponse repair_report_from_sums(const std::vector<Re
   *out.mutable_builder_onsite_on_time() = ratio(onsite_on_time, onsite_total);
   out.set_paid_repair_fen(all.paid_fen);
   out.set_warranty_cost_fen(all.warranty_fen);
-  for (auto& [key, summary] : parties) {
-    auto [on_time, decided] = onsite[key];
-    *summary.mutable_onsite_on_time() = ratio(on_time, decided);
-    *out.add_by_party() = summary;
+  for (const auto& [key, t] : parties) {
+    if (!t.listed) continue;
+    auto* s = out.add_by_party();
+    s->set_party_id(std::get<0>(key));
+    s->set_kind(static_cast<aftercare::v1::PartyKind>(std::get<1>(key)));
+    s->set_assigned(t.created);
+    s->set_rerouted_away(t.rerouted_away);
+    s->set_signed_off(t.signed_off);
+    s->set_cost_fen(t.cost_fen);
+    s->set_chargeable_fen(t.chargeable_fen);
+    s->set_reworks(t.reworks);
+    if (t.rated > 0) *s->mutable_ratings() = t.ratings();
+    *s->mutable_onsite_on_time() = ratio(t.on_time, t.decided);
   }
+  Tally totals;
+  totals.add_ratings(all);
   if (all.rated > 0)
-    *out.mutable_ratings() = rating_summary(all);
+    *out.mutable_ratings() = totals.ratings();
   else
     out.mutable_ratings();
-  for (auto& [id, summary] : technicians) *out.add_by_technician() = summary;
+  for (const auto& [id, t] : technicians) {
+    auto* s = out.add_by_technician();
+    s->set_technician_id(id);
+    s->set_party_id(std::get<2>(t.first));
+    s->set_signed_off(t.signed_off);
+    if (t.rated > 0) *s->mutable_ratings() = t.ratings();
+  }
   out.set_verifier_accepted(all.verifier_accepted);
   out.set_signed_off_on_behalf(all.on_behalf);
   return out;

@@ -65,21 +65,26 @@ struct ReportColumns {
 };
 ReportColumns report_columns(const aftercare::v1::WorkOrder& order);
 
-// One row of the grouped sums over those columns (store::group_report_sums), for one project:
-// - kParty: the project's orders per (party_id, kind), party_id "" included, every counter;
-// - kChargeable: per builder, warranty cost advanced (signed_off = how many orders);
-// - kReworkOf: per (party_id, kind) of the originals, the reworks created in the period;
-// - kTechnician: per technician, signed_off and ratings; party_id = the party of its first
-//   order (by creation).
+// One group of a project's orders of the period (store::group_report_sums sums the columns in
+// one pass), keyed by what the order counts for: its party and kind; the builder it advanced
+// warranty cost for (signed off in the period, else ""); the party and kind of the original of a
+// rework created in the period (else ""); its technician when signed off in the period and the
+// rating's technician when rated in it (else ""). first_* = the earliest creation (Unix
+// microseconds) of the group's orders signed off / rated in the period: a technician's party is
+// the party of its first order, as in repair_report (equal instants: the sign-off's first, then
+// the smaller party id).
 struct ReportSums {
-  enum Tag { kParty, kChargeable, kReworkOf, kTechnician } tag = kParty;
-  std::string id;  // party or technician
+  std::string party_id;
   aftercare::v1::PartyKind kind = aftercare::v1::PARTY_KIND_UNSPECIFIED;
-  std::string party_id;  // kTechnician
+  std::string charged_builder;
+  std::string rework_of_party;
+  aftercare::v1::PartyKind rework_of_kind = aftercare::v1::PARTY_KIND_UNSPECIFIED;
+  std::string technician, rating_technician;
   int64_t created = 0, reroutes = 0, reworks = 0, rerouted_away = 0, decided = 0, on_time = 0;
   int64_t signed_off = 0, cost_fen = 0, on_behalf = 0, warranty_fen = 0, paid_fen = 0;
   int64_t verifier_accepted = 0, rated = 0, score_sum = 0;
   int64_t by_score[5] = {0, 0, 0, 0, 0};
+  int64_t first_signed_off_us = 0, first_rated_us = 0;
 };
 // The same report as repair_report over the orders the sums were made of (the group view's
 // dispatch_group_report_pgtest checks both agree).

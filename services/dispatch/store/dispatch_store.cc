@@ -68,14 +68,16 @@ constexpr const char* kInsertWorkOrder = R"(
     estimate_fen, cost_fen, rework_of, rerouted_from, created_at, signed_off_at, updated_at,
     version, doc, technician_id, technician_day, appointment, started_at, rerouted, rating_at,
     rating_score, rating_technician, quote_confirmed_at, quote_fen, verifier_signed_at,
-    owner_signs_on_behalf, warranty_advanced, report_columns)
+    owner_signs_on_behalf, warranty_advanced, report_columns, rework_of_party, rework_of_kind)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $14::timestamptz,
     $15::bigint, $16::bigint, $17, $18, $19::timestamptz, $20::timestamptz, $21::timestamptz,
     $22, $23, $24, $25::date,
     CASE WHEN $26::timestamptz IS NULL THEN NULL
          ELSE tstzrange($26::timestamptz, $27::timestamptz, '[)') END,
     $28::timestamptz, $29::boolean, $30::timestamptz, $31::integer, $32, $33::timestamptz,
-    $34::bigint, $35::timestamptz[], $36::integer, $37::boolean, 1)
+    $34::bigint, $35::timestamptz[], $36::integer, $37::boolean, 1,
+    (SELECT o.party_id FROM work_orders o WHERE o.work_order_id = $17),
+    (SELECT o.assignee_kind FROM work_orders o WHERE o.work_order_id = $17))
   ON CONFLICT DO NOTHING
   RETURNING work_order_id)";
 constexpr const char* kUpdateWorkOrder = R"(
@@ -389,8 +391,8 @@ bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& so
       sql_time(from_timestamp(o.updated_at())), o.version(), bytes(o.SerializeAsString()),
       kit::nullable(o.technician_id()), kit::nullable(o.technician_day()), appt.start.get(),
       appt.end.get(), c.get(c.started_at), c.rerouted, c.get(c.rating_at), c.rating_score,
-      c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen, c.verifier_signed_at,
-      c.owner_signs_on_behalf, c.warranty_advanced);
+      c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen,
+      c.get(c.verifier_signed_at), c.owner_signs_on_behalf, c.warranty_advanced);
   return !r.empty();
 }
 
@@ -421,7 +423,7 @@ void update_work_order(pqxx::work& tx, const WorkOrder& o) {
                  kit::nullable(o.technician_day()), appt.start.get(), appt.end.get(),
                  c.get(c.started_at), c.rerouted, c.get(c.rating_at), c.rating_score,
                  c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen,
-                 c.verifier_signed_at, c.owner_signs_on_behalf, c.warranty_advanced);
+                 c.get(c.verifier_signed_at), c.owner_signs_on_behalf, c.warranty_advanced);
 }
 
 std::vector<WorkOrder> lock_open_orders_of_ticket(pqxx::work& tx, const std::string& ticket_id) {

@@ -21,9 +21,9 @@ namespace aftercare::dispatch::store {
 // rating_at, rating_score, rating_technician, quote_confirmed_at, quote_fen,
 // verifier_signed_at, owner_signs_on_behalf, warranty_advanced (SQL: kReportColumnsSet).
 struct ReportColumnParams {
-  std::optional<std::string> started_at, rating_at, rating_technician, quote_confirmed_at;
-  std::string rerouted, rating_score, quote_fen, verifier_signed_at, owner_signs_on_behalf,
-      warranty_advanced;
+  std::optional<std::string> started_at, rating_at, rating_technician, quote_confirmed_at,
+      verifier_signed_at;  // NULL when none
+  std::string rerouted, rating_score, quote_fen, owner_signs_on_behalf, warranty_advanced;
   static const char* get(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 };
 ReportColumnParams report_column_params(const aftercare::v1::WorkOrder& order);

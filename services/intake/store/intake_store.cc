@@ -547,113 +547,97 @@ std::map<std::string, TicketStats> group_ticket_stats(pqxx::transaction_base& tx
                                                       const std::vector<StatsWindow>& windows,
                                                       int64_t now_us) {
   std::map<std::string, TicketStats> out;
-  std::vector<std::string> ids, froms, tos;
+  // One round of statements per distinct window (the projects of one time zone share theirs):
+  // $1 the projects, [$2, $3) the window, $4 now. Constant bounds let the planner read a year of
+  // every project in one sequential scan (a month: index ranges); a join of per-project windows
+  // read each project's tickets page by page (a year of 500 projects: ~115 000 page visits per
+  // statement).
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> by_window;
   for (const StatsWindow& w : windows) {
     out[w.project_id];
-    ids.push_back(w.project_id);
-    froms.push_back(std::to_string(w.from_us));
-    tos.push_back(std::to_string(w.to_us));
+    by_window[{w.from_us, w.to_us}].push_back(w.project_id);
   }
-  if (windows.empty()) return out;
-  const std::string id_array = kit::text_array(ids), from_array = kit::text_array(froms),
-                    to_array = kit::text_array(tos);
-  // Every statement starts from the windows: b(project_id, f, t) with f, t as timestamptz.
-  const std::string windows_cte =
-      "WITH b AS (SELECT project_id, kit_ts(f) AS f, kit_ts(t) AS t FROM "
-      "unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(project_id, f, t)) ";
-  auto run = [&](const std::string& sql) {
-    return tx.exec_params(windows_cte + sql, id_array, from_array, to_array);
-  };
-  auto run_as_of = [&](const std::string& sql) {  // $4: now
-    return tx.exec_params(windows_cte + sql, id_array, from_array, to_array, now_us);
-  };
-  // Reports of the period (linked duplicates counted apart, they are reminders; an incident's
-  // followers not at all: the incident counts once, through its lead ticket).
-  // Each project's tickets are read through its own index range (LATERAL; OFFSET 0 keeps the
-  // planner from flattening it into one scan of every project's tickets, migration 009).
-  constexpr const char* kReported =
-      "FROM b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.project_id = b.project_id "
-      "AND t.reported_at >= b.f AND t.reported_at < b.t AND NOT t.incident_follower OFFSET 0) t ";
-  // Totals and the three breakdowns in one pass: grouping sets, the set told by which key is set.
-  for (const auto& r : run(std::string(R"(SELECT b.project_id, t.kind, t.category,
-        CASE WHEN t.kind = 1 THEN t.repair_area END AS area,
-        GROUPING(t.kind), GROUPING(t.category),
-        GROUPING(CASE WHEN t.kind = 1 THEN t.repair_area END),
-        count(*) FILTER (WHERE t.duplicate_of IS NULL),
-        count(*) FILTER (WHERE t.duplicate_of IS NOT NULL),
-        count(*) FILTER (WHERE t.duplicate_of IS NULL AND t.kind = 2) )") +
-                           kReported +
-                           R"(GROUP BY GROUPING SETS ((b.project_id),
-        (b.project_id, t.kind), (b.project_id, t.category),
-        (b.project_id, CASE WHEN t.kind = 1 THEN t.repair_area END))
+  for (const auto& [window, ids] : by_window) {
+    const std::string id_array = kit::text_array(ids);
+    auto run = [&](const char* sql) {  // $1-$3
+      return tx.exec_params(sql, id_array, window.first, window.second);
+    };
+    // Reports of the period (linked duplicates counted apart, they are reminders; an incident's
+    // followers not at all: the incident counts once, through its lead ticket). Totals and the
+    // three breakdowns in one pass: grouping sets, the set told by which key is set.
+    for (const auto& r : run(R"(SELECT t.project_id, t.kind, t.category,
+          CASE WHEN t.kind = 1 THEN t.repair_area END AS area,
+          GROUPING(t.kind), GROUPING(t.category),
+          GROUPING(CASE WHEN t.kind = 1 THEN t.repair_area END),
+          count(*) FILTER (WHERE t.duplicate_of IS NULL),
+          count(*) FILTER (WHERE t.duplicate_of IS NOT NULL),
+          count(*) FILTER (WHERE t.duplicate_of IS NULL AND t.kind = 2)
+        FROM tickets t
+        WHERE t.project_id = ANY ($1::text[]) AND t.reported_at >= kit_ts($2::bigint)
+          AND t.reported_at < kit_ts($3::bigint) AND NOT t.incident_follower
+        GROUP BY GROUPING SETS ((t.project_id), (t.project_id, t.kind),
+          (t.project_id, t.category), (t.project_id, CASE WHEN t.kind = 1 THEN t.repair_area END))
         ORDER BY 1, 2, 3, 4)")) {
-    TicketStats& s = out[r[0].as<std::string>()];
-    bool kind_set = r[4].as<int>() == 0, category_set = r[5].as<int>() == 0,
-         area_set = r[6].as<int>() == 0;
-    int64_t undup = r[7].as<int64_t>();
-    if (kind_set) {
-      if (undup > 0) s.by_kind.emplace_back(r[1].as<int>(), undup);
-    } else if (category_set) {
-      if (undup > 0) s.by_category.emplace_back(r[2].as<int>(), undup);
-    } else if (area_set) {
-      if (!r[3].is_null() && undup > 0) s.repairs_by_area.emplace_back(r[3].as<int>(), undup);
-    } else {
-      s.total = undup;
-      s.duplicates = r[8].as<int64_t>();
-      s.complaints = r[9].as<int64_t>();
+      TicketStats& s = out[r[0].as<std::string>()];
+      bool kind_set = r[4].as<int>() == 0, category_set = r[5].as<int>() == 0,
+           area_set = r[6].as<int>() == 0;
+      int64_t undup = r[7].as<int64_t>();
+      if (kind_set) {
+        if (undup > 0) s.by_kind.emplace_back(r[1].as<int>(), undup);
+      } else if (category_set) {
+        if (undup > 0) s.by_category.emplace_back(r[2].as<int>(), undup);
+      } else if (area_set) {
+        if (!r[3].is_null() && undup > 0) s.repairs_by_area.emplace_back(r[3].as<int>(), undup);
+      } else {
+        s.total = undup;
+        s.duplicates = r[8].as<int64_t>();
+        s.complaints = r[9].as<int64_t>();
+      }
     }
-  }
-  // Response: tickets whose response fell due in the period (and is already due).
-  for (
-      const auto& r : run_as_of(
-          R"(SELECT b.project_id, count(*), count(*) FILTER (WHERE t.responded_at <= t.response_due)
-      FROM b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.project_id = b.project_id
-        AND t.duplicate_of IS NULL AND NOT t.incident_follower
-        AND t.response_due >= b.f AND t.response_due < b.t AND t.response_due < kit_ts($4)
-        OFFSET 0) t
-      GROUP BY b.project_id)")) {
-    TicketStats& s = out[r[0].as<std::string>()];
-    s.response_due = r[1].as<int64_t>();
-    s.responded_on_time = r[2].as<int64_t>();
-  }
-  // Resolution: tickets resolved in the period, plus those that fell due in it unresolved (two
-  // disjoint halves, each through its index).
-  for (const auto& r : run_as_of(R"(SELECT p, sum(n)::bigint, sum(k)::bigint FROM (
-        SELECT b.project_id AS p, count(*) AS n,
-               count(*) FILTER (WHERE t.resolved_at <= t.resolve_due) AS k
-        FROM b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.project_id = b.project_id
-          AND t.duplicate_of IS NULL AND NOT t.incident_follower
-          AND t.resolved_at >= b.f AND t.resolved_at < b.t OFFSET 0) t
-        GROUP BY b.project_id
-        UNION ALL
-        SELECT b.project_id, count(*), 0
-        FROM b CROSS JOIN LATERAL (SELECT * FROM tickets t WHERE t.project_id = b.project_id
-          AND t.duplicate_of IS NULL AND NOT t.incident_follower AND t.resolved_at IS NULL
-          AND t.status <> 7 AND t.resolve_due >= b.f AND t.resolve_due < b.t
-          AND t.resolve_due < kit_ts($4) OFFSET 0) t
-        GROUP BY b.project_id) x
-      GROUP BY p)")) {
-    TicketStats& s = out[r[0].as<std::string>()];
-    s.resolve_measured = r[1].as<int64_t>();
-    s.resolved_on_time = r[2].as<int64_t>();
-  }
-  for (const auto& r : run(R"(SELECT b.project_id, count(*)
-      FROM b JOIN tickets t ON t.project_id = b.project_id
-      JOIN ticket_history h ON h.ticket_id = t.ticket_id
-      WHERE h.action = 'reopened' AND h.at >= b.f AND h.at < b.t
-      GROUP BY b.project_id)")) {
-    out[r[0].as<std::string>()].reopened = r[1].as<int64_t>();
-  }
-  for (const auto& r : run(R"(SELECT b.project_id, count(*) FILTER (WHERE e.level = 1),
-        count(*) FILTER (WHERE e.level = 2), coalesce(sum(e.fine_fen), 0)
-      FROM b JOIN tickets t ON t.project_id = b.project_id
-      JOIN ticket_escalations e ON e.ticket_id = t.ticket_id
-      WHERE e.at >= b.f AND e.at < b.t
-      GROUP BY b.project_id)")) {
-    TicketStats& s = out[r[0].as<std::string>()];
-    s.escalated_level1 = r[1].as<int64_t>();
-    s.escalated_level2 = r[2].as<int64_t>();
-    s.fines_fen = r[3].as<int64_t>();
+    // Response: tickets whose response fell due in the period (and is already due). Resolution:
+    // tickets resolved in the period, plus those that fell due in it unresolved. One pass.
+    for (const auto& r : tx.exec_params(R"(SELECT project_id, count(*) FILTER (WHERE resp),
+          count(*) FILTER (WHERE resp AND responded_at <= response_due),
+          count(*) FILTER (WHERE res OR unres),
+          count(*) FILTER (WHERE res AND resolved_at <= resolve_due)
+        FROM (SELECT t.project_id, t.responded_at, t.response_due, t.resolved_at, t.resolve_due,
+            t.response_due >= kit_ts($2::bigint) AND t.response_due < kit_ts($3::bigint)
+              AND t.response_due < kit_ts($4::bigint) AS resp,
+            coalesce(t.resolved_at >= kit_ts($2::bigint) AND t.resolved_at < kit_ts($3::bigint),
+                     false) AS res,
+            t.resolved_at IS NULL AND t.status <> 7 AND t.resolve_due >= kit_ts($2::bigint)
+              AND t.resolve_due < kit_ts($3::bigint) AND t.resolve_due < kit_ts($4::bigint)
+              AS unres
+          FROM tickets t
+          WHERE t.project_id = ANY ($1::text[]) AND t.duplicate_of IS NULL
+            AND NOT t.incident_follower) t
+        WHERE resp OR res OR unres
+        GROUP BY project_id)",
+                                        id_array, window.first, window.second, now_us)) {
+      TicketStats& s = out[r[0].as<std::string>()];
+      s.response_due = r[1].as<int64_t>();
+      s.responded_on_time = r[2].as<int64_t>();
+      s.resolve_measured = r[3].as<int64_t>();
+      s.resolved_on_time = r[4].as<int64_t>();
+    }
+    for (const auto& r : run(R"(SELECT t.project_id, count(*)
+        FROM tickets t JOIN ticket_history h ON h.ticket_id = t.ticket_id
+        WHERE t.project_id = ANY ($1::text[]) AND h.action = 'reopened'
+          AND h.at >= kit_ts($2::bigint) AND h.at < kit_ts($3::bigint)
+        GROUP BY t.project_id)")) {
+      out[r[0].as<std::string>()].reopened = r[1].as<int64_t>();
+    }
+    for (const auto& r : run(R"(SELECT t.project_id, count(*) FILTER (WHERE e.level = 1),
+          count(*) FILTER (WHERE e.level = 2), coalesce(sum(e.fine_fen), 0)
+        FROM tickets t JOIN ticket_escalations e ON e.ticket_id = t.ticket_id
+        WHERE t.project_id = ANY ($1::text[]) AND e.at >= kit_ts($2::bigint)
+          AND e.at < kit_ts($3::bigint)
+        GROUP BY t.project_id)")) {
+      TicketStats& s = out[r[0].as<std::string>()];
+      s.escalated_level1 = r[1].as<int64_t>();
+      s.escalated_level2 = r[2].as<int64_t>();
+      s.fines_fen = r[3].as<int64_t>();
+    }
   }
   return out;
 }

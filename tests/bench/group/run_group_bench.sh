@@ -141,8 +141,10 @@ def row(wid, source, ticket, p, unit, origin_name, kind, party, builder, created
                           iso(deadline), iso(created + dt.timedelta(days=15)), "12000", rework_of or "\\N", iso(created),
                           iso(signed), iso(signed), "6", "\\\\x" + doc.hex(),
                           # the report columns (dispatch migration 006) as the store writes them
-                          iso(started), "f", "\\N", "0", "\\N", "\\N", "0", "{}", "0",
-                          "t" if kind != 1 else "f", "1"]) + "\n")
+                          iso(started), "f", "\\N", "0", "\\N", "\\N", "0", "\\N", "0",
+                          "t" if kind != 1 else "f", "1",
+                          # migration 007: a rework's original (here the same party and kind)
+                          party if rework_of else "\\N", kinds[kind] if rework_of else "\\N"]) + "\n")
     orders += 1
 for g in range(n):
     p = f"bg{g % projects:04d}"
@@ -164,7 +166,8 @@ for g in range(n):
 copy = ("COPY work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin, assignee_kind, party_id, "
         "builder_party_id, status, in_warranty, paid, deadline, resolve_due, cost_fen, rework_of, created_at, "
         "signed_off_at, updated_at, version, doc, started_at, rerouted, rating_at, rating_score, rating_technician, "
-        "quote_confirmed_at, quote_fen, verifier_signed_at, owner_signs_on_behalf, warranty_advanced, report_columns) "
+        "quote_confirmed_at, quote_fen, verifier_signed_at, owner_signs_on_behalf, warranty_advanced, report_columns, "
+        "rework_of_party, rework_of_kind) "
         "FROM STDIN;\n")
 sql("dispatch", copy + buf.getvalue() + "\\.\n")
 for db in ("intake", "callback", "billing", "dispatch"):

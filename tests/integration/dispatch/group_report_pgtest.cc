@@ -335,6 +335,7 @@ TEST_F(GroupReportTest, ColumnsGiveTheDocumentsReportAcrossPeriodsAndZones) {
     UPDATE work_orders SET started_at = NULL, rerouted = NULL, rating_at = NULL,
       rating_score = NULL, rating_technician = NULL, quote_confirmed_at = NULL, quote_fen = NULL,
       verifier_signed_at = NULL, owner_signs_on_behalf = NULL, warranty_advanced = NULL,
+      rework_of_party = NULL, rework_of_kind = NULL,
       report_columns = NULL RETURNING 1)";
   ASSERT_EQ(count("WITH x AS (" + std::string(empty_columns) + ") SELECT count(*) FROM x"),
             static_cast<int64_t>(orders.size()));
