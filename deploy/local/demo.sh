@@ -17,7 +17,8 @@
 # dismissed, then announcements with their read counts (stories_incidents.py, issue 23), what every owner was told by SMS (stories_messages.py,
 # issue 18: a provider the story starts locally, an opt-out, a night-time emergency, receipts), the
 # month's KPIs against the project's targets (stories_satisfaction.py, issue 20: callback quotas by
-# title, the year report, the supervisors' KPI alerts, an hq token that may write nothing), and a
+# title, the year report, the supervisors' KPI alerts, an hq token that may write nothing; and a
+# survey campaign to one building, answered in the portal and by phone, stories_surveys.py), and a
 # unit's handover (stories_handover.py, issue 19: inspection defects to the builder, the keys and
 # the owner's key-collection reminder, a warranty ticket, a decoration permit's deposit and fee
 # invoiced in billing, paid, and refunded minus the deduction once). The program is tests/e2e/stories.py (the e2e
