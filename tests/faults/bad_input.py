@@ -974,7 +974,8 @@ def cases(w):
     add(g, "acknowledge with a numeric note", "POST", ACK.format("00000000-0000-5000-8000-000000000000"),
         w.supP, (400,), "note", body={"note": 7})
     hq = t("hq", "bi-hq", ["*"])
-    for value in ["2026-13", "2026-W60", "latest", "1999", "2026-Q0"]:
+    # 2025 has 52 ISO weeks (its week 53 is an impossible date), weeks start at 1
+    for value in ["2026-13", "2026-W60", "latest", "1999", "2026-Q0", "2025-W53", "2026-W00"]:
         add(g, f"group report period {value}", "GET", f"/v1/reports/{value}", hq, (400,), "period")
     add(g, "group report worst=101", "GET", f"/v1/reports/{NEXT}?worst=101", hq, (400,), "worst")
     add(g, "group report worst=-1", "GET", f"/v1/reports/{NEXT}?worst=-1", hq, (400,), "worst")
