@@ -70,7 +70,7 @@ std::string event_type_of(const std::string& producer, const aftercare::v1::Even
   return field == nullptr ? "" : producer + "." + field->message_type()->name();
 }
 
-std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) const {
+OutboxRow Outbox::row(aftercare::v1::Event event) const {
   if (event.producer().empty()) event.set_producer(producer_);
   if (std::string derived = event_type_of(event.producer(), event); !derived.empty()) {
     if (!event.type().empty() && event.type() != derived)
@@ -84,11 +84,51 @@ std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) 
     *event.mutable_occurred_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   const TraceContext& trace = current_trace();
   if (event.trace_id().empty()) event.set_trace_id(trace.trace_id);
-  std::string payload = event.SerializeAsString();
-  std::string traceparent = trace.trace_id.empty() ? "" : trace.traceparent();
-  tx.exec_params(kInsertOutbox, event.event_id(), topic_, event.aggregate_id(), event.type(),
-                 nullable(traceparent), pqxx::binarystring(payload.data(), payload.size()));
-  return event.event_id();
+  return {event.event_id(),
+          topic_,
+          event.aggregate_id(),
+          event.type(),
+          trace.trace_id.empty() ? "" : trace.traceparent(),
+          event.SerializeAsString()};
+}
+
+std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) const {
+  OutboxRow r = row(std::move(event));
+  tx.exec_params(kInsertOutbox, r.event_id, r.topic, r.partition_key, r.event_type,
+                 nullable(r.traceparent), pqxx::binarystring(r.payload.data(), r.payload.size()));
+  return r.event_id;
+}
+
+std::string outbox_insert_sql(int first_param) {
+  auto p = [&](int i) { return "$" + std::to_string(first_param + i); };
+  // WITH ORDINALITY + ORDER BY: the ids (the relay's order) follow the rows' order.
+  return "INSERT INTO kit_outbox (event_id, topic, partition_key, event_type, traceparent, "
+         "payload) SELECT o.id::uuid, o.topic, o.k, o.type, nullif(o.tp, ''), "
+         "decode(o.payload, 'hex') FROM unnest(" +
+         p(0) + "::text[], " + p(1) + "::text[], " + p(2) + "::text[], " + p(3) + "::text[], " +
+         p(4) + "::text[], " + p(5) +
+         "::text[]) WITH ORDINALITY AS o(id, topic, k, type, tp, payload, n) ORDER BY o.n";
+}
+
+std::array<std::string, 6> outbox_row_arrays(const std::vector<OutboxRow>& rows) {
+  std::vector<std::string> ids, topics, keys, types, traceparents, payloads;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const OutboxRow& r : rows) {
+    ids.push_back(r.event_id);
+    topics.push_back(r.topic);
+    keys.push_back(r.partition_key);
+    types.push_back(r.event_type);
+    traceparents.push_back(r.traceparent);
+    std::string hex;
+    hex.reserve(r.payload.size() * 2);
+    for (unsigned char c : r.payload) {
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    payloads.push_back(std::move(hex));
+  }
+  return {text_array(ids),   text_array(topics),       text_array(keys),
+          text_array(types), text_array(traceparents), text_array(payloads)};
 }
 
 void BrokerStatus::unreachable() {

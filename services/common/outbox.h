@@ -6,6 +6,7 @@
 // exactly-once.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -21,6 +22,11 @@
 
 namespace aftercare::kit {
 
+// One outbox row as Outbox::add stores it, for a statement that stores it with other writes.
+struct OutboxRow {
+  std::string event_id, topic, partition_key, event_type, traceparent, payload;
+};
+
 class Outbox {
  public:
   Outbox(std::string topic, std::string producer)
@@ -31,6 +37,9 @@ class Outbox {
   // a type that contradicts the payload is a bug (std::logic_error). The partition key is the
   // aggregate id. Returns the event id.
   std::string add(pqxx::transaction_base& tx, aftercare::v1::Event event) const;
+  // The row add() would store (event_id, occurred_at, trace, type filled the same way), for a
+  // caller that stores it together with its other writes in one statement (outbox_insert_sql).
+  OutboxRow row(aftercare::v1::Event event) const;
 
   const std::string& topic() const { return topic_; }
 
@@ -112,6 +121,12 @@ class OutboxRelay {
 // The type an event of `producer` with this payload has: "<producer>.<payload message>", e.g.
 // intake.TicketOpened (the catalog in the README). Empty when the event has no payload.
 std::string event_type_of(const std::string& producer, const aftercare::v1::Event& event);
+
+// A data-modifying statement that inserts rows into the outbox in their order, for a WITH term
+// of a caller's statement: "WITH o AS (" + outbox_insert_sql(7) + ") ...", with
+// outbox_row_arrays(rows) bound as $7..$12 (six text arrays; no rows = nothing inserted).
+std::string outbox_insert_sql(int first_param);
+std::array<std::string, 6> outbox_row_arrays(const std::vector<OutboxRow>& rows);
 
 // A UUID v4 in canonical lower-case form.
 std::string new_uuid();

@@ -77,6 +77,16 @@ class PgPool {
 // (libpqxx 6 binds no arrays).
 std::string text_array(const std::vector<std::string>& items);
 
+// Runs `sql` as the prepared statement `name` of the transaction's connection: parsed and planned
+// once per connection (on its first use there), then only bound and executed. For the hot paths'
+// statements; `name` must always come with the same `sql` (libpqxx refuses a redefinition).
+template <typename... Args>
+pqxx::result exec_prepared(pqxx::transaction_base& tx, const char* name, const std::string& sql,
+                           Args&&... args) {
+  tx.conn().prepare(name, sql);  // no-op once defined on this connection
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 // libpqxx 6 has no std::optional parameters: bind NULL when the value is empty.
 inline const char* nullable(const std::string& s) {
   return s.empty() ? nullptr : s.c_str();

@@ -189,8 +189,9 @@ Status IntakeServiceImpl::OpenTicket(grpc::ServerContext* context, const v1::Ope
   std::string request_hash = app::fnv1a_hex(fingerprint.SerializeAsString());
 
   const app::Context ctx{db_, outbox_, call.caller, now};
-  return guarded("OpenTicket",
-                 [&] { return app::open_ticket(ctx, *r, reported_at, request_hash, out); });
+  return guarded("OpenTicket", [&] {
+    return app::open_ticket(ctx, registry_, *r, reported_at, request_hash, out);
+  });
 }
 
 Status IntakeServiceImpl::GetTicket(grpc::ServerContext* context, const v1::GetTicketRequest* r,

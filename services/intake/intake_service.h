@@ -14,6 +14,7 @@
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "intake/app/registry_cache.h"
 #include "intake/domain/policy.h"
 
 namespace aftercare::generated {
@@ -116,6 +117,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   kit::PgPool& db_;
   const kit::Outbox& outbox_;
   Clock clock_;
+  app::RegistryCache registry_;  // reference data of reports (issue 21)
 };
 
 }  // namespace aftercare::intake

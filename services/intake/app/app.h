@@ -17,6 +17,8 @@
 
 namespace aftercare::intake::app {
 
+class RegistryCache;
+
 // ---------------------------------------------------------------------------------- registry
 Status upsert_project(const Context& ctx, const v1::UpsertProjectRequest& r,
                       const std::string& zone, v1::Project* out);
@@ -31,8 +33,9 @@ Status set_policy(const Context& ctx, const v1::SetPolicyRequest& r, v1::Policy*
 Status get_policy(const Context& ctx, const v1::GetPolicyRequest& r, v1::Policy* out);
 
 // ----------------------------------------------------------------------------------- tickets
-Status open_ticket(const Context& ctx, const v1::OpenTicketRequest& r, absl::Time reported_at,
-                   const std::string& request_hash, v1::Ticket* out);
+// `registry`: the process's copy of the reference data (registry_cache.h).
+Status open_ticket(const Context& ctx, RegistryCache& registry, const v1::OpenTicketRequest& r,
+                   absl::Time reported_at, const std::string& request_hash, v1::Ticket* out);
 Status get_ticket(const Context& ctx, const v1::GetTicketRequest& r, v1::Ticket* out);
 Status list_tickets(const Context& ctx, const store::TicketFilter& f,
                     const std::optional<store::PageCursor>& after, int limit,

@@ -253,24 +253,27 @@ Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
 }
 
 IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, const v1::Unit& unit,
-                         v1::Ticket& t, const std::string& actor) {
+                         v1::Ticket& t, const std::string& actor, store::ReportWrite& write) {
   pqxx::work& tx = tickets.tx();
   domain::ReportView report{t.kind(),    t.component(),   t.repair_area(),
                             t.unit_id(), unit.building(), from_timestamp(t.reported_at())};
-  if (!domain::links_to_incidents(report.kind)) return {};
-  if (report.area == v1::REPAIR_AREA_PUBLIC)
-    store::lock_public_component(tx, t.project_id(), unit.building(), t.component());
+  // Without a component a report neither links nor proposes (domain/incidents.h).
+  if (!domain::links_to_incidents(report.kind) || t.component() == v1::COMPONENT_UNSPECIFIED)
+    return {};
   auto open = store::open_incidents(tx, t.project_id(), t.component());
   if (auto link = domain::link_to_incident(report, open)) {
-    store::link_ticket(tx, t.ticket_id(), link->incident_id, !link->lead);
-    if (link->lead) store::set_incident_lead(tx, link->incident_id, t.ticket_id());
     t.set_incident_id(link->incident_id);
-    auto incident = store::find_incident(tx, link->incident_id);
-    tickets.history(t, actor, "incident_linked",
-                    incident->title() + (link->lead ? " (dispatched for the incident)"
-                                                    : " (handled with the incident)"));
-    return {link->incident_id, link->lead};
+    write.incident_follower = !link->lead;
+    if (link->lead) write.incident_lead_of = link->incident_id;
+    std::string title;
+    for (const auto& i : open)
+      if (i.incident_id == link->incident_id) title = i.title;
+    tickets.history(
+        t, actor, "incident_linked",
+        title + (link->lead ? " (dispatched for the incident)" : " (handled with the incident)"));
+    return {link->incident_id, link->lead, std::nullopt};
   }
+  if (report.area != v1::REPAIR_AREA_PUBLIC) return {};  // only public reports propose
   const domain::IncidentRule rule = domain::incident_rule(policy.incident_proposal_min_units,
                                                           policy.incident_proposal_window_minutes);
   auto recent =
@@ -278,8 +281,16 @@ IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, c
                                    kit::to_micros(report.reported_at - rule.window), t.ticket_id());
   auto proposal = domain::propose_incident(report, recent, rule);
   if (!proposal) return {};
+  return {kit::new_uuid(), false, std::move(proposal)};
+}
+
+void open_proposed_incident(Tickets& tickets, const domain::IntakePolicy& policy,
+                            const v1::Unit& unit, const v1::Ticket& t, const std::string& actor,
+                            const IncidentLink& link) {
+  pqxx::work& tx = tickets.tx();
+  const domain::Proposal& proposal = *link.proposal;
   v1::Incident i;
-  i.set_incident_id(kit::new_uuid());
+  i.set_incident_id(link.incident_id);
   i.set_project_id(t.project_id());
   i.set_kind(v1::INCIDENT_KIND_FAILURE);
   i.set_category(t.category());
@@ -296,21 +307,19 @@ IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, c
   i.set_proposal_status(v1::PROPOSAL_STATUS_PENDING);
   *i.mutable_created_at() = to_timestamp(tickets.now());
   store::insert_incident(tx, i);
-  store::link_ticket(tx, proposal->lead_ticket_id, i.incident_id(), /*follower=*/false);
-  store::set_incident_lead(tx, i.incident_id(), proposal->lead_ticket_id);
-  std::vector<std::string> followers = proposal->followers;
+  store::link_ticket(tx, proposal.lead_ticket_id, i.incident_id(), /*follower=*/false);
+  store::set_incident_lead(tx, i.incident_id(), proposal.lead_ticket_id);
+  std::vector<std::string> followers = proposal.followers;
   followers.push_back(t.ticket_id());
   for (const auto& id : followers) store::link_ticket(tx, id, i.incident_id(), /*follower=*/true);
-  for (const auto& id : proposal->followers) {
+  for (const auto& id : proposal.followers) {
     if (auto f = store::find_ticket(tx, id))
       tickets.history(*f, actor, "incident_linked", i.title() + " (handled with the incident)");
   }
-  if (auto lead = store::find_ticket(tx, proposal->lead_ticket_id))
+  if (auto lead = store::find_ticket(tx, proposal.lead_ticket_id))
     tickets.history(*lead, actor, "incident_linked", i.title() + " (dispatched for the incident)");
   tickets.history(t, actor, "incident_linked", i.title() + " (handled with the incident)");
-  t.set_incident_id(i.incident_id());
   incident_opened(tx, tickets.outbox(), *store::find_incident(tx, i.incident_id()));
-  return {i.incident_id(), false};
 }
 
 Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,

@@ -42,15 +42,24 @@ Status list_announcements(const Context& ctx, const v1::ListAnnouncementsRequest
 // Sends the scheduled announcements due by `now` (AnnouncementPublished); returns how many.
 int sweep_announcements(kit::PgPool& db, const kit::Outbox& outbox, absl::Time now);
 
-// How a new report (stored, not a duplicate) joined an incident.
+// How a new report (not a duplicate) joins an incident.
 struct IncidentLink {
   std::string incident_id;  // "" = none: an ordinary ticket
   bool lead = false;        // dispatched for the incident
+  // Set when the report makes other units' recent reports an incident proposal: incident_id is
+  // the proposal's, opened by open_proposed_incident once the report is stored.
+  std::optional<domain::Proposal> proposal;
 };
-// Links the report `t` of `unit` to an open incident in scope, or opens a proposed incident
-// when other units of its building reported the same public component within the window. Sets
-// t.incident_id; writes history and IncidentOpened.
+// Before the report `t` of `unit` is stored (its writes collected in `write`): links it to an
+// open incident in scope (t.incident_id, the follower flag, the incident's lead and the
+// history entry), or finds that other units of its building reported the same public component
+// within the window (a proposal). The incident component lock of a public report is held.
 IncidentLink link_report(Tickets& tickets, const domain::IntakePolicy& policy, const v1::Unit& unit,
-                         v1::Ticket& t, const std::string& actor);
+                         v1::Ticket& t, const std::string& actor, store::ReportWrite& write);
+// After the report is stored: opens the proposed incident with its reports (history and
+// IncidentOpened).
+void open_proposed_incident(Tickets& tickets, const domain::IntakePolicy& policy,
+                            const v1::Unit& unit, const v1::Ticket& t, const std::string& actor,
+                            const IncidentLink& link);
 
 }  // namespace aftercare::intake::app

@@ -7,6 +7,7 @@
 #include "intake/domain/dates.h"
 #include "intake/domain/deadlines.h"
 #include "intake/domain/escalation.h"
+#include "intake/domain/incidents.h"
 #include "intake/domain/names.h"
 #include "intake/domain/ticket_number.h"
 #include "intake/domain/ticket_status.h"
@@ -19,7 +20,17 @@ using kit::to_timestamp;
 
 void Tickets::history(const v1::Ticket& t, const std::string& actor, const std::string& action,
                       const std::string& detail) {
-  store::append_history(tx_, t.ticket_id(), kit::to_micros(now_), actor, action, detail);
+  if (pending_)
+    pending_->history.push_back({t.ticket_id(), actor, action, detail});
+  else
+    store::append_history(tx_, t.ticket_id(), kit::to_micros(now_), actor, action, detail);
+}
+
+void Tickets::add_event(const v1::Event& e) {
+  if (pending_)
+    pending_->events.push_back(outbox_.row(e));
+  else
+    outbox_.add(tx_, e);
 }
 
 // Moves the ticket to `to` with its history entry and TicketStatusChanged; refuses a move the
@@ -78,15 +89,16 @@ void Tickets::closed(const v1::Ticket& t, const std::string& reason,
 // Applies the escalation tables to the ticket at `recurrence`. A rise in level requests the
 // policy's fine against the party of the issue's latest work order (the builder in warranty,
 // else the crew); with no known party no fine is requested and a supervisor decides.
-void Tickets::escalate_by_rules(v1::Ticket& t, const ProjectRules& rules,
-                                const std::string& actor) {
+void Tickets::escalate_by_rules(v1::Ticket& t, const ProjectRules& rules, const std::string& actor,
+                                const std::string* known_party) {
   domain::EscalationDecision d = domain::escalate(t.kind(), t.recurrence(), rules.policy);
   if (d.level <= t.escalation_level()) return;
   int previous = t.escalation_level();
   t.set_kind(d.kind);
   t.set_escalation_level(d.level);
   std::string party =
-      store::latest_assignee_of_issue(tx_, t.unit_id(), t.category(), t.component());
+      known_party ? *known_party
+                  : store::latest_assignee_of_issue(tx_, t.unit_id(), t.category(), t.component());
   int64_t fine = party.empty() ? 0 : d.fine_fen;
   v1::FaultParty fault = party.empty()     ? v1::FAULT_PARTY_UNSPECIFIED
                          : t.in_warranty() ? v1::FAULT_PARTY_BUILDER
@@ -97,8 +109,11 @@ void Tickets::escalate_by_rules(v1::Ticket& t, const ProjectRules& rules,
     t.set_fine_fen(t.fine_fen() + fine);
   }
   std::string reason = "report " + std::to_string(t.recurrence()) + " of the same issue";
-  store::record_escalation(tx_, t.ticket_id(), d.level, previous, fine, fine > 0 ? party : "",
-                           kit::to_micros(now_));
+  if (pending_)
+    pending_->escalation = store::EscalationRow{d.level, previous, fine, fine > 0 ? party : ""};
+  else
+    store::record_escalation(tx_, t.ticket_id(), d.level, previous, fine, fine > 0 ? party : "",
+                             kit::to_micros(now_));
   history(t, actor, "escalated",
           "level " + std::to_string(previous) + " -> " + std::to_string(d.level) + " (" + reason +
               (fine > 0 ? ", fine " + std::to_string(fine) + " fen against " + party : "") + ")");
@@ -112,7 +127,7 @@ void Tickets::escalate_by_rules(v1::Ticket& t, const ProjectRules& rules,
   p->set_fine_fen(fine);
   p->set_reason(reason);
   p->set_recurrence(t.recurrence());
-  outbox_.add(tx_, e);
+  add_event(e);
 }
 
 // Reopening counts as a new report of the issue: recurrence + 1, escalation rules, and new
@@ -199,8 +214,25 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
   t.set_split_from_ticket_id(r.split_from);
   *t.mutable_created_at() = to_timestamp(now);
 
-  int reports = store::lock_issue(tx, t.unit_id(), t.category(), t.component());
-  auto primary = store::active_ticket_of_issue(tx, t.unit_id(), t.category(), t.component());
+  // Issue 21: the issue locked (with the incident component lock a public report needs), its
+  // state read, and everything the report writes stored by one statement.
+  const bool public_report =
+      domain::links_to_incidents(t.kind()) && t.repair_area() == v1::REPAIR_AREA_PUBLIC;
+  int reports = store::lock_issue_for_report(
+      tx, t.unit_id(), t.category(), t.component(),
+      public_report ? store::component_lock_key(t.project_id(), r.unit.building(), t.component())
+                    : "");
+  // A report that is not a reminder may rise in level: then the fine needs the issue's last party.
+  const bool may_escalate =
+      domain::escalate(t.kind(), reports + 1, rules.policy).level > t.escalation_level();
+  store::IssueState issue =
+      store::issue_state(tx, t.unit_id(), t.category(), t.component(), may_escalate);
+  const std::optional<v1::Ticket>& primary = issue.active;
+  store::ReportWrite w;
+  w.idempotency_key = r.idempotency_key;
+  w.request_hash = r.request_hash;
+  w.at_us = kit::to_micros(now);
+  tickets.collect_into(&w);
   if (primary) {
     // The same issue is still being handled: link, don't dispatch twice, don't count it
     // as a new report (recurrence counts reports after a repair, not reminders).
@@ -209,7 +241,7 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
     t.set_escalation_level(primary->escalation_level());
     t.set_status(v1::TICKET_STATUS_CANCELLED);
   } else {
-    store::set_issue_reports(tx, t.unit_id(), t.category(), t.component(), reports + 1);
+    w.issue_reports = reports + 1;
     t.set_recurrence(reports + 1);
   }
   std::string day_text = domain::format_day(day);
@@ -224,7 +256,6 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
                                        rules.zone);
   *t.mutable_response_due() = to_timestamp(due.response_due);
   *t.mutable_resolve_due() = to_timestamp(due.resolve_due);
-  store::insert_ticket(tx, t, r.idempotency_key, r.request_hash);
   tickets.history(t, r.reported_by, "opened",
                   domain::public_name(t.kind()) + " via " + domain::public_name(t.channel()) +
                       ", report " + std::to_string(t.recurrence()) + " of this issue" +
@@ -234,12 +265,12 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
     tickets.history(*primary, r.reported_by, "duplicate_linked",
                     "report " + t.ticket_no() + " linked");
   } else {
-    tickets.escalate_by_rules(t, rules, r.reported_by);
-    store::update_ticket(tx, t);
+    tickets.escalate_by_rules(t, rules, r.reported_by, &issue.latest_assignee);
+    w.updated = true;  // as stored by the insert and then the escalation's update
   }
   // Issue 23: a report in scope of an open incident (or making one) is handled with it.
   IncidentLink incident =
-      primary ? IncidentLink{} : link_report(tickets, rules.policy, r.unit, t, r.reported_by);
+      primary ? IncidentLink{} : link_report(tickets, rules.policy, r.unit, t, r.reported_by, w);
   v1::Event e = event(t);
   auto* p = e.mutable_ticket_opened();
   p->set_ticket_id(t.ticket_id());
@@ -264,16 +295,24 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
   p->set_owner_agent(t.owner_agent());
   p->set_incident_id(incident.incident_id);
   p->set_incident_lead(incident.lead);
-  tickets.outbox().add(tx, e);
+  tickets.add_event(e);
   if (primary) {
     v1::Event linked = event(t);
     auto* l = linked.mutable_tickets_linked();
     l->set_ticket_id(t.ticket_id());
     l->set_duplicate_of(primary->ticket_id());
     l->set_recurrence(primary->recurrence());
-    tickets.outbox().add(tx, linked);
+    tickets.add_event(linked);
   }
-  return *store::find_ticket(tx, t.ticket_id());
+  w.ticket = t;
+  tickets.collect_into(nullptr);
+  v1::Ticket stored = store::write_report(tx, w);
+  // A proposal opens its incident once the report is stored (its rows point at the ticket).
+  if (incident.proposal) {
+    open_proposed_incident(tickets, rules.policy, r.unit, stored, r.reported_by, incident);
+    stored.set_incident_id(incident.incident_id);
+  }
+  return stored;
 }
 
 }  // namespace aftercare::intake::app

@@ -31,13 +31,21 @@ class Tickets {
   // Applies the escalation tables to the ticket at `recurrence`. A rise in level requests the
   // policy's fine against the party of the issue's latest work order (the builder in warranty,
   // else the crew); with no known party no fine is requested and a supervisor decides.
-  void escalate_by_rules(v1::Ticket& t, const ProjectRules& rules, const std::string& actor);
+  // `known_party`: the issue's latest party when the caller read it already.
+  void escalate_by_rules(v1::Ticket& t, const ProjectRules& rules, const std::string& actor,
+                         const std::string* known_party = nullptr);
   // Reopening counts as a new report of the issue: recurrence + 1, escalation rules, and new
   // deadlines counted from now.
   Status reopen(v1::Ticket& t, const ProjectRules& rules, const std::string& actor,
                 const std::string& reason, const std::string& callback_id);
   // TicketResponded for the first response at `at`.
   void responded(const v1::Ticket& t, absl::Time at, const std::string& actor);
+
+  // While set (open_report), history, escalation and events are collected into `write`, to be
+  // stored with the new ticket by one statement; nullptr writes each at once again.
+  void collect_into(store::ReportWrite* write) { pending_ = write; }
+  // Adds the event to the outbox (or to the collected writes).
+  void add_event(const v1::Event& e);
 
   pqxx::work& tx() { return tx_; }
   const kit::Outbox& outbox() { return outbox_; }
@@ -47,6 +55,7 @@ class Tickets {
   pqxx::work& tx_;
   const kit::Outbox& outbox_;
   absl::Time now_;
+  store::ReportWrite* pending_ = nullptr;
 };
 
 v1::RepairArea default_repair_area(v1::RepairArea requested, v1::TicketCategory category);

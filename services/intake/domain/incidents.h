@@ -64,6 +64,7 @@ struct OpenIncident {
   std::vector<std::string> buildings;
   bool has_lead = false;
   absl::Time created_at;
+  std::string title;
 };
 
 struct Link {

@@ -25,7 +25,7 @@ constexpr const char* kIncidentTickets = R"(
   WHERE incident_id = $1::uuid OR dismissed_incident_id = $1::uuid ORDER BY created_at, ticket_id)";
 constexpr const char* kOpenIncidents = R"(
   SELECT incident_id::text, kind, component, buildings, lead_ticket_id IS NOT NULL,
-         kit_us(created_at)
+         kit_us(created_at), title
   FROM incidents WHERE project_id = $1 AND component = $2 AND status = 1
   ORDER BY created_at, incident_id FOR UPDATE)";
 constexpr const char* kLinkTicket = R"(
@@ -241,6 +241,7 @@ std::vector<domain::OpenIncident> open_incidents(pqxx::transaction_base& tx,
     i.buildings = parse_array(r[3]);
     i.has_lead = r[4].as<bool>();
     i.created_at = from_micros(r[5].as<int64_t>());
+    i.title = r[6].as<std::string>();
     out.push_back(std::move(i));
   }
   return out;

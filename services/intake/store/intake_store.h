@@ -1,5 +1,6 @@
-// Intake's SQL: the property registry and the tickets. Every function runs inside the caller's
-// transaction, so a handler's writes and its outbox events commit together.
+// Intake's SQL: the tickets (the registry's is in registry_store.h, included here). Every function
+// runs inside the caller's transaction, so a handler's writes and its outbox events commit
+// together.
 #pragma once
 
 #include <pqxx/pqxx>
@@ -10,36 +11,12 @@
 #include <vector>
 
 #include "aftercare/v1/intake.pb.h"
+#include "common/outbox.h"
 #include "intake/domain/calendar.h"
 #include "intake/domain/warranty_expiry.h"
+#include "intake/store/registry_store.h"
 
 namespace aftercare::intake::store {
-
-// --- registry ---
-std::optional<v1::Project> find_project(pqxx::transaction_base& tx, const std::string& project_id);
-v1::Project upsert_project(pqxx::transaction_base& tx, const std::string& project_id,
-                           const std::string& name, const std::string& timezone);
-
-std::optional<v1::Unit> find_unit(pqxx::transaction_base& tx, const std::string& unit_id);
-// Returns the stored unit; `previous_owner_id` gets the owner before the change ("" if new).
-v1::Unit upsert_unit(pqxx::transaction_base& tx, const v1::UpsertUnitRequest& unit,
-                     std::string* previous_owner_id);
-std::vector<v1::Unit> list_units(pqxx::transaction_base& tx, const std::string& project_id,
-                                 const std::string& building, const std::string& owner_id,
-                                 const std::string& after_unit_id, int limit);
-
-void put_calendar(pqxx::transaction_base& tx, const v1::PutCalendarRequest& calendar);
-std::optional<v1::Calendar> find_calendar(pqxx::transaction_base& tx, const std::string& project_id,
-                                          int year);
-// The project's calendar for the years [first_year, last_year] (years without data follow
-// Monday-Friday).
-domain::WorkingDayCalendar load_calendar(pqxx::transaction_base& tx, const std::string& project_id,
-                                         int first_year, int last_year);
-
-std::optional<v1::Policy> find_policy(pqxx::transaction_base& tx, const std::string& project_id);
-// Stores the overrides and returns them with the new version.
-v1::Policy save_policy(pqxx::transaction_base& tx, const std::string& project_id,
-                       v1::Policy policy);
 
 // --- tickets ---
 std::optional<v1::Ticket> find_ticket(pqxx::transaction_base& tx, const std::string& ticket_id,
@@ -67,6 +44,56 @@ void set_assignee(pqxx::transaction_base& tx, const std::string& ticket_id,
 // Next number of the project's local day (1, 2, ...).
 int64_t next_ticket_sequence(pqxx::transaction_base& tx, const std::string& project_id,
                              const std::string& local_day);
+
+// --- opening a report (issue 21: report_store.cc, one statement each) ---
+// The day's next ticket number (autocommitted, without a WAL flush of its own), unless
+// `reported_by` already has a ticket with `idempotency_key` (a replay takes none); with the
+// project's registry version.
+struct NumberTaken {
+  std::optional<int64_t> sequence;
+  bool replay = false;
+  int64_t registry_version = 0;
+};
+NumberTaken take_ticket_number(pqxx::transaction_base& tx, const std::string& project_id,
+                               const std::string& local_day, const std::string& reported_by,
+                               const std::string& idempotency_key);
+// Locks the issue and returns how often it was reported so far; then, when `component_lock` is
+// not empty, takes that incident component lock (component_lock_key) as lock_public_component.
+int lock_issue_for_report(pqxx::transaction_base& tx, const std::string& unit_id, int category,
+                          int component, const std::string& component_lock);
+std::string component_lock_key(const std::string& project_id, const std::string& building,
+                               int component);
+// The issue's most recent still-active ticket and, when asked, the party of the latest work
+// order on any ticket of the issue ("" if none).
+struct IssueState {
+  std::optional<v1::Ticket> active;
+  std::string latest_assignee;
+};
+IssueState issue_state(pqxx::transaction_base& tx, const std::string& unit_id, int category,
+                       int component, bool with_assignee);
+// Everything a new report writes, stored in this order by one statement.
+struct HistoryRow {
+  std::string ticket_id, actor, action, detail;
+};
+struct EscalationRow {
+  int level = 0, previous_level = 0;
+  int64_t fine_fen = 0;
+  std::string fault_party_id;
+};
+struct ReportWrite {
+  v1::Ticket ticket;  // its final values
+  std::string idempotency_key, request_hash;
+  bool incident_follower = false;
+  bool updated = false;              // stored as changed once after its insert (version 2)
+  std::optional<int> issue_reports;  // the issue's new count, when it changes
+  int64_t at_us = 0;                 // time of the history and escalation rows
+  std::vector<HistoryRow> history;
+  std::optional<EscalationRow> escalation;
+  std::string incident_lead_of;  // the incident this ticket becomes the lead of
+  std::vector<kit::OutboxRow> events;
+};
+// Returns the ticket as stored.
+v1::Ticket write_report(pqxx::transaction_base& tx, const ReportWrite& write);
 
 // Locks the issue (unit + category + component) and returns how often it was reported so far.
 int lock_issue(pqxx::transaction_base& tx, const std::string& unit_id, int category, int component);
@@ -137,10 +164,6 @@ struct StatsWindow {
 std::map<std::string, TicketStats> group_ticket_stats(pqxx::transaction_base& tx,
                                                       const std::vector<StatsWindow>& windows,
                                                       int64_t now_us);
-// The projects intake knows with their time zone names: those of `only`, or every one when `all`.
-std::vector<std::pair<std::string, std::string>> project_timezones(
-    pqxx::transaction_base& tx, const std::vector<std::string>& only, bool all);
-
 // --- attachments ---
 // Stores the attachment (with its content) unless the ticket already has the same content
 // (same sha256); `stored` gets the attachment as stored, without content: the new one, or the
@@ -153,11 +176,5 @@ std::vector<v1::Attachment> list_attachments(pqxx::transaction_base& tx,
                                              const std::string& ticket_id);
 std::optional<v1::Attachment> find_attachment(pqxx::transaction_base& tx,
                                               const std::string& attachment_id, bool with_content);
-
-// --- warranty-expiry outreach ---
-// Units of the project whose handover date falls in one of the [first, last] windows.
-std::vector<domain::UnitHandover> units_handed_over(
-    pqxx::transaction_base& tx, const std::string& project_id,
-    const std::vector<std::pair<absl::CivilDay, absl::CivilDay>>& windows);
 
 }  // namespace aftercare::intake::store
