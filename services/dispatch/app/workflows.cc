@@ -489,8 +489,11 @@ void Workflows::on_ticket_opened(pqxx::work& tx, const Event& event, absl::Time 
   if (t.ticket_id().empty() || event.project_id().empty()) {
     throw std::runtime_error("TicketOpened without ticket_id or project_id");
   }
-  store::insert_ticket(tx, event.project_id(), t);  // the first delivery wins
-  std::optional<store::Ticket> ticket = store::load_ticket(tx, t.ticket_id());
+  // The first delivery wins; it knows the row it stored without reading it back (issue 21).
+  std::optional<store::Ticket> ticket =
+      store::insert_ticket(tx, event.project_id(), t)
+          ? std::optional<store::Ticket>(store::ticket_as_inserted(event.project_id(), t))
+          : store::load_ticket(tx, t.ticket_id());
   if (!ticket || ticket->cancelled) return;
   std::string skip = domain::dispatch_skip_reason(ticket->facts);
   if (!skip.empty()) {

@@ -347,6 +347,18 @@ bool insert_ticket(pqxx::work& tx, const std::string& project_id,
   return !r.empty();
 }
 
+Ticket ticket_as_inserted(const std::string& project_id,
+                          const aftercare::v1::TicketOpened& opened) {
+  Ticket t;
+  t.opened = opened;
+  t.facts = facts_of(project_id, opened);
+  // As stored: microseconds (sql_time).
+  t.facts.resolve_due =
+      absl::FromUnixMicros(absl::ToUnixMicros(from_timestamp(opened.resolve_due())));
+  t.owner_id = opened.owner_id();
+  return t;
+}
+
 std::optional<Ticket> load_ticket(pqxx::work& tx, const std::string& ticket_id) {
   pqxx::result r = tx.exec_params(kLoadTicket, ticket_id);
   if (r.empty()) return std::nullopt;

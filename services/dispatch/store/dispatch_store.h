@@ -77,6 +77,8 @@ domain::TicketFacts facts_of(const std::string& project_id, const aftercare::v1:
 bool insert_ticket(pqxx::work& tx, const std::string& project_id,
                    const aftercare::v1::TicketOpened& opened);
 std::optional<Ticket> load_ticket(pqxx::work& tx, const std::string& ticket_id);
+// What load_ticket reads right after insert_ticket stored `opened` (not cancelled).
+Ticket ticket_as_inserted(const std::string& project_id, const aftercare::v1::TicketOpened& opened);
 // Replaces the stored TicketOpened (issue 23: a report unlinked from a dismissed incident).
 void update_ticket_opened(pqxx::work& tx, const std::string& ticket_id,
                           const aftercare::v1::TicketOpened& opened);
