@@ -202,6 +202,7 @@ SweepResult BillingOps::sweep_once(absl::Time now, int batch_size) {
           r->set_owner_id(inv.owner_id);
           *r->mutable_due_date() = domain::to_proto_date(inv.due_date);
           r->set_outstanding_fen(inv.amount_fen - inv.paid_fen);
+          r->set_kind(inv.kind_enum());
           outbox_.add(tx, e);
           ++total.reminders;
         } else {
@@ -213,6 +214,7 @@ SweepResult BillingOps::sweep_once(absl::Time now, int batch_size) {
           o->set_owner_id(inv.owner_id);
           *o->mutable_due_date() = domain::to_proto_date(inv.due_date);
           o->set_outstanding_fen(inv.amount_fen - inv.paid_fen);
+          o->set_kind(inv.kind_enum());
           outbox_.add(tx, e);
           ++total.overdue;
         }

@@ -297,7 +297,7 @@ namespace {
 void enqueue_billing(pqxx::transaction_base& tx, const v1::Event& e, const std::string& kind,
                      const std::string& invoice_id, const std::string& unit_id,
                      const std::string& owner_id, const v1::Date& due, int64_t outstanding_fen,
-                     absl::Time now) {
+                     v1::InvoiceKind invoice_kind, absl::Time now) {
   require(!invoice_id.empty() && !unit_id.empty(), e, "invoice_id or unit_id is empty");
   require(outstanding_fen >= 0, e, "outstanding_fen is negative");
   auto unit = store::load_unit_address(tx, unit_id);
@@ -313,6 +313,7 @@ void enqueue_billing(pqxx::transaction_base& tx, const v1::Event& e, const std::
            kind,
            false,
            {{"unit", unit_label(unit, unit_id)},
+            {"item", domain::invoice_item_zh(invoice_kind)},
             {"amount", domain::format_yuan(outstanding_fen)},
             {"due_date", due_text}}},
           now);
@@ -322,13 +323,13 @@ void enqueue_billing(pqxx::transaction_base& tx, const v1::Event& e, const std::
 void on_payment_reminder_due(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
   const v1::PaymentReminderDue& p = e.payment_reminder_due();
   enqueue_billing(tx, e, "payment_reminder", p.invoice_id(), p.unit_id(), p.owner_id(),
-                  p.due_date(), p.outstanding_fen(), now);
+                  p.due_date(), p.outstanding_fen(), p.kind(), now);
 }
 
 void on_invoice_overdue(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
   const v1::InvoiceOverdue& p = e.invoice_overdue();
   enqueue_billing(tx, e, "invoice_overdue", p.invoice_id(), p.unit_id(), p.owner_id(), p.due_date(),
-                  p.outstanding_fen(), now);
+                  p.outstanding_fen(), p.kind(), now);
 }
 
 // ---- issue 23: incidents and announcements ------------------------------------------------------

@@ -22,9 +22,9 @@ const std::map<std::string, std::string>& templates_zh() {
       {"signoff_requested", "【物业服务】{unit}的维修已完工，请验收并签字确认。"},
       {"deadline_extended",
        "【物业服务】您报修的问题（{unit}）处理期限延长至{deadline}，原因：{reason}。"},
-      {"payment_reminder", "【物业服务】{unit}的物业费{amount}元将于{due_date}到期，请按时缴纳。"},
+      {"payment_reminder", "【物业服务】{unit}的{item}{amount}元将于{due_date}到期，请按时缴纳。"},
       {"invoice_overdue",
-       "【物业服务】{unit}的物业费{amount}元已于{due_date}到期未缴，请尽快缴纳。"},
+       "【物业服务】{unit}的{item}{amount}元已于{due_date}到期未缴，请尽快缴纳。"},
       {"warranty_expiry",
        "【物业服务】{unit}的{component}保修将于{warranty_ends}到期，请及时自查，如有问题请报修。"},
       {"incident_notice", "【物业服务】{text}"},
@@ -162,6 +162,23 @@ std::string format_yuan(int64_t fen) {
   std::string sign = fen < 0 ? "-" : "";
   uint64_t a = fen < 0 ? static_cast<uint64_t>(-(fen + 1)) + 1 : static_cast<uint64_t>(fen);
   return absl::StrFormat("%s%d.%02d", sign, a / 100, a % 100);
+}
+
+std::string invoice_item_zh(int invoice_kind) {
+  switch (invoice_kind) {  // aftercare.v1.InvoiceKind
+    case 2:
+      return "有偿维修费";
+    case 3:
+      return "有偿服务费";
+    case 4:
+      return "装修押金";
+    case 5:
+      return "装修管理费";
+    case 6:
+      return "装修违章扣款";
+    default:
+      return "物业费";
+  }
 }
 
 std::string component_name_zh(int component) {

@@ -94,6 +94,10 @@ std::string format_local_time(absl::Time t, absl::TimeZone zone);  // 12月4日 
 std::string format_date(absl::CivilDay day);                       // 2026年12月4日
 std::string format_yuan(int64_t fen);                              // 1234.50
 std::string component_name_zh(int component);                      // 卫生间防水
+// What a payment reminder or overdue notice names (InvoiceKind's number): 物业费 for property
+// fees and unknown kinds (events from before the kind was carried), 装修押金 for a decoration
+// deposit, ...
+std::string invoice_item_zh(int invoice_kind);
 
 // ---- delivery -----------------------------------------------------------------------------------
 

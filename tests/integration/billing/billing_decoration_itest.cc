@@ -5,6 +5,8 @@
 // refunded. (Delivery through Kafka twice: billing_events_itest.)
 #include "billing_fixture.h"
 
+#include <set>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -88,6 +90,24 @@ TEST_F(DecorationTest, ApprovalInvoicesTheDepositHeldAndTheFeeOnce) {
   }
   EXPECT_EQ(deposits, 1);
   expect_ledger_balanced();
+}
+
+TEST_F(DecorationTest, RemindersSayWhatIsOwed) {
+  apply(permit_event(v1::DECORATION_ACTION_APPROVED, 300000, 50000));
+  // Due after the default 15 days; the reminder goes 3 days before.
+  EXPECT_EQ(ops().sweep_once(absl::Now() + absl::Hours(24 * 13)).reminders, 2);
+  std::set<int> kinds;
+  pool_->in_transaction([&](pqxx::work& tx) {
+    for (const auto& r : tx.exec("SELECT payload FROM kit_outbox WHERE event_type = "
+                                 "'billing.PaymentReminderDue'")) {
+      pqxx::binarystring bytes(r[0]);
+      v1::Event e;
+      ASSERT_TRUE(e.ParseFromString(bytes.str()));
+      kinds.insert(e.payment_reminder_due().kind());
+    }
+  });
+  EXPECT_EQ(kinds,
+            (std::set<int>{v1::INVOICE_KIND_DECORATION_DEPOSIT, v1::INVOICE_KIND_DECORATION_FEE}));
 }
 
 TEST_F(DecorationTest, FinishRefundsThePaidDepositMinusTheDeductionOnce) {

@@ -33,6 +33,24 @@ TEST(Outreach, EveryContractKindHasADefaultTemplate) {
   EXPECT_TRUE(default_template("nonsense").empty());
 }
 
+TEST(Outreach, BillingRemindersNameWhatIsOwed) {
+  // Issue 19: a decoration deposit or fee is not a property fee; events without a kind are.
+  const std::string tmpl = default_template("payment_reminder");
+  auto text = [&](int kind) {
+    return render(tmpl, {{"unit", "3-0901"},
+                         {"item", invoice_item_zh(kind)},
+                         {"amount", "3000.00"},
+                         {"due_date", "2026年12月23日"}});
+  };
+  EXPECT_EQ(text(0), "【物业服务】3-0901的物业费3000.00元将于2026年12月23日到期，请按时缴纳。");
+  EXPECT_EQ(text(1), text(0));
+  EXPECT_NE(text(4).find("装修押金3000.00元"), std::string::npos);
+  EXPECT_NE(text(5).find("装修管理费"), std::string::npos);
+  EXPECT_NE(render(default_template("invoice_overdue"), {{"item", invoice_item_zh(6)}})
+                .find("装修违章扣款"),
+            std::string::npos);
+}
+
 TEST(Outreach, DaytimeNonUrgentMessageIsQueuedAtOnce) {
   Plan p = plan_message(input("appointment_scheduled", local(2026, 12, 3, 10)), {});
   EXPECT_EQ(p.status, "queued");
