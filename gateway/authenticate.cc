@@ -5,19 +5,20 @@
 namespace aftercare::gateway {
 namespace {
 
-const std::set<std::string> kRoles = {"owner",   "agent",      "verifier", "dispatcher",
-                                      "crew",    "contractor", "builder",  "supervisor",
-                                      "finance", "admin",      "hq"};  // issue 20: reads every
+constexpr kit::Roles kRoles = {kit::Role::owner,      kit::Role::agent,      kit::Role::verifier,
+                               kit::Role::dispatcher, kit::Role::crew,       kit::Role::contractor,
+                               kit::Role::builder,    kit::Role::supervisor, kit::Role::finance,
+                               kit::Role::admin,      kit::Role::hq};  // issue 20: reads every
                                                                        // project, writes nothing
 
 }  // namespace
 
 bool known_role(const std::string& role) {
-  return kRoles.contains(role);
+  return kRoles.contains(kit::role_from_name(role));
 }
 
 kit::Caller caller_of(const Claims& c) {
-  return {c.sub, c.role, c.projects, c.units, c.party_id};
+  return {c.sub, kit::role_from_name(c.role), c.projects, c.units, c.party_id};
 }
 
 std::variant<kit::Caller, HttpResponse> authenticate(const std::string& authorization,

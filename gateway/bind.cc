@@ -21,7 +21,7 @@ std::optional<HttpResponse> bind(const Route& route, const std::vector<std::stri
   json url = json::object();
   for (size_t i = 0; i < names.size() && i < params.size(); ++i) {
     const std::string& value = params[i];
-    if (names[i] == route.owner_param && caller.is("owner") && value != caller.sub)
+    if (names[i] == route.owner_param && caller.is(kit::Role::owner) && value != caller.sub)
       return error_response(404, "not_found", names[i] + " " + value + " not found");
     auto renamed = route.renames.find(names[i]);
     url[renamed == route.renames.end() ? names[i] : renamed->second] = value;

@@ -563,7 +563,8 @@ void Gateway::finish(Request& r, HttpResponse res, const Route* route) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
   spdlog::info("access method={} path={} status={} latency_ms={:.1f} role={} sub={}", r.http.method,
-               r.http.path, res.status, seconds * 1000, r.caller.role.empty() ? "-" : r.caller.role,
+               r.http.path, res.status, seconds * 1000,
+               r.caller.role_name().empty() ? "-" : r.caller.role_name(),
                r.caller.sub.empty() ? "-" : r.caller.sub);
   if (route) {
     metrics_
@@ -620,7 +621,7 @@ void Gateway::api(const Target& target, const std::vector<std::string>& names,
   std::shared_ptr<Message> response = new_message(target.method->output_type());
   size_t limit = route.max_body_bytes ? route.max_body_bytes : config_.max_body_bytes;
   if (route.provider_signed) {
-    r->caller = kit::Caller{"provider", "provider", {}, {}, ""};
+    r->caller = kit::Caller{"provider", kit::Role::none, {}, {}, ""};  // no role on the wire
     if (auto refused = bind_signed(names, params, r->http, limit, request.get()))
       return refuse(std::move(*refused));
   } else {
@@ -730,7 +731,7 @@ void Gateway::catch_up(const std::shared_ptr<Stream>& s, const std::string& afte
                              std::chrono::steady_clock::now() - r.started)
                              .count();
              spdlog::info("access method={} path={} status=200 latency_ms={:.1f} role={} sub={}",
-                          r.http.method, r.http.path, ms, r.caller.role, r.caller.sub);
+                          r.http.method, r.http.path, ms, r.caller.role_name(), r.caller.sub);
            }
            register_stream(s);
            r.exchange->open_stream(std::move(head));

@@ -180,16 +180,16 @@ std::vector<std::string> path_params(const std::string& pattern) {
   return names;
 }
 
-std::string roles_text(const std::set<std::string>& roles) {
+std::string roles_text(const kit::Roles& roles) {
   if (roles.empty()) return "any signed-in caller (the service checks scope)";
   std::string text;
-  for (const auto& r : roles) text += (text.empty() ? "" : ", ") + r;
+  for (const auto& r : roles.names()) text += (text.empty() ? "" : ", ") + r;
   return text;
 }
 
-json roles_array(const std::set<std::string>& roles) {
+json roles_array(const kit::Roles& roles) {
   json a = json::array();
-  for (const auto& r : roles) a.push_back(r);
+  for (const auto& r : roles.names()) a.push_back(r);
   return a;
 }
 

@@ -7,15 +7,17 @@
 #include <utility>
 #include <vector>
 
+#include "common/role.h"
+
 namespace aftercare::gateway {
 
 // One fixed or added route.
 struct Route {
-  std::string method;                // GET PUT POST
-  std::string pattern;               // /v1/tickets/{ticket_id}
-  std::string rpc;                   // aftercare.v1.IntakeService.GetTicket
-  std::set<std::string> roles = {};  // empty = any signed-in caller (the service scopes)
-  int created_status = 200;          // 201 for creates
+  std::string method;        // GET PUT POST
+  std::string pattern;       // /v1/tickets/{ticket_id}
+  std::string rpc;           // aftercare.v1.IntakeService.GetTicket
+  kit::Roles roles = {};     // empty = any signed-in caller (the service scopes)
+  int created_status = 200;  // 201 for creates
   bool idempotent_create = false;
   std::string owner_param = {};  // owners may only use their own id in this path parameter
   std::map<std::string, std::string> renames = {};  // path/query name -> request field name

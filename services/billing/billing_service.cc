@@ -35,12 +35,10 @@ const absl::Duration kClockSkew = absl::Minutes(5);
 
 using kit::guarded;
 
-void require_role(const kit::Caller& caller, std::initializer_list<std::string_view> roles) {
-  for (auto role : roles) {
-    if (caller.is(role)) return;
-  }
+void require_role(const kit::Caller& caller, kit::Roles roles) {
+  if (caller.is_any(roles)) return;
   throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
-                     "role '" + caller.role + "' may not make this call");
+                     "role '" + caller.role_name() + "' may not make this call");
 }
 
 // A domain check's message starts with the field name; INVALID_ARGUMENT reads "field: why".
@@ -138,7 +136,7 @@ grpc::Status BillingServiceImpl::SetFeeRate(Ctx* ctx, const v1::SetFeeRateReques
                                             v1::FeeRate* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("SetFeeRate", [&] {
-    require_role(call.caller, {"admin", "finance"});
+    require_role(call.caller, {kit::Role::admin, kit::Role::finance});
     require_project(call.caller, req->project_id());
     check(domain::check_rate(req->fen_per_m2_month()), "fen_per_m2_month");
     check(domain::check_due_day(req->due_day()), "due_day");
@@ -153,7 +151,8 @@ grpc::Status BillingServiceImpl::GetFeeRate(Ctx* ctx, const v1::GetFeeRateReques
                                             v1::FeeRate* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetFeeRate", [&] {
-    require_role(call.caller, {"admin", "finance", "supervisor", "service", "owner"});
+    require_role(call.caller, {kit::Role::admin, kit::Role::finance, kit::Role::supervisor,
+                               kit::Role::service, kit::Role::owner});
     require_project(call.caller, req->project_id());
     *resp = ops_.get_fee_rate(req->project_id(), absl::Now());
   });
@@ -165,7 +164,7 @@ grpc::Status BillingServiceImpl::RunBilling(Ctx* ctx, const v1::RunBillingReques
                                             v1::RunBillingResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RunBilling", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     // Billing far ahead is a typing error, not a plan: fees are billed per month as it comes.
@@ -190,7 +189,7 @@ grpc::Status BillingServiceImpl::IssueInvoice(Ctx* ctx, const v1::IssueInvoiceRe
                                               v1::Invoice* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("IssueInvoice", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->unit_id(), "unit_id"), "unit_id");
     if (req->kind() != v1::INVOICE_KIND_PAID_SERVICE) {
@@ -216,9 +215,9 @@ grpc::Status BillingServiceImpl::ListInvoices(Ctx* ctx, const v1::ListInvoicesRe
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListInvoices", [&] {
     const kit::Caller& caller = call.caller;
-    if (!caller.is("owner") && !is_billing_staff(caller)) {
+    if (!caller.is(kit::Role::owner) && !is_billing_staff(caller)) {
       throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
-                         "role '" + caller.role + "' may not list invoices");
+                         "role '" + caller.role_name() + "' may not list invoices");
     }
     store::InvoiceFilter filter;
     if (!req->project_id().empty()) {
@@ -243,7 +242,7 @@ grpc::Status BillingServiceImpl::ListInvoices(Ctx* ctx, const v1::ListInvoicesRe
     // A filter that names a unit or project outside the caller's scope answers 404, as a
     // ticket or invoice outside it does: an empty page would confirm nothing, but the answer
     // should not depend on which route the caller took to ask.
-    if (caller.is("owner")) {
+    if (caller.is(kit::Role::owner)) {
       filter.units = caller.units;
       filter.owner_payer_only = true;
       if (!filter.unit_id.empty() && !caller.owns_unit(filter.unit_id)) {
@@ -287,9 +286,9 @@ grpc::Status BillingServiceImpl::GetInvoice(Ctx* ctx, const v1::GetInvoiceReques
                                             v1::Invoice* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetInvoice", [&] {
-    if (!call.caller.is("owner") && !is_billing_staff(call.caller)) {
+    if (!call.caller.is(kit::Role::owner) && !is_billing_staff(call.caller)) {
       throw kit::Refusal(grpc::StatusCode::PERMISSION_DENIED,
-                         "role '" + call.caller.role + "' may not read invoices");
+                         "role '" + call.caller.role_name() + "' may not read invoices");
     }
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
     *resp = ops_.get_invoice(call.caller, req->invoice_id());
@@ -300,7 +299,7 @@ grpc::Status BillingServiceImpl::VoidInvoice(Ctx* ctx, const v1::VoidInvoiceRequ
                                              v1::Invoice* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("VoidInvoice", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
     check(domain::check_text(req->reason(), "reason", kMaxReasonChars), "reason");
     *resp = ops_.void_invoice(call.caller, req->invoice_id(), req->reason());
@@ -313,7 +312,8 @@ grpc::Status BillingServiceImpl::RecordPayment(Ctx* ctx, const v1::RecordPayment
                                                v1::PaymentResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordPayment", [&] {
-    require_role(call.caller, {"owner", "finance", "admin", "service"});
+    require_role(call.caller,
+                 {kit::Role::owner, kit::Role::finance, kit::Role::admin, kit::Role::service});
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
     check(domain::check_reference(req->reference(), "reference"), "reference");
@@ -327,7 +327,7 @@ grpc::Status BillingServiceImpl::RefundPayment(Ctx* ctx, const v1::RefundPayment
                                                v1::PaymentResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RefundPayment", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     if (req->payment_id().empty() && req->reference().empty()) {
       throw invalid("payment_id", "payment_id or reference is required");
     }
@@ -352,7 +352,7 @@ grpc::Status BillingServiceImpl::Arrears(Ctx* ctx, const v1::ArrearsRequest* req
     const kit::Caller& caller = call.caller;
     std::string project_id = req->project_id();
     if (!req->unit_id().empty()) check(domain::check_id(req->unit_id(), "unit_id"), "unit_id");
-    if (caller.is("owner")) {
+    if (caller.is(kit::Role::owner)) {
       // Owners see the arrears of their own units, one unit at a time.
       if (req->unit_id().empty()) throw invalid("unit_id", "is required");
       if (!caller.owns_unit(req->unit_id())) throw not_found("unit " + req->unit_id());
@@ -361,7 +361,8 @@ grpc::Status BillingServiceImpl::Arrears(Ctx* ctx, const v1::ArrearsRequest* req
       if (!project_id.empty() && project_id != *project) throw not_found("unit " + req->unit_id());
       project_id = *project;
     } else {
-      require_role(caller, {"finance", "admin", "supervisor", "service"});
+      require_role(caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
+                            kit::Role::service});
       require_project(caller, project_id);
     }
     auto as_of = optional_day(req->as_of(), req->has_as_of(), "as_of");
@@ -383,7 +384,8 @@ grpc::Status BillingServiceImpl::CollectionRate(Ctx* ctx, const v1::CollectionRa
                                                 v1::CollectionRateResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("CollectionRate", [&] {
-    require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+    require_role(call.caller,
+                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     auto as_of = optional_day(req->as_of(), req->has_as_of(), "as_of");
@@ -397,7 +399,7 @@ grpc::Status BillingServiceImpl::IssueSettlement(Ctx* ctx, const v1::IssueSettle
                                                  v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("IssueSettlement", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     *resp = ops_.issue_settlement(call.caller, req->project_id(), period, absl::Now());
@@ -408,7 +410,8 @@ grpc::Status BillingServiceImpl::ListSettlements(Ctx* ctx, const v1::ListSettlem
                                                  v1::ListSettlementsResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListSettlements", [&] {
-    require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+    require_role(call.caller,
+                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
     require_project(call.caller, req->project_id());
     *resp = ops_.list_settlements(req->project_id(), optional_enum(req->status(), "status"));
   });
@@ -418,7 +421,8 @@ grpc::Status BillingServiceImpl::GetSettlement(Ctx* ctx, const v1::GetSettlement
                                                v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetSettlement", [&] {
-    require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+    require_role(call.caller,
+                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
     check(domain::check_id(req->settlement_id(), "settlement_id"), "settlement_id");
     *resp = ops_.get_settlement(call.caller, req->settlement_id());
   });
@@ -428,7 +432,7 @@ grpc::Status BillingServiceImpl::RecordSettlementPayment(
     Ctx* ctx, const v1::RecordSettlementPaymentRequest* req, v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordSettlementPayment", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     check(domain::check_id(req->settlement_id(), "settlement_id"), "settlement_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
     check(domain::check_reference(req->reference(), "reference"), "reference");
@@ -445,13 +449,14 @@ grpc::Status BillingServiceImpl::ListChargebacks(Ctx* ctx, const v1::ListChargeb
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListChargebacks", [&] {
     std::string builder = req->builder_party_id();
-    if (call.caller.is("builder")) {
+    if (call.caller.is(kit::Role::builder)) {
       // A builder sees its own chargebacks only.
       if (!builder.empty() && builder != call.caller.party_id) return;
       builder = call.caller.party_id;
       if (builder.empty()) return;
     } else {
-      require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+      require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
+                                 kit::Role::service});
     }
     require_project(call.caller, req->project_id());
     if (!builder.empty()) check(domain::check_id(builder, "builder_party_id"), "builder_party_id");
@@ -476,7 +481,8 @@ grpc::Status BillingServiceImpl::ListFines(Ctx* ctx, const v1::ListFinesRequest*
                                            v1::ListFinesResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListFines", [&] {
-    require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+    require_role(call.caller,
+                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
     require_project(call.caller, req->project_id());
     if (!req->party_id().empty()) check(domain::check_id(req->party_id(), "party_id"), "party_id");
     std::string period;
@@ -489,7 +495,8 @@ grpc::Status BillingServiceImpl::ProjectReport(Ctx* ctx, const v1::ProjectReport
                                                v1::ProjectReportResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ProjectReport", [&] {
-    require_role(call.caller, {"supervisor", "finance", "admin", "service", "hq"});
+    require_role(call.caller, {kit::Role::supervisor, kit::Role::finance, kit::Role::admin,
+                               kit::Role::service, kit::Role::hq});
     require_project(call.caller, req->project_id());
     if (!req->has_period() || !domain::report_days(req->period())) {
       throw invalid("period", "must be a month, quarter, ISO week or year that exists");
@@ -505,7 +512,8 @@ grpc::Status BillingServiceImpl::GroupProjectReport(Ctx* ctx,
                                                     v1::GroupProjectReportResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GroupProjectReport", [&] {
-    require_role(call.caller, {"supervisor", "finance", "admin", "service", "hq"});
+    require_role(call.caller, {kit::Role::supervisor, kit::Role::finance, kit::Role::admin,
+                               kit::Role::service, kit::Role::hq});
     if (!req->has_period() || !domain::report_days(req->period())) {
       throw invalid("period", "must be a month, quarter, ISO week or year that exists");
     }
@@ -526,7 +534,7 @@ grpc::Status BillingServiceImpl::RecordRetentionDeposit(
     Ctx* ctx, const v1::RecordRetentionDepositRequest* req, v1::RetentionAccount* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordRetentionDeposit", [&] {
-    require_role(call.caller, {"finance", "admin"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->builder_party_id(), "builder_party_id"), "builder_party_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
@@ -539,12 +547,13 @@ grpc::Status BillingServiceImpl::GetRetention(Ctx* ctx, const v1::GetRetentionRe
                                               v1::RetentionAccount* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetRetention", [&] {
-    if (call.caller.is("builder")) {
+    if (call.caller.is(kit::Role::builder)) {
       if (req->builder_party_id() != call.caller.party_id || call.caller.party_id.empty()) {
         throw not_found("retention account");
       }
     } else {
-      require_role(call.caller, {"finance", "admin", "supervisor", "service"});
+      require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
+                                 kit::Role::service});
     }
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->builder_party_id(), "builder_party_id"), "builder_party_id");
@@ -556,7 +565,7 @@ grpc::Status BillingServiceImpl::TrialBalance(Ctx* ctx, const v1::TrialBalanceRe
                                               v1::TrialBalanceResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("TrialBalance", [&] {
-    require_role(call.caller, {"finance", "admin", "service"});
+    require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::service});
     if (req->project_id().empty()) {
       if (!all_projects(call.caller)) throw invalid("project_id", "is required");
     } else {

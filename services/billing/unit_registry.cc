@@ -9,7 +9,7 @@ namespace aftercare::billing {
 std::vector<std::pair<v1::UnitUpserted, absl::Time>> IntakeUnitRegistry::project_units(
     const std::string& project_id) {
   auto stub = v1::IntakeService::NewStub(intake_);
-  const kit::Caller billing{"billing", "service", {"*"}, {}, ""};
+  const kit::Caller billing{"billing", kit::Role::service, {"*"}, {}, ""};
   std::vector<std::pair<v1::UnitUpserted, absl::Time>> out;
   std::string token;
   do {

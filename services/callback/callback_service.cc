@@ -46,7 +46,7 @@ using StatusError = kit::Refusal;
 
 // Agents call owners back, supervisors review; admins may stand in for either.
 bool callback_staff(const kit::Caller& c) {
-  return c.is("agent") || c.is("supervisor") || c.is("admin");
+  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin);
 }
 
 grpc::Status wrong_role(const std::string& what) {
@@ -394,7 +394,7 @@ grpc::Status CallbackServiceImpl::AssignCallback(grpc::ServerContext* context,
                                                         ", only pending callbacks are assigned");
       }
       const std::string& from = cb.assigned_agent();
-      if (caller.is("agent")) {
+      if (caller.is(kit::Role::agent)) {
         // Agents take work from the pool or give their own back; moving a colleague's callback
         // is the supervisor's call.
         bool take = to == caller.sub && (from.empty() || from == caller.sub);
@@ -418,7 +418,7 @@ grpc::Status CallbackServiceImpl::ReviewCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!caller.is("supervisor")) return wrong_role("supervisors review callbacks");
+  if (!caller.is(kit::Role::supervisor)) return wrong_role("supervisors review callbacks");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return kit::invalid_from_check(error);
   if (!(error = domain::check_text(request->note(), "note", kMaxReviewNoteChars)).empty())
@@ -456,7 +456,7 @@ grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
   std::string agent = request->agent_id().empty() ? caller.sub : request->agent_id();
   std::string error = domain::check_id(agent, "agent_id");
   if (!error.empty()) return kit::invalid_from_check(error);
-  if (caller.is("agent") && agent != caller.sub) {
+  if (caller.is(kit::Role::agent) && agent != caller.sub) {
     return wrong_role("agents see only their own work list");
   }
   const std::string& project_id = request->project_id();
@@ -503,8 +503,8 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
                                                 v1::CallbackStatsResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!caller.is("supervisor") && !caller.is("finance") && !caller.is("admin") &&
-      !caller.is("hq") && !caller.is("service")) {
+  if (!caller.is(kit::Role::supervisor) && !caller.is(kit::Role::finance) &&
+      !caller.is(kit::Role::admin) && !caller.is(kit::Role::hq) && !caller.is(kit::Role::service)) {
     return wrong_role("callback statistics are for supervisors, finance, admins and hq");
   }
   std::string error = domain::check_id(request->project_id(), "project_id");

@@ -26,7 +26,7 @@ constexpr int kMaxMessages = 200;
 constexpr size_t kMaxReceiptBytes = 16 << 10;
 
 bool staff_of_owner(const kit::Caller& c, const std::vector<std::string>& projects,
-                    const std::set<std::string>& roles) {
+                    kit::Roles roles) {
   if (!roles.contains(c.role)) return false;
   return std::any_of(projects.begin(), projects.end(),
                      [&](const std::string& p) { return c.sees_project(p); });
@@ -65,7 +65,7 @@ Status CallbackServiceImpl::PutNotificationChannel(grpc::ServerContext* context,
                               "must be an http:// or https:// URL of at most 2000 characters");
   if (r->secret().size() < kMinSecretChars || r->secret().size() > kMaxSecretChars)
     return kit::invalid_field("secret", "must be 16-200 characters");
-  if (!call.caller.is("admin"))
+  if (!call.caller.is(kit::Role::admin))
     return {StatusCode::PERMISSION_DENIED, "notification channels are set by admins"};
   if (!call.caller.sees_project(r->project_id()))
     return {StatusCode::NOT_FOUND, "project " + r->project_id() + " not found"};
@@ -96,20 +96,23 @@ Status CallbackServiceImpl::ListOwnerMessages(grpc::ServerContext* context,
     return kit::invalid_field("limit", "must be 1-200");
   int limit = r->limit() == 0 ? kDefaultMessages : r->limit();
   const kit::Caller& c = call.caller;
-  if (!c.is("owner") && !c.is("agent") && !c.is("supervisor") && !c.is("admin"))
-    return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not read owners' messages"};
-  if (c.is("owner") && c.sub != r->owner_id())
+  if (!c.is(kit::Role::owner) && !c.is(kit::Role::agent) && !c.is(kit::Role::supervisor) &&
+      !c.is(kit::Role::admin))
+    return {StatusCode::PERMISSION_DENIED,
+            "role " + c.role_name() + " may not read owners' messages"};
+  if (c.is(kit::Role::owner) && c.sub != r->owner_id())
     return {StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found"};
   return kit::guarded("ListOwnerMessages", [&] {
     return db_.in_transaction([&](pqxx::work& tx) {
-      if (!c.is("owner")) {
+      if (!c.is(kit::Role::owner)) {
         auto projects = app::owner_projects(tx, r->owner_id());
-        if (!staff_of_owner(c, projects, {"agent", "supervisor", "admin"}))
+        if (!staff_of_owner(c, projects,
+                            {kit::Role::agent, kit::Role::supervisor, kit::Role::admin}))
           return Status(StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found");
       }
       for (const store::MessageRow& m : store::list_messages(tx, r->owner_id(), limit)) {
         // Staff see the messages of their projects only.
-        if (!c.is("owner") && !c.sees_project(m.project_id)) continue;
+        if (!c.is(kit::Role::owner) && !c.sees_project(m.project_id)) continue;
         to_proto(m, out->add_messages());
       }
       return Status::OK;
@@ -132,13 +135,14 @@ Status CallbackServiceImpl::PutNotificationPreferences(
     kinds.insert(k);
   }
   const kit::Caller& c = call.caller;
-  if (!c.is("owner") && !c.is("agent"))
+  if (!c.is(kit::Role::owner) && !c.is(kit::Role::agent))
     return {StatusCode::PERMISSION_DENIED, "preferences are set by the owner or an agent"};
-  if (c.is("owner") && c.sub != r->owner_id())
+  if (c.is(kit::Role::owner) && c.sub != r->owner_id())
     return {StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found"};
   return kit::guarded("PutNotificationPreferences", [&] {
     return db_.in_transaction([&](pqxx::work& tx) {
-      if (c.is("agent") && !staff_of_owner(c, app::owner_projects(tx, r->owner_id()), {"agent"}))
+      if (c.is(kit::Role::agent) &&
+          !staff_of_owner(c, app::owner_projects(tx, r->owner_id()), {kit::Role::agent}))
         return Status(StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found");
       std::vector<std::string> list(kinds.begin(), kinds.end());
       store::replace_opt_outs(tx, r->owner_id(), list);
@@ -156,14 +160,17 @@ Status CallbackServiceImpl::GetNotificationPreferences(
   if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
     return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
-  if (!c.is("owner") && !c.is("agent") && !c.is("supervisor") && !c.is("admin"))
-    return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not read owners' preferences"};
-  if (c.is("owner") && c.sub != r->owner_id())
+  if (!c.is(kit::Role::owner) && !c.is(kit::Role::agent) && !c.is(kit::Role::supervisor) &&
+      !c.is(kit::Role::admin))
+    return {StatusCode::PERMISSION_DENIED,
+            "role " + c.role_name() + " may not read owners' preferences"};
+  if (c.is(kit::Role::owner) && c.sub != r->owner_id())
     return {StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found"};
   return kit::guarded("GetNotificationPreferences", [&] {
     return db_.in_transaction([&](pqxx::work& tx) {
-      if (!c.is("owner") && !staff_of_owner(c, app::owner_projects(tx, r->owner_id()),
-                                            {"agent", "supervisor", "admin"}))
+      if (!c.is(kit::Role::owner) &&
+          !staff_of_owner(c, app::owner_projects(tx, r->owner_id()),
+                          {kit::Role::agent, kit::Role::supervisor, kit::Role::admin}))
         return Status(StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found");
       out->set_owner_id(r->owner_id());
       for (const std::string& k : store::load_opt_outs(tx, r->owner_id())) out->add_opt_out(k);

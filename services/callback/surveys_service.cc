@@ -16,11 +16,11 @@ namespace v1 = aftercare::v1;
 using grpc::Status;
 using grpc::StatusCode;
 
-const std::set<std::string> kCampaignStarters = {"supervisor", "admin"};
-const std::set<std::string> kCampaignReaders = {"agent", "supervisor", "admin"};
+constexpr kit::Roles kCampaignStarters = {kit::Role::supervisor, kit::Role::admin};
+constexpr kit::Roles kCampaignReaders = {kit::Role::agent, kit::Role::supervisor, kit::Role::admin};
 
 Status denied(const kit::Caller& c, const std::string& what) {
-  return {StatusCode::PERMISSION_DENIED, "role " + c.role + " may not " + what};
+  return {StatusCode::PERMISSION_DENIED, "role " + c.role_name() + " may not " + what};
 }
 
 }  // namespace
@@ -87,19 +87,20 @@ Status CallbackServiceImpl::AnswerSurvey(grpc::ServerContext* context,
     return kit::invalid_from_check(e);
   if (auto e = domain::check_answer(*r); !e.empty()) return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
-  if (!c.is("owner") && !c.is("agent")) return denied(c, "answer surveys");
-  if (c.is("owner") && c.sub != r->owner_id())
+  if (!c.is(kit::Role::owner) && !c.is(kit::Role::agent)) return denied(c, "answer surveys");
+  if (c.is(kit::Role::owner) && c.sub != r->owner_id())
     return {StatusCode::NOT_FOUND, "questionnaire of owner " + r->owner_id() + " not found"};
   return kit::guarded("AnswerSurvey", [&] {
     return db_.in_transaction([&](pqxx::work& tx) {
       // An agent records answers for the owners of the projects they serve.
-      if (c.is("agent")) {
+      if (c.is(kit::Role::agent)) {
         v1::SurveyCampaign campaign = app::campaign(tx, r->campaign_id());
         if (!c.sees_project(campaign.project_id()))
           return Status(StatusCode::NOT_FOUND,
                         "survey campaign " + r->campaign_id() + " not found");
       }
-      *out = app::answer(tx, outbox_, *r, c.is("owner") ? "app" : "phone", c.sub, clock_());
+      *out =
+          app::answer(tx, outbox_, *r, c.is(kit::Role::owner) ? "app" : "phone", c.sub, clock_());
       return Status::OK;
     });
   });
@@ -112,16 +113,16 @@ Status CallbackServiceImpl::ListOwnerSurveys(grpc::ServerContext* context,
   if (auto e = domain::check_id(r->owner_id(), "owner_id"); !e.empty())
     return kit::invalid_from_check(e);
   const kit::Caller& c = call.caller;
-  if (!c.is("owner") && !kCampaignReaders.contains(c.role))
+  if (!c.is(kit::Role::owner) && !kCampaignReaders.contains(c.role))
     return denied(c, "read owners' questionnaires");
-  if (c.is("owner") && c.sub != r->owner_id())
+  if (c.is(kit::Role::owner) && c.sub != r->owner_id())
     return {StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found"};
   return kit::guarded("ListOwnerSurveys", [&] {
     return db_.in_transaction([&](pqxx::work& tx) {
       v1::ListOwnerSurveysResponse all = app::owner_surveys(tx, r->owner_id());
       for (const v1::OwnerSurvey& s : all.surveys())
-        if (c.is("owner") || c.sees_project(s.project_id())) *out->add_surveys() = s;
-      if (!c.is("owner") && out->surveys().empty() && !all.surveys().empty())
+        if (c.is(kit::Role::owner) || c.sees_project(s.project_id())) *out->add_surveys() = s;
+      if (!c.is(kit::Role::owner) && out->surveys().empty() && !all.surveys().empty())
         return Status(StatusCode::NOT_FOUND, "owner " + r->owner_id() + " not found");
       return Status::OK;
     });

@@ -21,10 +21,8 @@ namespace v1 = aftercare::v1;
 using grpc::Status;
 using grpc::StatusCode;
 
-bool one_of(const kit::Caller& c, std::initializer_list<const char*> roles) {
-  for (const char* r : roles)
-    if (c.is(r)) return true;
-  return false;
+bool one_of(const kit::Caller& c, kit::Roles roles) {
+  return c.is_any(roles);
 }
 
 }  // namespace
@@ -32,7 +30,8 @@ bool one_of(const kit::Caller& c, std::initializer_list<const char*> roles) {
 Status CallbackServiceImpl::Scorecard(grpc::ServerContext* context, const v1::ScorecardRequest* r,
                                       v1::ScorecardResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!one_of(call.caller, {"supervisor", "finance", "admin", "hq", "service"}))
+  if (!one_of(call.caller, {kit::Role::supervisor, kit::Role::finance, kit::Role::admin,
+                            kit::Role::hq, kit::Role::service}))
     return {StatusCode::PERMISSION_DENIED,
             "scorecards are for supervisors, finance, admins and hq"};
   if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
@@ -51,7 +50,7 @@ Status CallbackServiceImpl::ListKpiAlerts(grpc::ServerContext* context,
                                           const v1::ListKpiAlertsRequest* r,
                                           v1::ListKpiAlertsResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!one_of(call.caller, {"supervisor", "admin", "hq"}))
+  if (!one_of(call.caller, {kit::Role::supervisor, kit::Role::admin, kit::Role::hq}))
     return {StatusCode::PERMISSION_DENIED, "KPI alerts are for supervisors, admins and hq"};
   if (auto e = domain::check_id(r->project_id(), "project_id"); !e.empty())
     return kit::invalid_from_check(e);
@@ -64,7 +63,7 @@ Status CallbackServiceImpl::AcknowledgeKpiAlert(grpc::ServerContext* context,
                                                 const v1::AcknowledgeKpiAlertRequest* r,
                                                 v1::KpiAlert* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!one_of(call.caller, {"supervisor", "admin"}))
+  if (!one_of(call.caller, {kit::Role::supervisor, kit::Role::admin}))
     return {StatusCode::PERMISSION_DENIED, "KPI alerts are acknowledged by supervisors and admins"};
   if (auto e = domain::check_id(r->alert_id(), "alert_id"); !e.empty())
     return kit::invalid_from_check(e);
@@ -76,7 +75,7 @@ Status CallbackServiceImpl::GroupReport(grpc::ServerContext* context,
                                         const v1::GroupReportRequest* r,
                                         v1::GroupReportResponse* out) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!one_of(call.caller, {"admin", "hq"}))
+  if (!one_of(call.caller, {kit::Role::admin, kit::Role::hq}))
     return {StatusCode::PERMISSION_DENIED, "the group report is for admins and hq"};
   return kit::guarded("GroupReport", [&] {
     *out = app::group_report(db_, kpi_sources_, call.caller, *r, clock_());

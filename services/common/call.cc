@@ -15,22 +15,6 @@ std::string metadata(const grpc::ServerContext& context, const char* key) {
   return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-// ROLE_AGENT <-> "agent", the vocabulary of JWT claims.
-std::string role_name(aftercare::v1::Role role) {
-  if (role == aftercare::v1::ROLE_UNSPECIFIED) return {};
-  std::string name = aftercare::v1::Role_Name(role).substr(5);
-  for (auto& c : name) c = static_cast<char>(std::tolower(c));
-  return name;
-}
-
-aftercare::v1::Role role_value(const std::string& name) {
-  std::string upper = "ROLE_";
-  for (char c : name) upper += static_cast<char>(std::toupper(c));
-  aftercare::v1::Role role = aftercare::v1::ROLE_UNSPECIFIED;
-  aftercare::v1::Role_Parse(upper, &role);
-  return role;
-}
-
 }  // namespace
 
 std::vector<std::string> split_list(std::string_view text, char sep) {
@@ -60,7 +44,7 @@ ServerCall begin_call(const grpc::ServerContext& context) {
   // An absent or unreadable caller stays anonymous (no role), which every check refuses.
   if (wire.ParseFromString(metadata(context, kCallerMetadata))) {
     call.caller.sub = wire.sub();
-    call.caller.role = role_name(wire.role());
+    call.caller.role = role_from_wire(wire.role());
     call.caller.projects.assign(wire.projects().begin(), wire.projects().end());
     call.caller.units.assign(wire.units().begin(), wire.units().end());
     call.caller.party_id = wire.party_id();
@@ -85,7 +69,7 @@ std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,
       kTraceparent, (trace.trace_id.empty() ? TraceContext::fresh() : trace.child()).traceparent());
   aftercare::v1::Caller wire;
   wire.set_sub(caller.sub);
-  wire.set_role(role_value(caller.role));
+  wire.set_role(static_cast<aftercare::v1::Role>(role_to_wire(caller.role)));
   for (const auto& p : caller.projects) wire.add_projects(p);
   for (const auto& u : caller.units) wire.add_units(u);
   wire.set_party_id(caller.party_id);

@@ -10,19 +10,21 @@
 #include <string>
 #include <vector>
 
+#include "common/role.h"
 #include "common/trace.h"
 
 namespace aftercare::kit {
 
 struct Caller {
-  std::string sub;   // subject (user or party id)
-  std::string role;  // owner agent verifier dispatcher crew contractor builder supervisor finance
-                     // admin, or "service"
+  std::string sub;                    // subject (user or party id)
+  Role role = Role::none;             // read from the wire once (begin_call) or the token (gateway)
   std::vector<std::string> projects;  // "*" = every project
   std::vector<std::string> units;     // owners' units
   std::string party_id;               // builders, crews, contractors
 
-  bool is(std::string_view r) const { return role == r; }
+  bool is(Role r) const { return role == r; }
+  bool is_any(Roles roles) const { return roles.contains(role); }
+  std::string role_name() const { return kit::role_name(role); }  // "" for none
   bool sees_project(const std::string& project_id) const;
   bool owns_unit(const std::string& unit_id) const;
 };

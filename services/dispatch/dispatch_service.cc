@@ -76,7 +76,8 @@ Status DispatchServiceImpl::UpsertParty(Ctx* context, const aftercare::v1::Upser
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("UpsertParty", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is("admin") || caller.is("service"), caller, "register parties");
+    require_role(caller.is(kit::Role::admin) || caller.is(kit::Role::service), caller,
+                 "register parties");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
     check_input(domain::check_enum(req->kind(), "kind"), "kind");
@@ -93,7 +94,7 @@ Status DispatchServiceImpl::UpsertParty(Ctx* context, const aftercare::v1::Upser
                           " is listed twice")};
       }
     }
-    if (!caller.is("service") && !caller.sees_project(req->project_id())) {
+    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     aftercare::v1::Party party;
@@ -117,7 +118,7 @@ Status DispatchServiceImpl::ListParties(Ctx* context, const aftercare::v1::ListP
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ListParties", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_staff(caller) || caller.is("service"), caller, "list parties");
+    require_role(is_staff(caller) || caller.is(kit::Role::service), caller, "list parties");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     if (req->kind() != aftercare::v1::PARTY_KIND_UNSPECIFIED) {
       check_input(domain::check_enum(req->kind(), "kind"), "kind");
@@ -125,7 +126,7 @@ Status DispatchServiceImpl::ListParties(Ctx* context, const aftercare::v1::ListP
     if (req->trade() != aftercare::v1::TICKET_CATEGORY_UNSPECIFIED) {
       check_input(domain::check_enum(req->trade(), "trade"), "trade");
     }
-    if (!caller.is("service") && !caller.sees_project(req->project_id())) {
+    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     auto parties = db_.in_transaction([&](pqxx::work& tx) {
@@ -162,7 +163,7 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
   return guarded("ListWorkOrders", [&] {
     const kit::Caller& caller = call.caller;
     store::ListQuery q;
-    if (caller.is("service")) {
+    if (caller.is(kit::Role::service)) {
       q.all_projects = true;
     } else if (is_staff(caller)) {
       q.all_projects = caller.sees_project("*");
@@ -170,7 +171,7 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
     } else if (is_partner(caller)) {
       q.all_projects = true;
       q.only_party = caller.party_id.empty() ? std::string("\x1f") : caller.party_id;
-    } else if (caller.is("owner")) {
+    } else if (caller.is(kit::Role::owner)) {
       q.all_projects = true;
       q.units_only = true;
       q.units = caller.units;
@@ -222,7 +223,7 @@ Status DispatchServiceImpl::ListWorkOrders(Ctx* context,
       auto rows = store::list_work_orders(tx, q);
       // A ticket whose work orders are all outside the caller's scope is not the caller's to
       // ask about: 404, as each of its work orders would answer.
-      if (rows.empty() && !q.ticket_id.empty() && !q.after_time && !caller.is("service")) {
+      if (rows.empty() && !q.ticket_id.empty() && !q.after_time && !caller.is(kit::Role::service)) {
         store::ListQuery any;
         any.all_projects = true;
         any.ticket_id = q.ticket_id;
@@ -255,7 +256,8 @@ Status DispatchServiceImpl::CreateWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("CreateWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is("service"), caller, "create work orders");
+    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
+                 "create work orders");
     check_input(domain::check_id(req->ticket_id(), "ticket_id"), "ticket_id");
     check_input(domain::check_enum(req->assignee_kind(), "assignee_kind"), "assignee_kind");
     if (!req->party_id().empty())
@@ -367,7 +369,8 @@ Status DispatchServiceImpl::ReassignWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ReassignWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is("service"), caller, "reassign work orders");
+    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
+                 "reassign work orders");
     check_order_id(req->work_order_id());
     check_input(domain::check_enum(req->assignee_kind(), "assignee_kind"), "assignee_kind");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
@@ -383,7 +386,8 @@ Status DispatchServiceImpl::CancelWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("CancelWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is("service"), caller, "cancel work orders");
+    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
+                 "cancel work orders");
     check_order_id(req->work_order_id());
     check_input(domain::check_text(req->reason(), "reason", 1, kMaxReasonChars), "reason");
     absl::Time now = now_micros();
@@ -410,7 +414,8 @@ Status DispatchServiceImpl::RecordVerification(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RecordVerification", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is("verifier") || caller.is("admin"), caller, "record verifications");
+    require_role(caller.is(kit::Role::verifier) || caller.is(kit::Role::admin), caller,
+                 "record verifications");
     check_order_id(req->work_order_id());
     check_input(domain::check_enum(req->liability(), "liability"), "liability");
     check_input(domain::check_fen(req->estimate_fen(), "estimate_fen", 0), "estimate_fen");
@@ -467,8 +472,8 @@ struct FeedRequest {
 
 FeedRequest check_feed_request(kit::PgPool& db, const kit::Caller& caller,
                                const aftercare::v1::ListPartnerEventsRequest& req) {
-  require_role(is_partner(caller) || caller.is("admin") || caller.is("service"), caller,
-               "read partner events");
+  require_role(is_partner(caller) || caller.is(kit::Role::admin) || caller.is(kit::Role::service),
+               caller, "read partner events");
   check_input(domain::check_id(req.party_id(), "party_id"), "party_id");
   FeedRequest f;
   f.party_id = req.party_id();
@@ -496,7 +501,7 @@ FeedRequest check_feed_request(kit::PgPool& db, const kit::Caller& caller,
     refuse(StatusCode::NOT_FOUND, "party " + f.party_id + " not found");
   }
   // An admin reads the feeds of the parties of its projects (support); not others'.
-  if (caller.is("admin") && !caller.sees_project("*")) {
+  if (caller.is(kit::Role::admin) && !caller.sees_project("*")) {
     auto projects =
         db.in_transaction([&](pqxx::work& tx) { return store::party_projects(tx, f.party_id); });
     if (std::none_of(projects.begin(), projects.end(),
@@ -574,8 +579,9 @@ Status DispatchServiceImpl::RerouteLateBuilders(
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RerouteLateBuilders", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is("service"), caller, "run the reroute sweeper");
-    bool everywhere = caller.is("service") || caller.sees_project("*");
+    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
+                 "run the reroute sweeper");
+    bool everywhere = caller.is(kit::Role::service) || caller.sees_project("*");
     if (req->project_id().empty()) {
       if (!everywhere) throw Refusal{kit::invalid_field("project_id", "is required")};
     } else {
@@ -601,13 +607,14 @@ Status DispatchServiceImpl::RepairReport(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RepairReport", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is("supervisor") || caller.is("finance") || caller.is("admin") ||
-                     caller.is("dispatcher") || caller.is("service") || caller.is("hq"),
+    require_role(caller.is(kit::Role::supervisor) || caller.is(kit::Role::finance) ||
+                     caller.is(kit::Role::admin) || caller.is(kit::Role::dispatcher) ||
+                     caller.is(kit::Role::service) || caller.is(kit::Role::hq),
                  caller, "read repair reports");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     std::string period_error = domain::check_period(req->period());
     if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
-    if (!caller.is("service") && !caller.sees_project(req->project_id())) {
+    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     absl::Time now = now_micros();
@@ -625,8 +632,9 @@ Status DispatchServiceImpl::GroupRepairReport(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("GroupRepairReport", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is("supervisor") || caller.is("finance") || caller.is("admin") ||
-                     caller.is("dispatcher") || caller.is("service") || caller.is("hq"),
+    require_role(caller.is(kit::Role::supervisor) || caller.is(kit::Role::finance) ||
+                     caller.is(kit::Role::admin) || caller.is(kit::Role::dispatcher) ||
+                     caller.is(kit::Role::service) || caller.is(kit::Role::hq),
                  caller, "read repair reports");
     std::string period_error = domain::check_period(req->period());
     if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
@@ -636,7 +644,7 @@ Status DispatchServiceImpl::GroupRepairReport(Ctx* context,
     }
     for (const std::string& id : req->project_ids()) {
       check_input(domain::check_id(id, "project_ids"), "project_ids");
-      if (!caller.is("service") && !caller.sees_project(id)) {
+      if (!caller.is(kit::Role::service) && !caller.sees_project(id)) {
         refuse(StatusCode::NOT_FOUND, "project " + id + " not found");
       }
     }

@@ -50,28 +50,28 @@ inline void check_precondition(const std::string& error) {
 // ---- who may do what ----
 
 inline bool is_partner(const kit::Caller& c) {
-  return c.is("builder") || c.is("crew") || c.is("contractor");
+  return c.is(kit::Role::builder) || c.is(kit::Role::crew) || c.is(kit::Role::contractor);
 }
 inline bool is_staff(const kit::Caller& c) {
-  return c.is("admin") || c.is("dispatcher") || c.is("supervisor") || c.is("verifier") ||
-         c.is("agent") || c.is("finance");
+  return c.is(kit::Role::admin) || c.is(kit::Role::dispatcher) || c.is(kit::Role::supervisor) ||
+         c.is(kit::Role::verifier) || c.is(kit::Role::agent) || c.is(kit::Role::finance);
 }
 inline bool is_dispatcher(const kit::Caller& c) {
-  return c.is("dispatcher") || c.is("admin");
+  return c.is(kit::Role::dispatcher) || c.is(kit::Role::admin);
 }
 
 // Staff of the project, the assigned party, the owner of the unit, or another service.
 inline bool sees_order(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is("service")) return true;
+  if (c.is(kit::Role::service)) return true;
   if (is_staff(c)) return c.sees_project(o.project_id());
   if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
-  if (c.is("owner")) return c.owns_unit(o.unit_id());
+  if (c.is(kit::Role::owner)) return c.owns_unit(o.unit_id());
   return false;
 }
 
 // The assigned party, or a dispatcher of the project.
 inline bool acts_for_assignee(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is("service")) return true;
+  if (c.is(kit::Role::service)) return true;
   if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
   return is_dispatcher(c) && c.sees_project(o.project_id());
 }
@@ -79,7 +79,8 @@ inline bool acts_for_assignee(const kit::Caller& c, const WorkOrder& o) {
 inline void require_role(bool allowed, const kit::Caller& c, const char* what) {
   if (!allowed) {
     refuse(StatusCode::PERMISSION_DENIED,
-           "role " + (c.role.empty() ? std::string("(none)") : c.role) + " may not " + what);
+           "role " + (c.role_name().empty() ? std::string("(none)") : c.role_name()) + " may not " +
+               what);
   }
 }
 

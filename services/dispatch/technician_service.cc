@@ -39,7 +39,7 @@ bool is_technician_party(aftercare::v1::PartyKind kind) {
 
 // Staff of the technician's project, another service, or the technician's own party.
 bool sees_technician(const kit::Caller& c, const aftercare::v1::Technician& t) {
-  if (c.is("service")) return true;
+  if (c.is(kit::Role::service)) return true;
   if (is_staff(c)) return c.sees_project(t.project_id());
   if (is_partner(c)) return !c.party_id.empty() && c.party_id == t.party_id();
   return false;
@@ -53,7 +53,8 @@ Status DispatchServiceImpl::UpsertTechnician(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("UpsertTechnician", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is("service"), caller, "register technicians");
+    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
+                 "register technicians");
     check_input(domain::check_id(req->technician_id(), "technician_id"), "technician_id");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
@@ -67,7 +68,7 @@ Status DispatchServiceImpl::UpsertTechnician(Ctx* context,
       check_input(domain::check_clock(req->work_start(), "work_start"), "work_start");
     if (!req->work_end().empty())
       check_input(domain::check_clock(req->work_end(), "work_end"), "work_end");
-    if (!caller.is("service") && !caller.sees_project(req->project_id())) {
+    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     // Stored sorted and in canonical form, so a read gives back what the calendar shows.
@@ -115,7 +116,7 @@ Status DispatchServiceImpl::ListTechnicians(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ListTechnicians", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_staff(caller) || is_partner(caller) || caller.is("service"), caller,
+    require_role(is_staff(caller) || is_partner(caller) || caller.is(kit::Role::service), caller,
                  "list technicians");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     if (!req->party_id().empty())
@@ -125,7 +126,7 @@ Status DispatchServiceImpl::ListTechnicians(Ctx* context,
       // A party sees its own technicians only; another party's list is empty, not an error.
       if (caller.party_id.empty() || (!party.empty() && party != caller.party_id)) return;
       party = caller.party_id;
-    } else if (!caller.is("service") && !caller.sees_project(req->project_id())) {
+    } else if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     auto technicians = db_.in_transaction([&](pqxx::work& tx) {
@@ -145,7 +146,7 @@ Status DispatchServiceImpl::TechnicianSchedule(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("TechnicianSchedule", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_staff(caller) || is_partner(caller) || caller.is("service"), caller,
+    require_role(is_staff(caller) || is_partner(caller) || caller.is(kit::Role::service), caller,
                  "read technician schedules");
     check_input(domain::check_id(req->technician_id(), "technician_id"), "technician_id");
     absl::Time from = required_time(req->from(), req->has_from(), "from");
@@ -200,7 +201,7 @@ Status DispatchServiceImpl::AssignTechnician(Ctx* context,
       request.technician_id = req->technician_id();
       request.reason = req->reason();
       request.assigned_by = caller.sub;
-      request.may_exceed_cap = is_dispatcher(caller) || caller.is("service");
+      request.may_exceed_cap = is_dispatcher(caller) || caller.is(kit::Role::service);
       TechnicianOutcome outcome = workflows_.assign_technician(tx, o, request, now);
       check_precondition(outcome.error);
       return o;

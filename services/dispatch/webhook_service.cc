@@ -34,7 +34,7 @@ bool is_uuid(std::string_view s) {
 void require_party_access(pqxx::work& tx, const kit::Caller& caller, const std::string& party_id) {
   std::vector<std::string> projects = store::party_projects(tx, party_id);
   bool visible = false;
-  if (caller.is("service")) {
+  if (caller.is(kit::Role::service)) {
     visible = true;
   } else if (is_partner(caller)) {
     visible = !caller.party_id.empty() && caller.party_id == party_id;
@@ -46,7 +46,8 @@ void require_party_access(pqxx::work& tx, const kit::Caller& caller, const std::
 }
 
 void require_webhook_role(const kit::Caller& caller, const char* what) {
-  require_role(is_dispatcher(caller) || is_partner(caller) || caller.is("service"), caller, what);
+  require_role(is_dispatcher(caller) || is_partner(caller) || caller.is(kit::Role::service), caller,
+               what);
 }
 
 std::string deliveries_filter_hash(const aftercare::v1::ListWebhookDeliveriesRequest& r) {

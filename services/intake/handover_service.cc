@@ -22,14 +22,17 @@ using grpc::Status;
 using kit::guarded;
 
 // Who does what (issue 19's contract table).
-const std::set<std::string> kInspectors = {"agent", "verifier", "admin"};
-const std::set<std::string> kDefectRecorders = {"agent", "verifier"};
-const std::set<std::string> kSigningStaff = {"agent", "verifier", "supervisor", "admin"};
-const std::set<std::string> kHandover = {"agent", "admin"};
-const std::set<std::string> kKeyReminders = {"agent", "supervisor", "admin"};
-const std::set<std::string> kPermitDeciders = {"agent", "supervisor", "admin"};
-const std::set<std::string> kPermitInspectors = {"agent", "verifier", "supervisor", "admin"};
-const std::set<std::string> kPermitFinishers = {"agent", "supervisor", "finance", "admin"};
+constexpr kit::Roles kInspectors = {kit::Role::agent, kit::Role::verifier, kit::Role::admin};
+constexpr kit::Roles kDefectRecorders = {kit::Role::agent, kit::Role::verifier};
+constexpr kit::Roles kSigningStaff = {kit::Role::agent, kit::Role::verifier, kit::Role::supervisor,
+                                      kit::Role::admin};
+constexpr kit::Roles kHandover = {kit::Role::agent, kit::Role::admin};
+constexpr kit::Roles kKeyReminders = {kit::Role::agent, kit::Role::supervisor, kit::Role::admin};
+constexpr kit::Roles kPermitDeciders = {kit::Role::agent, kit::Role::supervisor, kit::Role::admin};
+constexpr kit::Roles kPermitInspectors = {kit::Role::agent, kit::Role::verifier,
+                                          kit::Role::supervisor, kit::Role::admin};
+constexpr kit::Roles kPermitFinishers = {kit::Role::agent, kit::Role::supervisor,
+                                         kit::Role::finance, kit::Role::admin};
 
 // An inspection may be typed in after the visit, but not from the future nor months later.
 constexpr absl::Duration kClockSkew = absl::Minutes(2);
@@ -120,8 +123,8 @@ Status HandoverServiceImpl::GetInspection(grpc::ServerContext* context,
   auto call = kit::begin_call(*context);
   if (!domain::check_uuid(r->inspection_id(), "inspection_id").empty())
     return not_found("inspection " + r->inspection_id());
-  if (!call.caller.is("owner") && !kStaff.contains(call.caller.role))
-    return denied("role " + call.caller.role + " does not read inspections");
+  if (!call.caller.is(kit::Role::owner) && !kStaff.contains(call.caller.role))
+    return denied("role " + call.caller.role_name() + " does not read inspections");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("GetInspection", [&] { return app::get_inspection(ctx, *r, out); });
 }
@@ -131,8 +134,8 @@ Status HandoverServiceImpl::ListInspections(grpc::ServerContext* context,
                                             v1::ListInspectionsResponse* out) {
   auto call = kit::begin_call(*context);
   if (auto e = domain::check_id(r->unit_id(), "unit_id"); !e.empty()) return bad(e);
-  if (!call.caller.is("owner") && !kStaff.contains(call.caller.role))
-    return denied("role " + call.caller.role + " does not read inspections");
+  if (!call.caller.is(kit::Role::owner) && !kStaff.contains(call.caller.role))
+    return denied("role " + call.caller.role_name() + " does not read inspections");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("ListInspections", [&] { return app::list_inspections(ctx, *r, out); });
 }
@@ -146,14 +149,14 @@ Status HandoverServiceImpl::SignInspection(grpc::ServerContext* context,
   if (auto e = domain::check_enum(r->signer(), "signer"); !e.empty()) return bad(e);
   if (r->has_on_behalf()) {
     const v1::InspectionOnBehalf& b = r->on_behalf();
-    if (call.caller.is("owner"))
+    if (call.caller.is(kit::Role::owner))
       return kit::invalid_field("on_behalf", "is for staff signing for the owner");
     if (r->signer() != v1::INSPECTION_SIGNER_OWNER)
       return kit::invalid_field("on_behalf", "only with signer owner");
     if (auto e = domain::check_enum(b.method(), "on_behalf.method"); !e.empty()) return bad(e);
     if (auto e = check_optional_text(b.note(), "on_behalf.note", 500); !e.empty()) return bad(e);
   }
-  if (!call.caller.is("owner") && !has_role(call.caller, kSigningStaff))
+  if (!call.caller.is(kit::Role::owner) && !has_role(call.caller, kSigningStaff))
     return denied("only the owner and agents, verifiers, supervisors, admins sign inspections");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("SignInspection", [&] { return app::sign_inspection(ctx, *r, out); });
@@ -238,7 +241,7 @@ Status HandoverServiceImpl::HandoverStats(grpc::ServerContext* context,
   std::string error;
   auto days = domain::period_days(r->period(), &error);
   if (!days) return bad(error);
-  bool hq = call.caller.is("hq") && call.caller.sees_project(r->project_id());  // issue 20
+  bool hq = call.caller.is(kit::Role::hq) && call.caller.sees_project(r->project_id());  // issue 20
   if (!hq && !staff_sees(call.caller, r->project_id()))
     return not_found("project " + r->project_id());
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
@@ -265,7 +268,7 @@ Status HandoverServiceImpl::ApplyDecorationPermit(grpc::ServerContext* context,
     return bad(e);
   if (r->workers() < 0 || r->workers() > 200)
     return kit::invalid_field("workers", "must be between 0 and 200");
-  if (!call.caller.is("owner") && !call.caller.is("agent"))
+  if (!call.caller.is(kit::Role::owner) && !call.caller.is(kit::Role::agent))
     return denied("the unit's owner or an agent applies for a decoration permit");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("ApplyDecorationPermit",
@@ -278,8 +281,8 @@ Status HandoverServiceImpl::GetDecorationPermit(grpc::ServerContext* context,
   auto call = kit::begin_call(*context);
   if (!domain::check_uuid(r->permit_id(), "permit_id").empty())
     return not_found("decoration permit " + r->permit_id());
-  if (!call.caller.is("owner") && !kStaff.contains(call.caller.role))
-    return denied("role " + call.caller.role + " does not read decoration permits");
+  if (!call.caller.is(kit::Role::owner) && !kStaff.contains(call.caller.role))
+    return denied("role " + call.caller.role_name() + " does not read decoration permits");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("GetDecorationPermit", [&] { return app::get_decoration_permit(ctx, *r, out); });
 }

@@ -32,7 +32,7 @@ std::optional<Status> parse_token(const std::string& token,
 }
 
 bool may_read(const kit::Caller& c) {
-  return c.is("owner") || kStaff.contains(c.role);
+  return c.is(kit::Role::owner) || kStaff.contains(c.role);
 }
 
 }  // namespace

@@ -174,7 +174,7 @@ Status IntakeServiceImpl::OpenTicket(grpc::ServerContext* context, const v1::Ope
     if (auto e = domain::check_enum(r->repair_area(), "repair_area"); !e.empty()) return bad(e);
   if (r->idempotency_key().size() > 128)
     return kit::invalid_field("idempotency_key", "at most 128 characters");
-  if (caller.is("owner")) {
+  if (caller.is(kit::Role::owner)) {
     if (r->has_reported_at()) return kit::invalid_field("reported_at", "only agents may set it");
     if (!caller.owns_unit(r->unit_id())) return not_found("unit " + r->unit_id());
   } else if (!has_role(caller, kTicketEditors)) {
@@ -228,7 +228,7 @@ Status IntakeServiceImpl::ListTickets(grpc::ServerContext* context, const v1::Li
   if (r->has_reported_from())
     f.reported_from_us = kit::to_micros(from_timestamp(r->reported_from()));
   if (r->has_reported_to()) f.reported_to_us = kit::to_micros(from_timestamp(r->reported_to()));
-  if (caller.is("owner")) {
+  if (caller.is(kit::Role::owner)) {
     // Owners list only their own units' tickets; naming another's unit is asking about an object
     // outside their scope (404, as GetTicket answers).
     if (!f.unit_id.empty() && !caller.owns_unit(f.unit_id)) return not_found("unit " + f.unit_id);
@@ -237,7 +237,7 @@ Status IntakeServiceImpl::ListTickets(grpc::ServerContext* context, const v1::Li
   } else if (!kStaff.contains(caller.role)) {
     return denied("tickets are listed by owners and staff");
   } else if (f.project_id.empty()) {
-    bool everywhere = caller.is("service") || caller.sees_project("*");
+    bool everywhere = caller.is(kit::Role::service) || caller.sees_project("*");
     if (!everywhere) return kit::invalid_field("project_id", "is required");
   } else if (!staff_sees(caller, f.project_id)) {
     return not_found("project " + f.project_id);
@@ -412,7 +412,7 @@ Status IntakeServiceImpl::GroupStats(grpc::ServerContext* context, const v1::Gro
   if (!days) return bad(error);
   if (r->project_ids_size() > kMaxGroupProjects)
     return bad("project_ids at most " + std::to_string(kMaxGroupProjects) + " projects");
-  if (!call.caller.is("hq") && !kStaff.contains(call.caller.role))
+  if (!call.caller.is(kit::Role::hq) && !kStaff.contains(call.caller.role))
     return {grpc::StatusCode::PERMISSION_DENIED, "ticket KPIs are for staff and hq"};
   for (const std::string& id : r->project_ids()) {
     if (auto e = domain::check_id(id, "project_ids"); !e.empty()) return bad(e);
@@ -435,7 +435,7 @@ Status IntakeServiceImpl::AddAttachment(grpc::ServerContext* context,
                                         r->note(), limits);
       !e.empty())
     return bad(e);
-  if (!caller.is("owner") && !has_role(caller, kAttachmentStaff))
+  if (!caller.is(kit::Role::owner) && !has_role(caller, kAttachmentStaff))
     return denied("only owners and agents, supervisors, admins or dispatchers add attachments");
   const app::Context ctx{db_, outbox_, call.caller, clock_()};
   return guarded("AddAttachment", [&] { return app::add_attachment(ctx, *r, limits, out); });

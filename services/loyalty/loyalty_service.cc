@@ -34,17 +34,19 @@ void require(const std::string& field, const std::string& why) {
 
 // Roles. Staff who may read members (and their projects' reports), and who may change points.
 bool staff_reader(const kit::Caller& c) {
-  return c.is("agent") || c.is("supervisor") || c.is("admin") || c.is("finance") || c.is("service");
+  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin) ||
+         c.is(kit::Role::finance) || c.is(kit::Role::service);
 }
 bool staff_writer(const kit::Caller& c) {
-  return c.is("agent") || c.is("supervisor") || c.is("admin") || c.is("service");
+  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin) ||
+         c.is(kit::Role::service);
 }
 
 // Role check before anything is looked up: owners may only name themselves (else NOT_FOUND, so
 // ids do not leak), staff need the right role (else PERMISSION_DENIED).
 void check_role(const kit::Caller& c, const std::string& owner_id, bool owner_allowed,
                 bool (*staff)(const kit::Caller&)) {
-  if (c.is("owner")) {
+  if (c.is(kit::Role::owner)) {
     if (!owner_allowed) refuse(grpc::StatusCode::PERMISSION_DENIED, "owners may not do this");
     if (c.sub != owner_id)
       refuse(grpc::StatusCode::NOT_FOUND, "owner_id: no member account for this owner");
@@ -66,7 +68,7 @@ std::pair<store::MemberRow, std::vector<std::string>> visible_member(Tx& tx, con
   auto member = store::find_member(tx, owner_id, lock);
   if (!member) refuse(grpc::StatusCode::NOT_FOUND, "owner_id: no member account for this owner");
   auto projects = store::member_projects(tx, owner_id);
-  if (!c.is("owner") && !sees_any(c, projects))
+  if (!c.is(kit::Role::owner) && !sees_any(c, projects))
     refuse(grpc::StatusCode::NOT_FOUND, "owner_id: no member account for this owner");
   return {*member, projects};
 }
@@ -268,7 +270,8 @@ grpc::Status LoyaltyServiceImpl::PointsSummary(grpc::ServerContext* context,
   return guarded("PointsSummary", [&] {
     require("project_id", domain::check_id(request->project_id()));
     const auto& c = call.caller;
-    if (!(c.is("supervisor") || c.is("finance") || c.is("admin") || c.is("service") || c.is("hq")))
+    if (!(c.is(kit::Role::supervisor) || c.is(kit::Role::finance) || c.is(kit::Role::admin) ||
+          c.is(kit::Role::service) || c.is(kit::Role::hq)))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "role not allowed");
     if (!c.sees_project(request->project_id()))
       refuse(grpc::StatusCode::NOT_FOUND, "project_id: unknown project");
@@ -480,7 +483,7 @@ grpc::Status LoyaltyServiceImpl::UpsertMerchant(grpc::ServerContext* context,
                                                 v1::Merchant* response) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("UpsertMerchant", [&] {
-    if (!call.caller.is("admin"))
+    if (!call.caller.is(kit::Role::admin))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "admins manage merchants");
     require("merchant_id", domain::check_id(request->merchant_id()));
     require("name", domain::check_text(request->name(), 200, true));
@@ -511,7 +514,7 @@ grpc::Status LoyaltyServiceImpl::ListMerchants(grpc::ServerContext* context,
                                                v1::ListMerchantsResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ListMerchants", [&] {
-    if (call.caller.role.empty()) refuse(grpc::StatusCode::PERMISSION_DENIED, "no caller");
+    if (call.caller.role_name().empty()) refuse(grpc::StatusCode::PERMISSION_DENIED, "no caller");
     if (!request->project_id().empty())
       require("project_id", domain::check_id(request->project_id()));
     db_.in_transaction([&](pqxx::work& tx) {
@@ -528,7 +531,7 @@ grpc::Status LoyaltyServiceImpl::SetProjectRules(grpc::ServerContext* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("SetProjectRules", [&] {
     require("project_id", domain::check_id(request->project_id()));
-    if (!call.caller.is("admin"))
+    if (!call.caller.is(kit::Role::admin))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "admins set loyalty rules");
     if (!call.caller.sees_project(request->project_id()))
       refuse(grpc::StatusCode::NOT_FOUND, "project_id: unknown project");
@@ -573,7 +576,7 @@ grpc::Status LoyaltyServiceImpl::RunExpiry(grpc::ServerContext* context,
                                            v1::RunExpiryResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RunExpiry", [&] {
-    if (!(call.caller.is("admin") || call.caller.is("service")))
+    if (!(call.caller.is(kit::Role::admin) || call.caller.is(kit::Role::service)))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "admins and services run the expiry");
     const absl::Time now = clock_();
     absl::Time as_of = now;

@@ -22,8 +22,8 @@ using store::InvoiceRow;
 // ---- scope -----------------------------------------------------------------------------------
 
 bool is_billing_staff(const kit::Caller& caller) {
-  return caller.is("finance") || caller.is("admin") || caller.is("supervisor") ||
-         caller.is("service");
+  return caller.is(kit::Role::finance) || caller.is(kit::Role::admin) ||
+         caller.is(kit::Role::supervisor) || caller.is(kit::Role::service);
 }
 
 bool can_see_project(const kit::Caller& caller, const std::string& project_id) {
@@ -31,7 +31,8 @@ bool can_see_project(const kit::Caller& caller, const std::string& project_id) {
 }
 
 bool can_see_invoice(const kit::Caller& caller, const InvoiceRow& invoice) {
-  if (caller.is("owner")) return invoice.payer == "owner" && caller.owns_unit(invoice.unit_id);
+  if (caller.is(kit::Role::owner))
+    return invoice.payer == "owner" && caller.owns_unit(invoice.unit_id);
   return can_see_project(caller, invoice.project_id);
 }
 

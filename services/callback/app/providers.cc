@@ -31,7 +31,7 @@ ProviderResult WebhookProvider::post(const store::ChannelRow& channel, const Out
 
 std::optional<Contact> IntakeContactDirectory::contact(const std::string& unit_id) {
   auto stub = v1::IntakeService::NewStub(intake_);
-  const kit::Caller callback{"callback", "service", {"*"}, {}, ""};
+  const kit::Caller callback{"callback", kit::Role::service, {"*"}, {}, ""};
   v1::GetUnitRequest request;
   request.set_unit_id(unit_id);
   v1::Unit unit;

@@ -245,7 +245,7 @@ v1::ScorecardResponse scorecard(kit::PgPool& db, KpiSources* sources, const kit:
 
 CloseResult close_periods(kit::PgPool& db, const kit::Outbox& outbox, KpiSources* sources,
                           absl::Time now, absl::Duration grace) {
-  const kit::Caller service{"callback", "service", {"*"}, {}, ""};
+  const kit::Caller service{"callback", kit::Role::service, {"*"}, {}, ""};
   CloseResult result;
   auto projects = db.in_transaction([](pqxx::work& tx) { return store::known_projects(tx); });
   for (const store::KnownProject& project : projects) {

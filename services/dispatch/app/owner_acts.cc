@@ -13,9 +13,9 @@ using namespace handlers;  // NOLINT: the shared handler helpers
 
 domain::Recorder recorder_of(const kit::Caller& c, const WorkOrder& o) {
   using domain::Recorder;
-  if (c.is("owner")) return c.owns_unit(o.unit_id()) ? Recorder::kOwner : Recorder::kOther;
-  if (c.is("service")) return Recorder::kDispatcher;
-  if (c.is("agent") && c.sees_project(o.project_id())) return Recorder::kAgent;
+  if (c.is(kit::Role::owner)) return c.owns_unit(o.unit_id()) ? Recorder::kOwner : Recorder::kOther;
+  if (c.is(kit::Role::service)) return Recorder::kDispatcher;
+  if (c.is(kit::Role::agent) && c.sees_project(o.project_id())) return Recorder::kAgent;
   if (is_dispatcher(c) && c.sees_project(o.project_id())) return Recorder::kDispatcher;
   if (is_partner(c) && !c.party_id.empty() && c.party_id == o.party_id()) {
     return Recorder::kAssignee;
@@ -31,9 +31,9 @@ void enforce(const domain::Verdict& v, const kit::Caller& caller) {
     case domain::Verdict::kInvalid:
       throw kit::invalid(v.field, v.message);
     case domain::Verdict::kForbidden:
-      refuse(
-          StatusCode::PERMISSION_DENIED,
-          "role " + (caller.role.empty() ? std::string("(none)") : caller.role) + " " + v.message);
+      refuse(StatusCode::PERMISSION_DENIED,
+             "role " + (caller.role_name().empty() ? std::string("(none)") : caller.role_name()) +
+                 " " + v.message);
     case domain::Verdict::kPrecondition:
       refuse(StatusCode::FAILED_PRECONDITION, v.message);
     case domain::Verdict::kAlreadyExists:

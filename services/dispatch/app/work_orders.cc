@@ -28,7 +28,8 @@ WorkOrder create_work_order(const Context& ctx, const aftercare::v1::CreateWorkO
   const kit::Caller& caller = ctx.caller;
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     std::optional<store::Ticket> ticket = store::load_ticket(tx, req.ticket_id());
-    if (!ticket || !(caller.is("service") || caller.sees_project(ticket->facts.project_id))) {
+    if (!ticket ||
+        !(caller.is(kit::Role::service) || caller.sees_project(ticket->facts.project_id))) {
       refuse(StatusCode::NOT_FOUND, "ticket " + req.ticket_id() + " not found");
     }
     if (auto existing = store::find_by_source(tx, source)) return *existing;  // a repeat
@@ -270,10 +271,10 @@ WorkOrder sign_off_work_order(const Context& ctx,
                               const aftercare::v1::SignOffWorkOrderRequest& req) {
   const kit::Caller& caller = ctx.caller;
   const aftercare::v1::OnBehalf* given = req.has_on_behalf() ? &req.on_behalf() : nullptr;
-  if (!caller.is("owner")) await_attachment(ctx.db, given);
+  if (!caller.is(kit::Role::owner)) await_attachment(ctx.db, given);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
-    bool in_project = caller.sees_project(o.project_id()) || caller.is("service");
+    bool in_project = caller.sees_project(o.project_id()) || caller.is(kit::Role::service);
     // The owner in person, or staff recording the owner's signature (issue 23).
     std::optional<aftercare::v1::OnBehalf> on_behalf;
     switch (req.signer()) {
@@ -281,14 +282,14 @@ WorkOrder sign_off_work_order(const Context& ctx,
         on_behalf = owner_act(tx, caller, o, domain::OwnerAct::kSignOff, given);
         break;
       case aftercare::v1::SIGNER_MAINTENANCE:
-        require_role((caller.is("dispatcher") || caller.is("supervisor") || caller.is("admin") ||
-                      caller.is("service")) &&
+        require_role((caller.is(kit::Role::dispatcher) || caller.is(kit::Role::supervisor) ||
+                      caller.is(kit::Role::admin) || caller.is(kit::Role::service)) &&
                          in_project,
                      caller, "sign off as maintenance");
         break;
       default:
-        require_role((caller.is("verifier") || caller.is("admin")) && in_project, caller,
-                     "accept work as the verifier");
+        require_role((caller.is(kit::Role::verifier) || caller.is(kit::Role::admin)) && in_project,
+                     caller, "accept work as the verifier");
     }
     domain::SignOffVerdict verdict = domain::check_sign_off(o, req.signer());
     check_precondition(verdict.error);
@@ -521,7 +522,7 @@ WorkOrder issue_quote(const Context& ctx, const aftercare::v1::IssueQuoteRequest
 WorkOrder confirm_quote(const Context& ctx, const aftercare::v1::ConfirmQuoteRequest& req) {
   const kit::Caller& caller = ctx.caller;
   const aftercare::v1::OnBehalf* given = req.has_on_behalf() ? &req.on_behalf() : nullptr;
-  if (!caller.is("owner")) await_attachment(ctx.db, given);
+  if (!caller.is(kit::Role::owner)) await_attachment(ctx.db, given);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
     // The owner decides; staff may record the decision the owner gave on the phone or on a

@@ -52,7 +52,8 @@ Status add_attachment(const Context& ctx, const v1::AddAttachmentRequest& r,
         *out = std::move(existing);
         return Status::OK;
       }
-    if (auto e = domain::check_attachment_allowed(t->status(), r.kind(), ctx.caller.is("owner"));
+    if (auto e = domain::check_attachment_allowed(t->status(), r.kind(),
+                                                  ctx.caller.is(kit::Role::owner));
         !e.empty())
       return {StatusCode::FAILED_PRECONDITION, e};
     if (store::count_attachments(tx, t->ticket_id()) >= limits.max_per_ticket)

@@ -20,7 +20,7 @@ Status denied(const std::string& why) {
 }
 
 std::string actor_of(const kit::Caller& c) {
-  return c.sub.empty() ? "service:" + c.role : c.sub;
+  return c.sub.empty() ? "service:" + c.role_name() : c.sub;
 }
 
 int page_size(int requested) {

@@ -20,7 +20,7 @@ using kit::to_timestamp;
 namespace {
 
 bool sees_permit(const kit::Caller& c, const v1::DecorationPermit& p) {
-  if (c.is("owner")) return c.owns_unit(p.unit_id());
+  if (c.is(kit::Role::owner)) return c.owns_unit(p.unit_id());
   return staff_sees(c, p.project_id());
 }
 
@@ -76,8 +76,9 @@ Status apply_decoration_permit(const Context& ctx, const v1::ApplyDecorationPerm
                                v1::DecorationPermit* out) {
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     auto unit = store::find_unit(tx, r.unit_id());
-    bool in_scope = unit && (ctx.caller.is("owner") ? ctx.caller.owns_unit(unit->unit_id())
-                                                    : staff_sees(ctx.caller, unit->project_id()));
+    bool in_scope =
+        unit && (ctx.caller.is(kit::Role::owner) ? ctx.caller.owns_unit(unit->unit_id())
+                                                 : staff_sees(ctx.caller, unit->project_id()));
     if (!in_scope) return not_found("unit " + r.unit_id());
     v1::DecorationPermit p;
     p.set_permit_id(kit::new_uuid());

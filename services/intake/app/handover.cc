@@ -36,12 +36,12 @@ v1::Event envelope(const std::string& project_id, const std::string& aggregate_i
 }
 
 bool sees_unit(const kit::Caller& c, const v1::Unit& u) {
-  if (c.is("owner")) return c.owns_unit(u.unit_id());
+  if (c.is(kit::Role::owner)) return c.owns_unit(u.unit_id());
   return staff_sees(c, u.project_id());
 }
 
 bool sees_inspection(const kit::Caller& c, const v1::Inspection& i) {
-  if (c.is("owner")) return c.owns_unit(i.unit_id());
+  if (c.is(kit::Role::owner)) return c.owns_unit(i.unit_id());
   return staff_sees(c, i.project_id());
 }
 
@@ -214,7 +214,7 @@ Status sign_inspection(const Context& ctx, const v1::SignInspectionRequest& r,
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     auto i = store::find_inspection(tx, r.inspection_id(), /*for_update=*/true);
     if (!i || !sees_inspection(ctx.caller, *i)) return not_found("inspection " + r.inspection_id());
-    bool owner = ctx.caller.is("owner");
+    bool owner = ctx.caller.is(kit::Role::owner);
     if (r.signer() == v1::INSPECTION_SIGNER_INSPECTOR && owner)
       return denied("owners sign as owner, the inspector is staff");
     if (!owner && r.signer() == v1::INSPECTION_SIGNER_OWNER) {
@@ -372,7 +372,7 @@ Status hand_over_unit(const Context& ctx, const v1::HandOverUnitRequest& r,
                        default_repair_area(v1::REPAIR_AREA_UNSPECIFIED, category),
                        domain::defects_description(group),
                        ctx.now,
-                       ctx.caller.is("agent") ? ctx.caller.sub : "",
+                       ctx.caller.is(kit::Role::agent) ? ctx.caller.sub : "",
                        actor_of(ctx.caller),
                        "",
                        "open at handover: inspection defects " + ids,

@@ -94,7 +94,7 @@ void incident_confirmed(pqxx::work& tx, const kit::Outbox& outbox, const v1::Inc
 std::optional<std::vector<std::string>> owner_buildings(pqxx::transaction_base& tx,
                                                         const kit::Caller& c,
                                                         const std::string& project_id) {
-  if (!c.is("owner")) return std::nullopt;
+  if (!c.is(kit::Role::owner)) return std::nullopt;
   return store::buildings_of_units(tx, project_id, c.units);
 }
 
@@ -109,7 +109,7 @@ bool owner_in_scope(const std::vector<std::string>& homes,
 
 // Owners see an incident of their buildings with their own tickets only.
 bool visible(pqxx::transaction_base& tx, const kit::Caller& c, v1::Incident& i) {
-  if (!c.is("owner")) return staff_sees(c, i.project_id());
+  if (!c.is(kit::Role::owner)) return staff_sees(c, i.project_id());
   if (!owner_in_scope(store::buildings_of_units(tx, i.project_id(), c.units), i.buildings()))
     return false;
   google::protobuf::RepeatedPtrField<std::string> own;
@@ -139,7 +139,7 @@ std::string check_project_buildings(pqxx::transaction_base& tx, const std::strin
 
 Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::Incident* out) {
   if (!has_role(ctx.caller, kIncidentOpeners))
-    return denied("role " + ctx.caller.role + " cannot open incidents");
+    return denied("role " + ctx.caller.role_name() + " cannot open incidents");
   if (auto e = domain::check_id(r.project_id(), "project_id"); !e.empty()) return bad(e);
   if (auto e =
           domain::check_incident(r.kind(), r.category(), r.component(), r.title(), r.description(),
@@ -190,7 +190,7 @@ Status list_incidents(const Context& ctx, const v1::ListIncidentsRequest& r,
                       const std::optional<store::IncidentCursor>& before, int limit,
                       v1::ListIncidentsResponse* out) {
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    bool staff = !ctx.caller.is("owner");
+    bool staff = !ctx.caller.is(kit::Role::owner);
     if (!store::find_project(tx, r.project_id()) ||
         (staff && !staff_sees(ctx.caller, r.project_id())))
       return not_found("project " + r.project_id());
@@ -220,7 +220,7 @@ Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
     auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
     if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
     if (!has_role(ctx.caller, kIncidentResolvers))
-      return denied("role " + ctx.caller.role + " cannot resolve incidents");
+      return denied("role " + ctx.caller.role_name() + " cannot resolve incidents");
     if (i->status() != v1::INCIDENT_STATUS_OPEN)
       return {StatusCode::FAILED_PRECONDITION, "incident is already resolved"};
     std::string actor = actor_of(ctx.caller);
@@ -332,7 +332,7 @@ Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,
     auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
     if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
     if (!has_role(ctx.caller, kIncidentOpeners))
-      return denied("role " + ctx.caller.role + " cannot confirm incidents");
+      return denied("role " + ctx.caller.role_name() + " cannot confirm incidents");
     if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
       return {StatusCode::FAILED_PRECONDITION, e};
     std::string actor = actor_of(ctx.caller);
@@ -358,7 +358,7 @@ Status dismiss_incident(const Context& ctx, const v1::DismissIncidentRequest& r,
     auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
     if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
     if (!has_role(ctx.caller, kIncidentOpeners))
-      return denied("role " + ctx.caller.role + " cannot dismiss incidents");
+      return denied("role " + ctx.caller.role_name() + " cannot dismiss incidents");
     if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
       return {StatusCode::FAILED_PRECONDITION, e};
     std::string actor = actor_of(ctx.caller);
@@ -434,7 +434,7 @@ void incident_after_unsatisfied(Tickets& tickets, const v1::Ticket& t,
 Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& r,
                          v1::Announcement* out) {
   if (!has_role(ctx.caller, kAnnouncers))
-    return denied("role " + ctx.caller.role + " cannot post announcements");
+    return denied("role " + ctx.caller.role_name() + " cannot post announcements");
   if (auto e = domain::check_id(r.project_id(), "project_id"); !e.empty()) return bad(e);
   std::optional<absl::Time> send_at = opt_time(r.send_at());
   if (auto e = domain::check_announcement(r.title(), r.body(), send_at, ctx.now); !e.empty())

@@ -13,10 +13,12 @@
 namespace aftercare::intake::app {
 
 // Staff who open incidents, resolve them, post announcements (the contract's lists).
-inline const std::set<std::string> kIncidentOpeners = {"agent", "dispatcher", "supervisor",
-                                                       "admin"};
-inline const std::set<std::string> kIncidentResolvers = {"dispatcher", "supervisor", "admin"};
-inline const std::set<std::string> kAnnouncers = {"agent", "supervisor", "admin"};
+inline constexpr kit::Roles kIncidentOpeners = {kit::Role::agent, kit::Role::dispatcher,
+                                                kit::Role::supervisor, kit::Role::admin};
+inline constexpr kit::Roles kIncidentResolvers = {kit::Role::dispatcher, kit::Role::supervisor,
+                                                  kit::Role::admin};
+inline constexpr kit::Roles kAnnouncers = {kit::Role::agent, kit::Role::supervisor,
+                                           kit::Role::admin};
 
 Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::Incident* out);
 Status get_incident(const Context& ctx, const v1::GetIncidentRequest& r, v1::Incident* out);

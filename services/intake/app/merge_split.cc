@@ -83,9 +83,9 @@ Status split_ticket(const Context& ctx, const v1::SplitTicketRequest& r,
                          original->channel(), default_repair_area(r.repair_area(), r.category()),
                          r.description(), reported_at,
                          // First-contact ownership stays with whoever took the original request.
-                         !original->owner_agent().empty() ? original->owner_agent()
-                         : ctx.caller.is("agent")         ? ctx.caller.sub
-                                                          : "",
+                         !original->owner_agent().empty()  ? original->owner_agent()
+                         : ctx.caller.is(kit::Role::agent) ? ctx.caller.sub
+                                                           : "",
                          actor, original->ticket_id(), ", split from " + original->ticket_no(),
                          r.idempotency_key(), r.idempotency_key().empty() ? "" : request_hash};
         Tickets tickets(tx, ctx.outbox, ctx.now);

@@ -81,7 +81,7 @@ Status upsert_unit(const Context& ctx, const v1::UpsertUnitRequest& r, v1::Unit*
 Status get_unit(const Context& ctx, const v1::GetUnitRequest& r, v1::Unit* out) {
   auto unit =
       ctx.db.in_transaction([&](pqxx::work& tx) { return store::find_unit(tx, r.unit_id()); });
-  bool owner_of_it = ctx.caller.is("owner") && ctx.caller.owns_unit(r.unit_id());
+  bool owner_of_it = ctx.caller.is(kit::Role::owner) && ctx.caller.owns_unit(r.unit_id());
   if (!unit || !(owner_of_it || staff_sees(ctx.caller, unit->project_id())))
     return not_found("unit " + r.unit_id());
   *out = *unit;
@@ -100,7 +100,8 @@ Status list_units(const Context& ctx, const v1::ListUnitsRequest& r, int limit,
   if (more) units.pop_back();
   for (auto& u : units) {
     u.set_owner_phone_masked(kit::mask_phone(u.owner_phone()));
-    if (!ctx.caller.is("admin") && !ctx.caller.is("agent") && !ctx.caller.is("supervisor"))
+    if (!ctx.caller.is(kit::Role::admin) && !ctx.caller.is(kit::Role::agent) &&
+        !ctx.caller.is(kit::Role::supervisor))
       redact_owner(&u);
     *out->add_units() = std::move(u);
   }

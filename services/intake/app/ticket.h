@@ -96,14 +96,15 @@ v1::Ticket open_report(Tickets& tickets, const ProjectRules& rules, const NewRep
 // Loads a ticket for change under its row lock, checks the caller, runs `change`, stores the
 // ticket and returns it fresh.
 template <typename F>
-Status change_ticket(const Context& ctx, const std::string& ticket_id,
-                     const std::set<std::string>& roles, v1::Ticket* out, F&& change) {
+Status change_ticket(const Context& ctx, const std::string& ticket_id, kit::Roles roles,
+                     v1::Ticket* out, F&& change) {
   if (auto e = domain::check_uuid(ticket_id, "ticket_id"); !e.empty())
     return not_found("ticket " + ticket_id);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     auto t = store::find_ticket(tx, ticket_id, /*for_update=*/true);
     if (!t || !sees_ticket(ctx.caller, *t)) return not_found("ticket " + ticket_id);
-    if (!has_role(ctx.caller, roles)) return denied("role " + ctx.caller.role + " cannot do this");
+    if (!has_role(ctx.caller, roles))
+      return denied("role " + ctx.caller.role_name() + " cannot do this");
     Tickets tickets(tx, ctx.outbox, ctx.now);
     // A refused change may have written already: throwing rolls it back (committing after
     // tx.abort() would throw and turn the refusal into INTERNAL).

@@ -96,7 +96,7 @@ Status open_ticket(const Context& ctx, RegistryCache& registry, const v1::OpenTi
                          default_repair_area(r.repair_area(), r.category()),
                          r.description(),
                          reported_at,
-                         ctx.caller.is("agent") ? ctx.caller.sub : "",
+                         ctx.caller.is(kit::Role::agent) ? ctx.caller.sub : "",
                          actor_of(ctx.caller),
                          "",
                          "",
@@ -158,7 +158,7 @@ Status record_response(const Context& ctx, const v1::RecordResponseRequest& r, a
                          if (first) *t.mutable_responded_at() = to_timestamp(at);
                          // First-contact ownership: the first agent who deals with a self-service
                          // report owns it.
-                         if (t.owner_agent().empty() && ctx.caller.is("agent"))
+                         if (t.owner_agent().empty() && ctx.caller.is(kit::Role::agent))
                            t.set_owner_agent(ctx.caller.sub);
                          tickets.history(t, actor_of(ctx.caller), "responded", r.message());
                          if (first) tickets.responded(t, at, actor_of(ctx.caller));

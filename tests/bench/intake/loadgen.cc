@@ -77,7 +77,7 @@ int grpc_get(const std::map<std::string, std::string>& f) {
   int conns = std::stoi(flag(f, "connections", "16"));
   double seconds = std::stod(flag(f, "seconds", "10"));
   aftercare::kit::Caller caller{flag(f, "sub", "bench-agent"),
-                                flag(f, "role", "agent"),
+                                aftercare::kit::role_from_name(flag(f, "role", "agent")),
                                 aftercare::kit::split_list(flag(f, "projects", "*")),
                                 {},
                                 ""};

@@ -47,7 +47,7 @@ struct Stack {
     r->set_points(0);
     r->set_max_points(kPointsEach);
     v1::ProjectRules out;
-    auto ctx = kit::client_context({"admin", "admin", {"*"}, {}, ""});
+    auto ctx = kit::client_context({"admin", kit::Role::admin, {"*"}, {}, ""});
     if (!stub->SetProjectRules(ctx.get(), rules, &out).ok()) throw std::runtime_error("rules");
     Fund("hot");
   }
@@ -61,7 +61,7 @@ struct Stack {
     req.set_points(kPointsEach);
     req.set_source_id("fund-" + owner);
     v1::EarnResponse resp;
-    auto ctx = kit::client_context({"admin", "admin", {"*"}, {}, ""});
+    auto ctx = kit::client_context({"admin", kit::Role::admin, {"*"}, {}, ""});
     auto s = stub->Earn(ctx.get(), req, &resp);
     if (!s.ok()) throw std::runtime_error("fund: " + s.error_message());
   }
@@ -91,7 +91,7 @@ void Redeem(benchmark::State& state, const std::function<std::string(int64_t)>& 
     req.set_item("bench");
     req.set_points(1);
     v1::RedemptionResponse resp;
-    auto ctx = kit::client_context({owner, "owner", {}, {}, ""}, std::chrono::seconds(30));
+    auto ctx = kit::client_context({owner, kit::Role::owner, {}, {}, ""}, std::chrono::seconds(30));
     if (!stub->Redeem(ctx.get(), req, &resp).ok()) ++errors;
   }
   state.SetItemsProcessed(state.iterations());

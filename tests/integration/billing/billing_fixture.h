@@ -21,13 +21,13 @@ namespace aftercare::billing::itest {
 namespace v1 = aftercare::v1;
 
 inline kit::Caller finance(std::vector<std::string> projects = {"P1"}) {
-  return {"fin-1", "finance", std::move(projects), {}, ""};
+  return {"fin-1", kit::Role::finance, std::move(projects), {}, ""};
 }
 inline kit::Caller admin() {
-  return {"admin-1", "admin", {"*"}, {}, ""};
+  return {"admin-1", kit::Role::admin, {"*"}, {}, ""};
 }
 inline kit::Caller owner(std::string sub, std::vector<std::string> units) {
-  return {std::move(sub), "owner", {"P1"}, std::move(units), ""};
+  return {std::move(sub), kit::Role::owner, {"P1"}, std::move(units), ""};
 }
 
 inline v1::YearMonth ym(int year, int month) {

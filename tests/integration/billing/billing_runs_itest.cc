@@ -127,8 +127,9 @@ TEST_F(BillingTest, FeeRateValidationAndRoles) {
   EXPECT_EQ(set_rate(250, 15, "P2").error_code(), grpc::StatusCode::NOT_FOUND);  // not in scope
   EXPECT_EQ(set_rate(250, 15, "P1", owner("O1", {"U1"})).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(set_rate(250, 15, "P1", kit::Caller{"a", "agent", {"P1"}, {}, ""}).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      set_rate(250, 15, "P1", kit::Caller{"a", kit::Role::agent, {"P1"}, {}, ""}).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(scalar("SELECT count(*) FROM fee_rates"), 0);
   EXPECT_EQ(outbox_count("billing.FeeRateSet"), 0);
   ASSERT_TRUE(set_rate(250, 15, "P1", admin()).ok());
@@ -340,9 +341,10 @@ TEST_F(BillingTest, PaymentValidationAndScope) {
   EXPECT_EQ(pay(theirs.invoice_id(), 100, "B", &out, finance({"P9"})).error_code(),
             grpc::StatusCode::NOT_FOUND);
   // A crew member may not pay invoices.
-  EXPECT_EQ(pay(theirs.invoice_id(), 100, "C", &out, kit::Caller{"c", "crew", {"P1"}, {}, "C1"})
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      pay(theirs.invoice_id(), 100, "C", &out, kit::Caller{"c", kit::Role::crew, {"P1"}, {}, "C1"})
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // A payment dated in the future is refused.
   v1::RecordPaymentRequest future;
   future.set_invoice_id(mine.invoice_id());

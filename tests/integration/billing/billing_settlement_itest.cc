@@ -266,7 +266,8 @@ TEST_F(BillingTest, SettlementTotalsEqualTheSumOfItsSourceEntries) {
   ASSERT_TRUE(
       stub_
           ->ListChargebacks(
-              kit::client_context(kit::Caller{"b2", "builder", {"P1"}, {}, "B2"}).get(), cb, &cbs)
+              kit::client_context(kit::Caller{"b2", kit::Role::builder, {"P1"}, {}, "B2"}).get(),
+              cb, &cbs)
           .ok());
   EXPECT_EQ(cbs.chargebacks_size(), 1);
   EXPECT_EQ(cbs.total_fen(), 80000);
@@ -439,7 +440,7 @@ TEST_F(BillingTest, GroupProjectReportEqualsEachProjectsReport) {
   absl::TimeZone shanghai;
   absl::LoadTimeZone("Asia/Shanghai", &shanghai);
   const int this_year = static_cast<int>(absl::ToCivilYear(absl::Now(), shanghai).year());
-  const kit::Caller hq{"hq-1", "hq", {"*"}, {}, ""};
+  const kit::Caller hq{"hq-1", kit::Role::hq, {"*"}, {}, ""};
   auto period = [](v1::ReportGranularity g, int year, int index) {
     v1::ReportPeriod p;
     p.set_granularity(g);
@@ -489,7 +490,7 @@ TEST_F(BillingTest, GroupProjectReportEqualsEachProjectsReport) {
   v1::GroupProjectReportResponse out;
   EXPECT_EQ(stub_->GroupProjectReport(kit::client_context(finance()).get(), g, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  const kit::Caller agent{"agent-1", "agent", {"*"}, {}, ""};
+  const kit::Caller agent{"agent-1", kit::Role::agent, {"*"}, {}, ""};
   EXPECT_EQ(stub_->GroupProjectReport(kit::client_context(agent).get(), g, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   *g.mutable_period() = period(v1::REPORT_GRANULARITY_MONTH, 2026, 13);

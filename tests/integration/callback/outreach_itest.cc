@@ -472,12 +472,12 @@ TEST_F(OutreachTest, ServiceScopesTheLogPreferencesChannelsAndReceipts) {
   CallbackServiceImpl impl(*pool_, *outbox_, [this] { return clock_.now(); });
   aftercare::testing::TestServer server(&impl);
   auto stub = v1::CallbacksService::NewStub(server.channel());
-  const kit::Caller owner{"owner-U-1", "owner", {kProject}, {"U-1"}, ""};
-  const kit::Caller other_owner{"owner-U-2", "owner", {kProject}, {"U-2"}, ""};
-  const kit::Caller agent{"agent-1", "agent", {kProject}, {}, ""};
-  const kit::Caller agent_elsewhere{"agent-9", "agent", {"P-other"}, {}, ""};
-  const kit::Caller admin{"admin-1", "admin", {"*"}, {}, ""};
-  const kit::Caller dispatcher{"disp-1", "dispatcher", {kProject}, {}, ""};
+  const kit::Caller owner{"owner-U-1", kit::Role::owner, {kProject}, {"U-1"}, ""};
+  const kit::Caller other_owner{"owner-U-2", kit::Role::owner, {kProject}, {"U-2"}, ""};
+  const kit::Caller agent{"agent-1", kit::Role::agent, {kProject}, {}, ""};
+  const kit::Caller agent_elsewhere{"agent-9", kit::Role::agent, {"P-other"}, {}, ""};
+  const kit::Caller admin{"admin-1", kit::Role::admin, {"*"}, {}, ""};
+  const kit::Caller dispatcher{"disp-1", kit::Role::dispatcher, {kProject}, {}, ""};
 
   v1::Event e = envelope("dispatch.WorkOrderCompleted", "WO-1", "dispatch");
   e.mutable_work_order_completed()->set_work_order_id("WO-1");
@@ -537,7 +537,7 @@ TEST_F(OutreachTest, ServiceScopesTheLogPreferencesChannelsAndReceipts) {
   rr.set_raw_body(body);
   rr.set_signature(app::signature(kSecret, body));  // the old secret: refused
   v1::ReceiptResponse ack;
-  const kit::Caller provider{"provider", "provider", {}, {}, ""};
+  const kit::Caller provider{"provider", kit::Role::none, {}, {}, ""};
   EXPECT_EQ(stub->ReceiveReceipt(kit::client_context(provider).get(), rr, &ack).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   rr.set_signature(app::signature("another-secret-0123456789", body));

@@ -20,10 +20,10 @@ const std::string kOther = "P-other";
 
 kit::Caller agent(const std::string& sub = "agent-1",
                   std::vector<std::string> projects = {kProject}) {
-  return kit::Caller{sub, "agent", std::move(projects), {}, ""};
+  return kit::Caller{sub, kit::Role::agent, std::move(projects), {}, ""};
 }
 kit::Caller supervisor(const std::string& sub = "sup-1") {
-  return kit::Caller{sub, "supervisor", {kProject}, {}, ""};
+  return kit::Caller{sub, kit::Role::supervisor, {kProject}, {}, ""};
 }
 
 class CallbackServiceTest : public ::testing::Test {
@@ -275,10 +275,10 @@ TEST_F(CallbackServiceTest, ScopeAndRoles) {
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(outbox_count(*pool_, "callback.ReworkRequested"), 0);
   get.set_callback_id(mine);
-  kit::Caller owner{"owner-U-1", "owner", {}, {"U-1"}, ""};
+  kit::Caller owner{"owner-U-1", kit::Role::owner, {}, {"U-1"}, ""};
   EXPECT_EQ(stub_->GetCallback(kit::client_context(owner).get(), get, &cb).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  kit::Caller crew{"c-1", "crew", {kProject}, {}, "crew-1"};
+  kit::Caller crew{"c-1", kit::Role::crew, {kProject}, {}, "crew-1"};
   EXPECT_EQ(record(crew, answer(mine, v1::SATISFACTION_SATISFIED, 5), &cb).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->GetCallback(kit::client_context(kit::Caller{}).get(), get, &cb).error_code(),
@@ -293,7 +293,7 @@ TEST_F(CallbackServiceTest, ScopeAndRoles) {
   list.set_ticket_id("T-WO-6");  // another project's ticket: nothing visible
   ASSERT_TRUE(stub_->ListCallbacks(kit::client_context(agent()).get(), list, &listed).ok());
   EXPECT_EQ(listed.callbacks_size(), 0);
-  kit::Caller admin_like{"a", "agent", {"*"}, {}, ""};
+  kit::Caller admin_like{"a", kit::Role::agent, {"*"}, {}, ""};
   ASSERT_TRUE(stub_->ListCallbacks(kit::client_context(admin_like).get(), list, &listed).ok());
   EXPECT_EQ(listed.callbacks_size(), 1);
   list.Clear();

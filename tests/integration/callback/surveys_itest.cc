@@ -19,10 +19,10 @@ const std::string kProject = "P-sv";
 
 kit::Caller staff(const std::string& role, const std::string& sub = "staff-1",
                   std::vector<std::string> projects = {kProject}) {
-  return kit::Caller{sub, role, std::move(projects), {}, ""};
+  return kit::Caller{sub, kit::role_from_name(role), std::move(projects), {}, ""};
 }
 kit::Caller owner(const std::string& sub, const std::string& unit) {
-  return kit::Caller{sub, "owner", {kProject}, {unit}, ""};
+  return kit::Caller{sub, kit::Role::owner, {kProject}, {unit}, ""};
 }
 
 class SurveyCampaignTest : public ::testing::Test {

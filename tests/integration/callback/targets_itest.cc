@@ -23,7 +23,7 @@ const std::string kOther = "P-sat-other";
 
 kit::Caller staff(const std::string& role, const std::string& sub,
                   std::vector<std::string> projects = {kProject}) {
-  return kit::Caller{sub, role, std::move(projects), {}, ""};
+  return kit::Caller{sub, kit::role_from_name(role), std::move(projects), {}, ""};
 }
 
 v1::Ratio ratio(int64_t n, int64_t d) {

@@ -24,7 +24,7 @@ class EchoService final : public aftercare::testing::Echo::Service {
     reply->set_text(request->text());
     reply->set_trace_id(current_trace().trace_id);
     reply->set_caller_sub(call.caller.sub);
-    reply->set_caller_role(call.caller.role);
+    reply->set_caller_role(call.caller.role_name());
     for (auto& p : call.caller.projects) reply->add_caller_projects(p);
     return grpc::Status::OK;
   }
@@ -92,7 +92,7 @@ TEST(ServiceHost, ServesHealthCallerTraceAndMetricsThenStopsOnSigterm) {
 
   auto stub = aftercare::testing::Echo::NewStub(channel);
   TraceScope trace(TraceContext::fresh());
-  Caller caller{"agent-9", "agent", {"P01", "P02"}, {}, ""};
+  Caller caller{"agent-9", kit::Role::agent, {"P01", "P02"}, {}, ""};
   auto context = client_context(caller);
   aftercare::testing::EchoRequest request;
   request.set_text("卫生间漏水");

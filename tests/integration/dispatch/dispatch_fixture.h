@@ -42,19 +42,19 @@ class DispatchTest : public ::testing::Test {
   }
 
   // ---- callers ----
-  static kit::Caller admin() { return {"admin-1", "admin", {"*"}, {}, ""}; }
+  static kit::Caller admin() { return {"admin-1", kit::Role::admin, {"*"}, {}, ""}; }
   static kit::Caller dispatcher(const std::string& project = kProject) {
-    return {"disp-1", "dispatcher", {project}, {}, ""};
+    return {"disp-1", kit::Role::dispatcher, {project}, {}, ""};
   }
-  static kit::Caller verifier() { return {"ver-1", "verifier", {kProject}, {}, ""}; }
+  static kit::Caller verifier() { return {"ver-1", kit::Role::verifier, {kProject}, {}, ""}; }
   static kit::Caller partner(const std::string& role, const std::string& party,
                              const std::string& sub = "") {
-    return {sub.empty() ? party + "-user" : sub, role, {kProject}, {}, party};
+    return {sub.empty() ? party + "-user" : sub, kit::role_from_name(role), {kProject}, {}, party};
   }
   static kit::Caller owner(const std::string& unit) {
-    return {"owner-" + unit, "owner", {}, {unit}, ""};
+    return {"owner-" + unit, kit::Role::owner, {}, {unit}, ""};
   }
-  static kit::Caller service_caller() { return {"service:test", "service", {}, {}, ""}; }
+  static kit::Caller service_caller() { return {"service:test", kit::Role::service, {}, {}, ""}; }
   static std::unique_ptr<grpc::ClientContext> as(const kit::Caller& c) {
     return kit::client_context(c);
   }

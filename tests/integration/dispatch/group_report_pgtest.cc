@@ -42,7 +42,7 @@ class GroupReportTest : public DispatchTest {
 
   static kit::Caller in(const std::string& project, const std::string& role,
                         const std::string& party) {
-    return {party + "-user", role, {project}, {}, party};
+    return {party + "-user", kit::role_from_name(role), {project}, {}, party};
   }
 
   static aftercare::v1::ReportPeriod period_of(absl::Time t, bool year) {
@@ -125,7 +125,7 @@ TEST_F(GroupReportTest, EveryProjectGetsExactlyItsRepairReport) {
   ASSERT_TRUE(accept(london_builder, london_order.work_order_id()).ok());
   ASSERT_TRUE(start(london_builder, london_order.work_order_id()).ok());
 
-  const kit::Caller hq{"hq-1", "hq", {"*"}, {}, ""};
+  const kit::Caller hq{"hq-1", kit::Role::hq, {"*"}, {}, ""};
   for (bool year : {false, true}) {
     aftercare::v1::GroupRepairReportRequest g;
     *g.mutable_period() = period_of(absl::Now(), year);

@@ -15,7 +15,7 @@ class OwnerActsTest : public DispatchTest {
  protected:
   OwnerActsTest() : DispatchTest("t_dispatch_owner_acts") {}
 
-  static kit::Caller agent() { return {"agent-1", "agent", {kProject}, {}, ""}; }
+  static kit::Caller agent() { return {"agent-1", kit::Role::agent, {kProject}, {}, ""}; }
   kit::Caller crew_ = partner("crew", "C-crew");
 
   // An accepted crew order (out of warranty: a paid repair) of unit U-101.

@@ -30,16 +30,16 @@ constexpr const char* kUnit = "U-hot-1";
 constexpr const char* kOwner = "owner-elder";
 
 kit::Caller admin() {
-  return {"admin-1", "admin", {"*"}, {}, ""};
+  return {"admin-1", kit::Role::admin, {"*"}, {}, ""};
 }
 kit::Caller agent() {
-  return {"agent-1", "agent", {kProject}, {}, ""};
+  return {"agent-1", kit::Role::agent, {kProject}, {}, ""};
 }
 kit::Caller dispatcher() {
-  return {"disp-1", "dispatcher", {kProject}, {}, ""};
+  return {"disp-1", kit::Role::dispatcher, {kProject}, {}, ""};
 }
 kit::Caller builder() {
-  return {"b-user", "builder", {kProject}, {}, "B-hot"};
+  return {"b-user", kit::Role::builder, {kProject}, {}, "B-hot"};
 }
 
 class OwnerWithoutAppTest : public ::testing::Test {

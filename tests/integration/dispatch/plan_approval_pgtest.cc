@@ -17,7 +17,7 @@ class PlanApprovalTest : public DispatchTest {
  protected:
   PlanApprovalTest() : DispatchTest("t_dispatch_plan_approval") {}
 
-  static kit::Caller agent() { return {"agent-1", "agent", {kProject}, {}, ""}; }
+  static kit::Caller agent() { return {"agent-1", kit::Role::agent, {kProject}, {}, ""}; }
   kit::Caller builder_ = partner("builder", "B-deco");
 
   grpc::Status verify(const std::string& id, const std::string& plan) {

@@ -75,7 +75,7 @@ TEST_F(ServiceTest, PartyInputAndRolesAreChecked) {
   req.set_kind(PARTY_KIND_BUILDER);
   EXPECT_EQ(stub_->UpsertParty(as(dispatcher()).get(), req, &resp).error_code(),
             StatusCode::PERMISSION_DENIED);
-  kit::Caller other_admin{"a2", "admin", {"P2"}, {}, ""};
+  kit::Caller other_admin{"a2", kit::Role::admin, {"P2"}, {}, ""};
   EXPECT_EQ(stub_->UpsertParty(as(other_admin).get(), req, &resp).error_code(),
             StatusCode::NOT_FOUND);
   EXPECT_EQ(count("SELECT count(*) FROM parties"), 0);
@@ -561,7 +561,7 @@ TEST_F(ServiceTest, TheRepairReportCountsThisMonthsOrders) {
   req.mutable_period()->set_year(static_cast<int>(created.year()));
   req.mutable_period()->set_index(created.month());
   aftercare::v1::RepairReportResponse report;
-  kit::Caller finance{"fin-1", "finance", {kProject}, {}, ""};
+  kit::Caller finance{"fin-1", kit::Role::finance, {kProject}, {}, ""};
   auto s = stub_->RepairReport(as(finance).get(), req, &report);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(report.work_orders_created(), 1);

@@ -101,10 +101,10 @@ class HandoverTest : public IntakeTest {
     return hs_->FinishDecorationPermit(ctx(finance_).get(), r, out);
   }
 
-  Caller verifier_{"verifier-1", "verifier", {"P01"}, {}, ""};
-  Caller supervisor_{"sup-1", "supervisor", {"P01"}, {}, ""};
-  Caller finance_{"fin-1", "finance", {"P01"}, {}, ""};
-  Caller owner3_{"owner-3", "owner", {"P01"}, {"U-201"}, ""};
+  Caller verifier_{"verifier-1", kit::Role::verifier, {"P01"}, {}, ""};
+  Caller supervisor_{"sup-1", kit::Role::supervisor, {"P01"}, {}, ""};
+  Caller finance_{"fin-1", kit::Role::finance, {"P01"}, {}, ""};
+  Caller owner3_{"owner-3", kit::Role::owner, {"P01"}, {"U-201"}, ""};
   std::unique_ptr<HandoverServiceImpl> handover_;
   std::unique_ptr<testing::TestServer> handover_server_;
   std::unique_ptr<v1::HandoverService::Stub> hs_;
@@ -386,7 +386,7 @@ TEST_F(HandoverTest, PermitRefundsDepositMinusDeductionExactlyOnce) {
   EXPECT_EQ(finished, 1);
   EXPECT_EQ(refunded, 420000);
   // Another owner does not see it.
-  Caller other{"owner-2", "owner", {"P01"}, {"U-102"}, ""};
+  Caller other{"owner-2", kit::Role::owner, {"P01"}, {"U-102"}, ""};
   v1::GetDecorationPermitRequest g;
   g.set_permit_id(id);
   EXPECT_EQ(hs_->GetDecorationPermit(ctx(other).get(), g, &p).error_code(),

@@ -87,7 +87,7 @@ class IncidentsTest : public IntakeTest {
     return r;
   }
 
-  Caller dispatcher_{"disp-1", "dispatcher", {"P01"}, {}, ""};
+  Caller dispatcher_{"disp-1", kit::Role::dispatcher, {"P01"}, {}, ""};
 };
 
 TEST_F(IncidentsTest, FiveUnitsReportingTheLiftMakeOneIncidentOneWorkOrderFiveLinkedTickets) {
@@ -130,7 +130,7 @@ TEST_F(IncidentsTest, FiveUnitsReportingTheLiftMakeOneIncidentOneWorkOrderFiveLi
   stats.mutable_period()->set_year(2026);
   stats.mutable_period()->set_index(11);
   v1::MonthlyStatsResponse figures;
-  Caller supervisor{"sup-1", "supervisor", {"P01"}, {}, ""};
+  Caller supervisor{"sup-1", kit::Role::supervisor, {"P01"}, {}, ""};
   ASSERT_TRUE(stub_->MonthlyStats(ctx(supervisor).get(), stats, &figures).ok());
   EXPECT_EQ(figures.tickets_total(), 2);
 
@@ -164,14 +164,14 @@ TEST_F(IncidentsTest, FiveUnitsReportingTheLiftMakeOneIncidentOneWorkOrderFiveLi
 TEST_F(IncidentsTest, OwnersSeeTheirBuildingsIncidentWithTheirOwnTicketOnly) {
   report("L-1");
   std::string incident_id = report("L-2").incident_id();
-  Caller owner2{"lift-owner-2", "owner", {"P01"}, {"L-2"}, ""};
+  Caller owner2{"lift-owner-2", kit::Role::owner, {"P01"}, {"L-2"}, ""};
   grpc::Status s;
   v1::Incident seen = get_incident(incident_id, owner2, &s);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(seen.ticket_ids_size(), 1);
   EXPECT_EQ(get(seen.ticket_ids(0)).unit_id(), "L-2");
   EXPECT_EQ(seen.reporters(), 0);
-  Caller outsider{"other-owner", "owner", {"P01"}, {"M-1"}, ""};
+  Caller outsider{"other-owner", kit::Role::owner, {"P01"}, {"M-1"}, ""};
   get_incident(incident_id, outsider, &s);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   get_incident(incident_id, stranger_, &s);
@@ -185,7 +185,7 @@ TEST_F(IncidentsTest, OwnersSeeTheirBuildingsIncidentWithTheirOwnTicketOnly) {
   listed.Clear();  // an owner of the project outside the incident's buildings lists none
   ASSERT_TRUE(stub_->ListIncidents(ctx(outsider).get(), list, &listed).ok());
   EXPECT_EQ(listed.incidents_size(), 0);
-  Caller elsewhere{"owner-x", "owner", {"P99"}, {"X-1"}, ""};
+  Caller elsewhere{"owner-x", kit::Role::owner, {"P99"}, {"X-1"}, ""};
   EXPECT_EQ(stub_->ListIncidents(ctx(elsewhere).get(), list, &listed).error_code(),
             grpc::StatusCode::NOT_FOUND);
   list.set_status(v1::INCIDENT_STATUS_RESOLVED);
@@ -247,7 +247,7 @@ TEST_F(IncidentsTest, BadInputAndRefusedRolesChangeNothing) {
   *r.mutable_expected_end() = r.starts_at();
   EXPECT_EQ(stub_->OpenIncident(ctx(agent_).get(), r, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  Caller crew{"crew-1", "crew", {"P01"}, {}, "crew-1"};
+  Caller crew{"crew-1", kit::Role::crew, {"P01"}, {}, "crew-1"};
   EXPECT_EQ(stub_->OpenIncident(ctx(crew).get(), outage(), &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->OpenIncident(ctx(stranger_).get(), outage(), &out).error_code(),
@@ -296,13 +296,13 @@ TEST_F(IncidentsTest, AnnouncementsGoNowOrAtSendAtAndCountTheirReaders) {
 
   // Owners list what reached their building and have read it; others see only the project's.
   now_ += absl::Hours(3);
-  Caller owner1{"lift-owner-1", "owner", {"P01"}, {"L-1"}, ""};
+  Caller owner1{"lift-owner-1", kit::Role::owner, {"P01"}, {"L-1"}, ""};
   v1::ListAnnouncementsRequest list;
   list.set_project_id("P01");
   v1::ListAnnouncementsResponse listed;
   ASSERT_TRUE(stub_->ListAnnouncements(ctx(owner1).get(), list, &listed).ok());
   EXPECT_EQ(listed.announcements_size(), 2);
-  Caller outsider{"other-owner", "owner", {"P01"}, {"M-1"}, ""};
+  Caller outsider{"other-owner", kit::Role::owner, {"P01"}, {"M-1"}, ""};
   listed.Clear();
   ASSERT_TRUE(stub_->ListAnnouncements(ctx(outsider).get(), list, &listed).ok());
   ASSERT_EQ(listed.announcements_size(), 1);
@@ -369,10 +369,10 @@ TEST_F(IncidentsTest, StaffConfirmAProposalAndTheOwnersInScopeAreTold) {
   confirm.set_incident_id(id);
   confirm.set_note("电梯维保单位已到场");
   v1::Incident out;
-  Caller owner1{"lift-owner-1", "owner", {"P01"}, {"L-1"}, ""};
+  Caller owner1{"lift-owner-1", kit::Role::owner, {"P01"}, {"L-1"}, ""};
   EXPECT_EQ(stub_->ConfirmIncident(ctx(owner1).get(), confirm, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  Caller crew{"crew-1", "crew", {"P01"}, {}, "crew-1"};
+  Caller crew{"crew-1", kit::Role::crew, {"P01"}, {}, "crew-1"};
   EXPECT_EQ(stub_->ConfirmIncident(ctx(crew).get(), confirm, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(stub_->ConfirmIncident(ctx(stranger_).get(), confirm, &out).error_code(),
@@ -454,7 +454,7 @@ TEST_F(IncidentsTest, ADismissedProposalUnlinksItsReportsEachHandledOnItsOwn) {
   stats.mutable_period()->set_year(2026);
   stats.mutable_period()->set_index(11);
   v1::MonthlyStatsResponse figures;
-  Caller supervisor{"sup-1", "supervisor", {"P01"}, {}, ""};
+  Caller supervisor{"sup-1", kit::Role::supervisor, {"P01"}, {}, ""};
   ASSERT_TRUE(stub_->MonthlyStats(ctx(supervisor).get(), stats, &figures).ok());
   EXPECT_EQ(figures.tickets_total(), 3);  // each counted on its own now
 }

@@ -103,10 +103,10 @@ class IntakeFeaturesTest : public IntakeTest {
     return r;
   }
 
-  Caller owner2_{"owner-2", "owner", {"P01"}, {"U-102"}, ""};
-  Caller crew_{"crew-1", "crew", {"P01"}, {}, "CREW-1"};
-  Caller finance_{"fin-1", "finance", {"P01"}, {}, ""};
-  Caller dispatcher_{"disp-1", "dispatcher", {"P01"}, {}, ""};
+  Caller owner2_{"owner-2", kit::Role::owner, {"P01"}, {"U-102"}, ""};
+  Caller crew_{"crew-1", kit::Role::crew, {"P01"}, {}, "CREW-1"};
+  Caller finance_{"fin-1", kit::Role::finance, {"P01"}, {}, ""};
+  Caller dispatcher_{"disp-1", kit::Role::dispatcher, {"P01"}, {}, ""};
 };
 
 // ------------------------------------------------------------------------------- attachments
@@ -599,7 +599,7 @@ TEST_F(WarrantyExpiryTest, OnlyStaffOfTheProjectListAndBadInputIsNamed) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->ListWarrantyExpiries(ctx(stranger_).get(), r, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  Caller service{"", "service", {}, {}, ""};
+  Caller service{"", kit::Role::service, {}, {}, ""};
   EXPECT_TRUE(stub_->ListWarrantyExpiries(ctx(service).get(), r, &out).ok());
   r.set_within_days(367);
   auto s = stub_->ListWarrantyExpiries(ctx(agent_).get(), r, &out);

@@ -160,10 +160,10 @@ class IntakeTest : public ::testing::Test {
   }
 
   absl::Time now_ = monday_10am();
-  Caller admin_{"admin", "admin", {"*"}, {}, ""};
-  Caller agent_{"agent-7", "agent", {"P01"}, {}, ""};
-  Caller owner1_{"owner-1", "owner", {"P01"}, {"U-101"}, ""};
-  Caller stranger_{"agent-9", "agent", {"P99"}, {}, ""};
+  Caller admin_{"admin", kit::Role::admin, {"*"}, {}, ""};
+  Caller agent_{"agent-7", kit::Role::agent, {"P01"}, {}, ""};
+  Caller owner1_{"owner-1", kit::Role::owner, {"P01"}, {"U-101"}, ""};
+  Caller stranger_{"agent-9", kit::Role::agent, {"P99"}, {}, ""};
   std::unique_ptr<kit::PgPool> db_;
   std::unique_ptr<kit::Outbox> outbox_;
   std::unique_ptr<IntakeServiceImpl> service_;

@@ -230,7 +230,7 @@ TEST_F(IntakeTest, CallersSeeOnlyTheirScope) {
   v1::Ticket seen;
   EXPECT_EQ(stub_->GetTicket(ctx(stranger_).get(), g, &seen).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  Caller other_owner{"owner-2", "owner", {"P01"}, {"U-102"}, ""};
+  Caller other_owner{"owner-2", kit::Role::owner, {"P01"}, {"U-102"}, ""};
   EXPECT_EQ(stub_->GetTicket(ctx(other_owner).get(), g, &seen).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(stub_->GetTicket(ctx(owner1_).get(), g, &seen).ok());
@@ -351,7 +351,7 @@ TEST_F(IntakeTest, MonthlyStatsCountTheMonthsTicketsAndEscalations) {
   r.mutable_period()->set_year(2026);
   r.mutable_period()->set_index(11);
   v1::MonthlyStatsResponse s;
-  Caller supervisor{"sup-1", "supervisor", {"P01"}, {}, ""};
+  Caller supervisor{"sup-1", kit::Role::supervisor, {"P01"}, {}, ""};
   auto status = stub_->MonthlyStats(ctx(supervisor).get(), r, &s);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(s.tickets_total(), 2);
@@ -399,7 +399,7 @@ TEST_F(IntakeTest, GroupStatsEqualsEachProjectsMonthlyStats) {
   auto complaint = repair("U-102", v1::COMPONENT_OTHER, v1::TICKET_CATEGORY_PUBLIC_FACILITY);
   complaint.set_kind(v1::TICKET_KIND_COMPLAINT);
   ASSERT_TRUE(open(complaint, &t, agent_).ok());
-  Caller london_agent{"agent-L", "agent", {"P02"}, {}, ""};
+  Caller london_agent{"agent-L", kit::Role::agent, {"P02"}, {}, ""};
   auto in_london = [&](v1::Component c) {
     auto r = repair("L-1", c, v1::TICKET_CATEGORY_HOUSE_QUALITY);
     r.set_project_id("P02");
@@ -415,7 +415,7 @@ TEST_F(IntakeTest, GroupStatsEqualsEachProjectsMonthlyStats) {
           .ok());
   now_ = absl::FromCivil(absl::CivilSecond(2026, 12, 20, 12, 0, 0), absl::UTCTimeZone());
 
-  Caller hq{"hq-1", "hq", {"*"}, {}, ""};
+  Caller hq{"hq-1", kit::Role::hq, {"*"}, {}, ""};
   for (int month : {11, 12}) {
     v1::GroupStatsRequest g;
     g.mutable_period()->set_granularity(v1::REPORT_GRANULARITY_MONTH);
@@ -458,7 +458,7 @@ TEST_F(IntakeTest, GroupStatsEqualsEachProjectsMonthlyStats) {
   g.mutable_period()->set_year(2026);
   g.mutable_period()->set_index(11);
   v1::GroupStatsResponse out;
-  Caller hq_p01{"hq-2", "hq", {"P01"}, {}, ""};
+  Caller hq_p01{"hq-2", kit::Role::hq, {"P01"}, {}, ""};
   ASSERT_TRUE(stub_->GroupStats(ctx(hq_p01).get(), g, &out).ok());
   ASSERT_EQ(out.projects_size(), 1);
   EXPECT_EQ(out.projects(0).project_id(), "P01");

@@ -30,11 +30,11 @@ class LoyaltyFixture : public ::testing::Test {
   absl::Time now() const { return absl::Now() + absl::Microseconds(offset_us_.load()); }
   void advance(absl::Duration d) { offset_us_ += absl::ToInt64Microseconds(d); }
 
-  static kit::Caller owner(const std::string& id) { return {id, "owner", {}, {}, ""}; }
+  static kit::Caller owner(const std::string& id) { return {id, kit::Role::owner, {}, {}, ""}; }
   static kit::Caller agent(const std::string& project) {
-    return {"agent-1", "agent", {project}, {}, ""};
+    return {"agent-1", kit::Role::agent, {project}, {}, ""};
   }
-  static kit::Caller admin() { return {"admin-1", "admin", {"*"}, {}, ""}; }
+  static kit::Caller admin() { return {"admin-1", kit::Role::admin, {"*"}, {}, ""}; }
 
   // Enrols an owner the way intake's registry does (UnitUpserted through the consumer handler).
   void Enrol(const std::string& owner_id, const std::string& project, const std::string& unit) {

@@ -355,8 +355,9 @@ TEST_F(LoyaltyServiceTest, CallersSeeOnlyWhatTheirScopeAllows) {
   EXPECT_EQ(call(owner("owner-2")), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(call(agent("P1")), grpc::StatusCode::OK);
   EXPECT_EQ(call(agent("P2")), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(call({"crew-1", "crew", {"P1"}, {}, "C1"}), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(call({"x", "", {}, {}, ""}), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call({"crew-1", kit::Role::crew, {"P1"}, {}, "C1"}),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call({"x", kit::Role::none, {}, {}, ""}), grpc::StatusCode::PERMISSION_DENIED);
   req.set_owner_id("nobody");
   EXPECT_EQ(call(admin()), grpc::StatusCode::NOT_FOUND);
 
@@ -560,7 +561,7 @@ TEST_F(LoyaltyServiceTest, PointsSummaryOfAProjectPeriod) {
   req.mutable_period()->set_year(static_cast<int>(month.year()));
   req.mutable_period()->set_index(month.month());
   v1::PointsSummaryResponse resp;
-  auto ctx = kit::client_context({"sup", "supervisor", {"P1"}, {}, ""});
+  auto ctx = kit::client_context({"sup", kit::Role::supervisor, {"P1"}, {}, ""});
   auto status = stub_->PointsSummary(ctx.get(), req, &resp);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(resp.earned(), 150);
@@ -568,7 +569,7 @@ TEST_F(LoyaltyServiceTest, PointsSummaryOfAProjectPeriod) {
   EXPECT_EQ(resp.members(), 1);
   EXPECT_EQ(resp.active_members(), 1);
   ASSERT_EQ(resp.earned_by_reason_size(), 2);
-  auto ctx2 = kit::client_context({"sup", "supervisor", {"P2"}, {}, ""});
+  auto ctx2 = kit::client_context({"sup", kit::Role::supervisor, {"P2"}, {}, ""});
   EXPECT_EQ(stub_->PointsSummary(ctx2.get(), req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <cctype>
 #include <thread>
 
+#include "aftercare/v1/common.pb.h"
 #include "common/call.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -195,15 +197,41 @@ TEST(Log, EscapesJsonButKeepsChineseText) {
 }
 
 TEST(Caller, ScopeByProjectAndUnit) {
-  Caller admin{"a", "admin", {"*"}, {}, ""};
-  Caller agent{"b", "agent", {"P01", "P02"}, {}, ""};
-  Caller owner{"c", "owner", {"P01"}, {"U1"}, ""};
+  Caller admin{"a", kit::Role::admin, {"*"}, {}, ""};
+  Caller agent{"b", kit::Role::agent, {"P01", "P02"}, {}, ""};
+  Caller owner{"c", kit::Role::owner, {"P01"}, {"U1"}, ""};
   EXPECT_TRUE(admin.sees_project("P99"));
   EXPECT_TRUE(agent.sees_project("P02"));
   EXPECT_FALSE(agent.sees_project("P03"));
   EXPECT_TRUE(owner.owns_unit("U1"));
   EXPECT_FALSE(owner.owns_unit("U2"));
   EXPECT_EQ(split_list("a,,b,"), (std::vector<std::string>{"a", "b"}));
+}
+
+// Every aftercare.v1.Role has its kit::Role, named as the JWT names it (ROLE_AGENT <-> "agent");
+// a name is read once into a role, and anything else is no role at all.
+TEST(Role, MatchesTheContractsEnumAndItsNames) {
+  for (int v = aftercare::v1::Role_MIN; v <= aftercare::v1::Role_MAX; ++v) {
+    if (!aftercare::v1::Role_IsValid(v)) continue;
+    std::string expected = aftercare::v1::Role_Name(static_cast<aftercare::v1::Role>(v)).substr(5);
+    for (auto& c : expected) c = static_cast<char>(std::tolower(c));
+    if (v == aftercare::v1::ROLE_UNSPECIFIED) expected.clear();
+    Role role = role_from_wire(v);
+    EXPECT_EQ(role_to_wire(role), v);
+    EXPECT_EQ(role_name(role), expected);
+    EXPECT_EQ(role_from_name(expected), role);
+  }
+  EXPECT_EQ(role_from_name("Agent"), Role::none);
+  EXPECT_EQ(role_from_name("agnet"), Role::none);
+  EXPECT_EQ(role_from_wire(99), Role::none);
+  constexpr Roles deciders{Role::supervisor, Role::admin};
+  static_assert(deciders.contains(Role::admin) && !deciders.contains(Role::agent));
+  EXPECT_FALSE(deciders.contains(Role::none));
+  EXPECT_FALSE(Roles{Role::none}.contains(Role::none));
+  EXPECT_EQ(deciders.names(), (std::vector<std::string>{"admin", "supervisor"}));
+  Caller c{"s", Role::supervisor, {"P01"}, {}, ""};
+  EXPECT_TRUE(c.is(Role::supervisor) && c.is_any(deciders) && !c.is(Role::admin));
+  EXPECT_EQ(c.role_name(), "supervisor");
 }
 
 }  // namespace

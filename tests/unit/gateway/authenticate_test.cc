@@ -26,7 +26,7 @@ TEST(Authenticate, ValidTokensBecomeTheCaller) {
   ASSERT_TRUE(std::holds_alternative<kit::Caller>(who));
   const auto& c = std::get<kit::Caller>(who);
   EXPECT_EQ(c.sub, "u1");
-  EXPECT_EQ(c.role, "builder");
+  EXPECT_EQ(c.role, kit::Role::builder);
   EXPECT_EQ(c.party_id, "B-1");
   EXPECT_EQ(c.projects, std::vector<std::string>{"P01"});
 }
@@ -43,7 +43,7 @@ TEST(Authenticate, EverythingElseIs401) {
 }
 
 TEST(Admit, AnEmptyBucketIs429WithRetryAfter) {
-  kit::Caller c{"u1", "agent", {}, {}, ""};
+  kit::Caller c{"u1", kit::Role::agent, {}, {}, ""};
   std::string asked;
   EXPECT_FALSE(admit(c, [&](const std::string& s, int*) {
     asked = s;
@@ -61,11 +61,11 @@ TEST(Admit, AnEmptyBucketIs429WithRetryAfter) {
 }
 
 TEST(Authorize, RolesOfTheRouteAndTheFeedRules) {
-  Route admin_only{"PUT", "/v1/projects/{project_id}", "x", {"admin"}};
+  Route admin_only{"PUT", "/v1/projects/{project_id}", "x", {kit::Role::admin}};
   Route anyone{"GET", "/v1/tickets", "x", {}};
-  kit::Caller agent{"a", "agent", {"P01"}, {}, ""};
-  kit::Caller admin{"root", "admin", {"*"}, {}, ""};
-  kit::Caller builder{"b", "builder", {"P01"}, {}, "B-1"};
+  kit::Caller agent{"a", kit::Role::agent, {"P01"}, {}, ""};
+  kit::Caller admin{"root", kit::Role::admin, {"*"}, {}, ""};
+  kit::Caller builder{"b", kit::Role::builder, {"P01"}, {}, "B-1"};
   EXPECT_EQ(authorize(admin_only, agent)->status, 403);
   EXPECT_FALSE(authorize(admin_only, admin));
   EXPECT_FALSE(authorize(anyone, agent));

@@ -15,7 +15,7 @@ const Route kGet{"GET", "/v1/tickets/{ticket_id}", "aftercare.v1.IntakeService.G
 const Route kMember{
     "GET",     "/v1/members/{owner_id}", "aftercare.v1.LoyaltyService.GetMember", {}, 200, false,
     "owner_id"};
-const kit::Caller kAgent{"agent-1", "agent", {"P01"}, {}, ""};
+const kit::Caller kAgent{"agent-1", kit::Role::agent, {"P01"}, {}, ""};
 
 HttpRequest post(const std::string& target, const std::string& body) {
   HttpRequest r;
@@ -64,7 +64,7 @@ TEST(Bind, OwnersNameOnlyThemselves) {
   HttpRequest r;
   r.method = "GET";
   parse_target("/v1/members/o2", &r);
-  kit::Caller owner{"o1", "owner", {"P01"}, {"U1"}, ""};
+  kit::Caller owner{"o1", kit::Role::owner, {"P01"}, {"U1"}, ""};
   EXPECT_EQ(bind(kMember, {"owner_id"}, {"o2"}, r, owner, 1024, &m)->status, 404);
   EXPECT_FALSE(bind(kMember, {"owner_id"}, {"o1"}, r, owner, 1024, &m));
   EXPECT_FALSE(bind(kMember, {"owner_id"}, {"o2"}, r, kAgent, 1024, &m));

@@ -33,7 +33,7 @@ class MapStore : public ReplayStore {
 };
 
 const Route kOpen{"POST", "/v1/tickets", "aftercare.v1.IntakeService.OpenTicket", {}, 201, true};
-const kit::Caller kAgent{"agent-1", "agent", {"P01"}, {}, ""};
+const kit::Caller kAgent{"agent-1", kit::Role::agent, {"P01"}, {}, ""};
 
 HttpRequest create(const std::string& key, const std::string& body) {
   HttpRequest r;

@@ -51,7 +51,7 @@ TEST(OpenApi, CoversEveryRouteOfTheTable) {
     EXPECT_TRUE(op["responses"].contains("400"));
     EXPECT_TRUE(op["responses"].contains("401"));
     std::string description = op["description"];
-    for (const auto& role : route.roles)
+    for (const auto& role : route.roles.names())
       EXPECT_NE(description.find(role), std::string::npos) << route.pattern << " " << role;
     // Every path parameter is declared.
     for (size_t i = route.pattern.find('{'); i != std::string::npos;

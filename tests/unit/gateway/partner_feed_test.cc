@@ -93,7 +93,7 @@ std::shared_ptr<FeedHub> hub_of(Fake& fake, size_t buffer = 512) {
       options);
 }
 
-const kit::Caller kBuilder{"b", "builder", {"P01"}, {}, "B-1"};
+const kit::Caller kBuilder{"b", kit::Role::builder, {"P01"}, {}, "B-1"};
 
 TEST(FeedHub, OnePollPerPartyFansOutInOrderOnce) {
   Fake fake;
