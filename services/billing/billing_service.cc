@@ -199,7 +199,7 @@ grpc::Status BillingServiceImpl::IssueInvoice(Ctx* ctx, const v1::IssueInvoiceRe
     }
     check(domain::check_amount(req->amount_fen()), "amount_fen");
     if (!req->description().empty()) {
-      check(domain::check_text(req->description(), "description", kMaxDescriptionChars),
+      check(kit::check_line(req->description(), "description", kMaxDescriptionChars),
             "description");
     }
     optional_day(req->due_date(), req->has_due_date(), "due_date");
@@ -301,7 +301,7 @@ grpc::Status BillingServiceImpl::VoidInvoice(Ctx* ctx, const v1::VoidInvoiceRequ
   return guarded("VoidInvoice", [&] {
     require_role(call.caller, {kit::Role::finance, kit::Role::admin});
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
-    check(domain::check_text(req->reason(), "reason", kMaxReasonChars), "reason");
+    check(kit::check_line(req->reason(), "reason", kMaxReasonChars), "reason");
     *resp = ops_.void_invoice(call.caller, req->invoice_id(), req->reason());
   });
 }
@@ -337,7 +337,7 @@ grpc::Status BillingServiceImpl::RefundPayment(Ctx* ctx, const v1::RefundPayment
       check(domain::check_reference(req->reference(), "reference"), "reference");
     }
     check(domain::check_amount(req->amount_fen()), "amount_fen");
-    check(domain::check_text(req->reason(), "reason", kMaxReasonChars), "reason");
+    check(kit::check_line(req->reason(), "reason", kMaxReasonChars), "reason");
     check(domain::check_reference(req->refund_reference(), "refund_reference"), "refund_reference");
     *resp = ops_.refund_payment(call.caller, *req);
   });

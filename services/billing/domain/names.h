@@ -1,31 +1,13 @@
-// Public (and database) names of enum values: the rest of the proto name in lower case
-// (INVOICE_STATUS_PARTIALLY_PAID <-> "partially_paid"), the vocabulary of the HTTP contract.
+// Public names of the contract's enums (TICKET_KIND_REPAIR <-> "repair"): the kit's one set
+// (common/enum_names.h), named in billing's domain.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-
-#include <google/protobuf/generated_enum_reflection.h>
-
 #include "aftercare/v1/billing.pb.h"
-#include "common/input.h"
+#include "common/enum_names.h"
 
 namespace aftercare::billing::domain {
 
-// "paid" for INVOICE_STATUS_PAID; "unspecified" for 0; the number for an unknown value.
-template <typename Enum>
-std::string public_name(Enum value) {
-  return kit::enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(),
-                               static_cast<int>(value));
-}
-
-// The inverse; nullopt for unknown words and for "unspecified".
-template <typename Enum>
-std::optional<Enum> parse_public_name(std::string_view name) {
-  auto number = kit::parse_enum_public_name(*google::protobuf::GetEnumDescriptor<Enum>(), name);
-  if (!number) return std::nullopt;
-  return static_cast<Enum>(*number);
-}
+using kit::parse_public_name;  // nullopt for unknown words and for "unspecified"
+using kit::public_name;
 
 }  // namespace aftercare::billing::domain

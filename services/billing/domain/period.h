@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "aftercare/v1/common.pb.h"
+#include "common/civil_date.h"
 
 namespace aftercare::billing::domain {
 
@@ -35,32 +36,25 @@ std::optional<Period> period_from_proto(const aftercare::v1::YearMonth& ym);
 // The period a civil day falls in.
 Period period_of(absl::CivilDay day);
 
-int days_in_month(int year, int month);
+// The civil-date helpers are the kit's (common/civil_date.h).
+using kit::day_from_proto;
+using kit::DayRange;
+using kit::days_in_month;
+using kit::format_day;
+using kit::local_day;
+using kit::parse_day;
+using kit::start_of_local_day;
 
 // The due date of a period: its due_day, clamped to the month's last day (due_day 31 in
 // February is the 28th or 29th).
 absl::CivilDay due_date(const Period& period, int due_day);
 
-// A Date with a real calendar day; nullopt otherwise (2026-02-30 is refused, not normalised).
-std::optional<absl::CivilDay> day_from_proto(const aftercare::v1::Date& date);
-aftercare::v1::Date to_proto_date(absl::CivilDay day);
-// "2026-03-15"
-std::string format_day(absl::CivilDay day);
-// "2026-03-15" -> day; nullopt when malformed.
-std::optional<absl::CivilDay> parse_day(std::string_view text);
+inline aftercare::v1::Date to_proto_date(absl::CivilDay day) {
+  return kit::to_date(day);
+}
 
-// The project-local day an instant falls on.
-absl::CivilDay local_day(absl::Time instant, absl::TimeZone zone);
-// The first instant of a local day (the instant "day starts" in the project's zone).
-absl::Time start_of_local_day(absl::CivilDay day, absl::TimeZone zone);
-
-// The local days [first, last] of a KPI reporting period: a month, a quarter or an ISO week
-// ("2024-W07": Monday to Sunday of week 7 of ISO week-year 2024). nullopt when the period does
-// not exist (month 13, quarter 5, week 53 of a 52-week year).
-struct DayRange {
-  absl::CivilDay first;
-  absl::CivilDay last;
-};
+// The local days [first, last] of a KPI reporting period (kit::report_days) with a 4-digit year;
+// nullopt when the period does not exist (month 13, quarter 5, week 53 of a 52-week year).
 std::optional<DayRange> report_days(const aftercare::v1::ReportPeriod& period);
 
 }  // namespace aftercare::billing::domain

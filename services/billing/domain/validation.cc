@@ -6,7 +6,6 @@
 namespace aftercare::billing::domain {
 namespace {
 
-constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxReferenceChars = 128;
 
 std::string named(std::string_view field, std::string_view problem) {
@@ -16,28 +15,11 @@ std::string named(std::string_view field, std::string_view problem) {
   return message;
 }
 
-bool is_ascii_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 }  // namespace
-
-std::string check_id(std::string_view value, std::string_view field) {
-  if (value.empty()) return named(field, "is required");
-  if (value.size() > kMaxIdLength) {
-    return named(field, "must be at most " + std::to_string(kMaxIdLength) + " characters");
-  }
-  for (char c : value) {
-    if (!is_ascii_alnum(c) && c != '_' && c != '-') {
-      return named(field, "may contain only letters, digits, '_' and '-'");
-    }
-  }
-  return "";
-}
 
 bool is_uuid(std::string_view value) {
   if (value.size() != 36) return false;
@@ -48,23 +30,8 @@ bool is_uuid(std::string_view value) {
   return true;
 }
 
-std::string check_text(std::string_view value, std::string_view field, size_t max_chars) {
-  std::optional<size_t> length = utf8_length(value);
-  if (!length) return named(field, "is not valid UTF-8");
-  if (*length == 0) return named(field, "is required");
-  if (*length > max_chars) {
-    return named(field, "must be at most " + std::to_string(max_chars) + " characters");
-  }
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return named(field, "must not contain control characters");
-    }
-  }
-  return "";
-}
-
 std::string check_reference(std::string_view value, std::string_view field) {
-  return check_text(value, field, kMaxReferenceChars);
+  return kit::check_line(value, field, kMaxReferenceChars);
 }
 
 std::string check_amount(int64_t amount_fen, std::string_view field) {

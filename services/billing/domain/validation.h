@@ -14,13 +14,13 @@
 namespace aftercare::billing::domain {
 
 // Ids end up in URLs, logs, ledger account names and Kafka keys: [A-Za-z0-9_-]{1,64}.
-std::string check_id(std::string_view value, std::string_view field);
+using kit::check_id;
 
 // True for a canonical lower- or upper-case UUID (invoice, payment and settlement ids).
 bool is_uuid(std::string_view value);
 
-// Free text of 1..max_chars Unicode characters, valid UTF-8, no control characters.
-std::string check_text(std::string_view value, std::string_view field, size_t max_chars);
+// Billing's free text (descriptions, reasons) is one line: kit::check_line.
+using kit::check_line;
 
 // External payment references (bank, wallet): 1-128 characters, no control characters.
 std::string check_reference(std::string_view value, std::string_view field = "reference");

@@ -9,31 +9,28 @@
 #include <google/protobuf/generated_enum_reflection.h>
 
 #include "aftercare/v1/common.pb.h"
+#include "common/enum_names.h"
+#include "common/input.h"
 
 namespace aftercare::callback::domain {
 
-// Ids typed by people or other services: [A-Za-z0-9_-]{1,64}.
-std::string check_id(std::string_view value, std::string_view field);
+// Ids typed by people or other services: [A-Za-z0-9_-]{1,64} (the kit's rule).
+using kit::check_id;
 // A callback id: a canonical UUID (lower- or upper-case hex).
 std::string check_uuid(std::string_view value, std::string_view field);
 bool is_uuid(std::string_view value);
 
-// Number of Unicode code points, or nullopt if `text` is not valid UTF-8.
-std::optional<size_t> utf8_length(std::string_view text);
+using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 // Free text of 0..max_chars characters (characters, not bytes: 中 is one); no NUL, valid UTF-8.
-std::string check_text(std::string_view value, std::string_view field, size_t max_chars);
+inline std::string check_text(std::string_view value, std::string_view field, size_t max_chars) {
+  return kit::check_text(value, field, 0, max_chars);
+}
 
 // A real calendar date with a 4-digit year.
 std::string check_date(const aftercare::v1::Date& date, std::string_view field);
 
 // A known, specified enum value ("satisfaction must be one of satisfied, ...").
-std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor, int value,
-                             std::string_view field);
-template <typename Enum>
-std::string check_enum(Enum value, std::string_view field) {
-  return check_enum_value(*google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value),
-                          field);
-}
+using kit::check_enum;
 
 // Free text that goes into events: runs of `min_run` or more digits become '*' (a phone number
 // told in a comment must not reach analytics, events.proto "Rules").

@@ -1,11 +1,11 @@
 #include "intake/domain/validation.h"
 
 #include "absl/time/time.h"
+#include "common/civil_date.h"
 
 namespace aftercare::intake::domain {
 namespace {
 
-constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxDescriptionChars = 2000;
 constexpr size_t kMaxZoneNameLength = 64;
 constexpr int64_t kMaxAreaCentiM2 = 100'000'000;
@@ -26,39 +26,7 @@ bool is_ascii_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-int days_in_month(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 }  // namespace
-
-std::string check_id(std::string_view value, std::string_view field) {
-  if (value.empty()) return named(field, "is required");
-  if (value.size() > kMaxIdLength) {
-    return named(field, "must be at most " + std::to_string(kMaxIdLength) + " characters");
-  }
-  for (char c : value) {
-    if (!is_ascii_alnum(c) && c != '_' && c != '-') {
-      return named(field, "may contain only letters, digits, '_' and '-'");
-    }
-  }
-  return "";
-}
-
-std::string check_text(std::string_view value, std::string_view field, size_t max_chars) {
-  std::optional<size_t> length = utf8_length(value);
-  if (!length) return named(field, "is not valid UTF-8");
-  if (*length == 0) return named(field, "is required");
-  if (*length > max_chars) {
-    return named(field, "must be at most " + std::to_string(max_chars) + " characters");
-  }
-  if (value.find('\0') != std::string_view::npos) {
-    return named(field, "must not contain NUL characters");
-  }
-  return "";
-}
 
 std::string check_description(std::string_view value, std::string_view field) {
   return check_text(value, field, kMaxDescriptionChars);
@@ -93,7 +61,7 @@ std::string check_date(const aftercare::v1::Date& date, std::string_view field) 
     return named(field, "must have a 4-digit year");
   }
   if (date.month() < 1 || date.month() > 12 || date.day() < 1 ||
-      date.day() > days_in_month(date.year(), date.month())) {
+      date.day() > kit::days_in_month(date.year(), date.month())) {
     return named(field, "is not a valid date");
   }
   return "";
@@ -117,19 +85,6 @@ std::string check_phone(std::string_view value, std::string_view field) {
     return named(field, "must contain at least " + std::to_string(kMinPhoneDigits) + " digits");
   }
   return "";
-}
-
-std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor, int value,
-                             std::string_view field) {
-  if (value != 0 && descriptor.FindValueByNumber(value) != nullptr) return "";
-  std::string choices;
-  for (int i = 0; i < descriptor.value_count(); ++i) {
-    int number = descriptor.value(i)->number();
-    if (number == 0) continue;
-    if (!choices.empty()) choices += ", ";
-    choices += kit::enum_public_name(descriptor, number);
-  }
-  return named(field, "must be one of " + choices);
 }
 
 std::string check_uuid(std::string_view value, std::string_view field) {

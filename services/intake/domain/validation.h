@@ -16,7 +16,7 @@
 namespace aftercare::intake::domain {
 
 // Ids are typed by people and end up in URLs, logs and Kafka keys: [A-Za-z0-9_-]{1,64}.
-std::string check_id(std::string_view value, std::string_view field);
+using kit::check_id;
 // A canonical lower-case UUID (ticket ids).
 std::string check_uuid(std::string_view value, std::string_view field);
 
@@ -25,7 +25,7 @@ using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 // Free text of 1..max_chars characters. Characters, not bytes: a Chinese character takes three
 // bytes but is one character to the owner. NUL is refused because PostgreSQL text cannot store
 // it.
-std::string check_text(std::string_view value, std::string_view field, size_t max_chars);
+using kit::check_text;
 
 // A ticket description: 1-2000 characters.
 std::string check_description(std::string_view value, std::string_view field = "description");
@@ -44,12 +44,6 @@ std::string check_date(const aftercare::v1::Date& date, std::string_view field);
 std::string check_phone(std::string_view value, std::string_view field = "owner_phone");
 
 // A known, specified enum value ("kind must be one of repair, complaint, ...").
-std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor, int value,
-                             std::string_view field);
-template <typename Enum>
-std::string check_enum(Enum value, std::string_view field) {
-  return check_enum_value(*google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value),
-                          field);
-}
+using kit::check_enum;
 
 }  // namespace aftercare::intake::domain

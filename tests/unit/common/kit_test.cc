@@ -9,6 +9,7 @@
 #include "aftercare/v1/common.pb.h"
 #include "common/call.h"
 #include "common/config.h"
+#include "common/input.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/periodic.h"
@@ -194,6 +195,26 @@ TEST(PeriodicWorker, RunsRoundAfterRoundUntilStopped) {
 TEST(Log, EscapesJsonButKeepsChineseText) {
   EXPECT_EQ(json_escape("卫生间漏水 \"急\"\n"), "卫生间漏水 \\\"急\\\"\\n");
   EXPECT_EQ(json_escape(std::string("a\x01", 2)), "a\\u0001");
+}
+
+// One validator set (issue 24): lengths in characters, never bytes; the field named first.
+TEST(Input, ChecksCountCharactersAndNameTheField) {
+  EXPECT_EQ(check_id("B-deco_1", "party_id"), "");
+  EXPECT_EQ(check_id(std::string(64, 'a'), "party_id"), "");
+  EXPECT_EQ(check_id(std::string(65, 'a'), "party_id"), "party_id must be at most 64 characters");
+  EXPECT_EQ(check_id("漏水", "party_id"), "party_id may contain only letters, digits, '_' and '-'");
+  EXPECT_EQ(check_text("万科物业维修部", "name", 7), "");  // 7 characters, 21 bytes
+  EXPECT_EQ(check_text("万科物业维修部", "name", 6), "name must be at most 6 characters");
+  EXPECT_EQ(check_text("", "note", 0, 10), "");
+  EXPECT_EQ(check_text("", "reason", 10), "reason is required");
+  EXPECT_EQ(check_text("ab", "reason", 3, 10), "reason must be at least 3 characters");
+  EXPECT_EQ(check_text("\xff", "notes", 0, 500), "notes is not valid UTF-8");
+  EXPECT_EQ(check_text(std::string_view("a\0b", 3), "notes", 10),
+            "notes must not contain NUL characters");
+  EXPECT_EQ(check_text("line 1\nline 2", "description", 100), "");
+  EXPECT_EQ(check_line("line 1\nline 2", "reference", 100),
+            "reference must not contain control characters");
+  EXPECT_EQ(check_line("银行流水 20260301", "reference", 128), "");
 }
 
 TEST(Caller, ScopeByProjectAndUnit) {

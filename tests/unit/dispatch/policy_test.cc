@@ -46,7 +46,7 @@ TEST(Validation, IdsTextAndMoney) {
   EXPECT_EQ(check_text("万科物业维修部", "name", 1, 7), "");
   EXPECT_EQ(check_text("万科物业维修部", "name", 1, 6), "name must be at most 6 characters");
   EXPECT_EQ(check_text("", "reason", 1, 500), "reason is required");
-  EXPECT_EQ(check_text("\xff", "notes", 0, 500), "notes must be valid UTF-8");
+  EXPECT_EQ(check_text("\xff", "notes", 0, 500), "notes is not valid UTF-8");
   EXPECT_EQ(check_fen(-1, "cost_fen", 0), "cost_fen must be between 0 and 1000000000000 fen");
   EXPECT_EQ(check_enum(aftercare::v1::PARTY_KIND_UNSPECIFIED, "kind"),
             "kind must be one of builder, crew, contractor");
