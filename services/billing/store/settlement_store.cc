@@ -5,6 +5,7 @@
 #include "billing/store/billing_store.h"
 #include "billing/store/decoration_store.h"
 #include "common/pg.h"
+#include "common/report_windows.h"
 
 namespace aftercare::billing::store {
 
@@ -503,16 +504,14 @@ std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base
                                                           absl::CivilDay first,
                                                           absl::CivilDay last) {
   std::map<std::string, ReportFigures> out;
-  std::vector<std::string> ids, froms, tos;
+  kit::ReportWindows arrays;
   for (const ReportWindow& w : windows) {
     out[w.project_id];
-    ids.push_back(w.project_id);
-    froms.push_back(std::to_string(w.from_us));
-    tos.push_back(std::to_string(w.to_us));
+    arrays.add(w.project_id, w.from_us, w.to_us);
   }
   if (windows.empty()) return out;
-  const std::string id_array = kit::text_array(ids), from_array = kit::text_array(froms),
-                    to_array = kit::text_array(tos);
+  const std::string id_array = arrays.project_ids(), from_array = arrays.froms(),
+                    to_array = arrays.tos();
   const std::string first_text = domain::format_day(first), last_text = domain::format_day(last);
   // b(project_id, f, t): the projects and their instants; $1-$3 in every statement.
   const std::string b =

@@ -8,6 +8,7 @@
 #include "callback/domain/events.h"
 #include "callback/domain/names.h"
 #include "common/pg.h"
+#include "common/report_windows.h"
 
 namespace aftercare::callback::store {
 
@@ -454,16 +455,14 @@ ProjectTotals project_totals(pqxx::transaction_base& tx, const std::string& proj
 std::map<std::string, ProjectTotals> group_project_totals(
     pqxx::transaction_base& tx, const std::vector<TotalsWindow>& windows) {
   std::map<std::string, ProjectTotals> out;
-  std::vector<std::string> ids, froms, tos;
+  kit::ReportWindows arrays;
   for (const TotalsWindow& w : windows) {
     out[w.project_id];
-    ids.push_back(w.project_id);
-    froms.push_back(micros(w.from));
-    tos.push_back(micros(w.to));
+    arrays.add(w.project_id, w.from, w.to);
   }
   if (windows.empty()) return out;
-  for (const auto& r : tx.exec_params(kGroupProjectTotals, kit::text_array(ids),
-                                      kit::text_array(froms), kit::text_array(tos))) {
+  for (const auto& r :
+       tx.exec_params(kGroupProjectTotals, arrays.project_ids(), arrays.froms(), arrays.tos())) {
     ProjectTotals& t = out[r[0].as<std::string>()];
     t.due = r[1].as<int64_t>();
     t.done = r[2].as<int64_t>();
