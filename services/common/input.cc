@@ -1,5 +1,7 @@
 #include "common/input.h"
 
+#include "common/field_check.h"
+
 #include <cctype>
 
 namespace aftercare::kit {
@@ -22,27 +24,17 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-std::string named(std::string_view field, std::string_view problem) {
-  std::string message(field);
-  message += ' ';
-  message += problem;
-  return message;
-}
-
-bool is_ascii_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 }  // namespace
 
 std::string check_id(std::string_view value, std::string_view field) {
-  if (value.empty()) return named(field, "is required");
+  if (value.empty()) return kit::named_problem(field, "is required");
   if (value.size() > kMaxIdChars) {
-    return named(field, "must be at most " + std::to_string(kMaxIdChars) + " characters");
+    return kit::named_problem(field,
+                              "must be at most " + std::to_string(kMaxIdChars) + " characters");
   }
   for (char c : value) {
-    if (!is_ascii_alnum(c) && c != '_' && c != '-') {
-      return named(field, "may contain only letters, digits, '_' and '-'");
+    if (!kit::is_ascii_alnum(c) && c != '_' && c != '-') {
+      return kit::named_problem(field, "may contain only letters, digits, '_' and '-'");
     }
   }
   return "";
@@ -51,17 +43,19 @@ std::string check_id(std::string_view value, std::string_view field) {
 std::string check_text(std::string_view value, std::string_view field, size_t min_chars,
                        size_t max_chars) {
   std::optional<size_t> length = utf8_length(value);
-  if (!length) return named(field, "is not valid UTF-8");
+  if (!length) return kit::named_problem(field, "is not valid UTF-8");
   if (value.find('\0') != std::string_view::npos) {
-    return named(field, "must not contain NUL characters");
+    return kit::named_problem(field, "must not contain NUL characters");
   }
   if (*length < min_chars) {
     return min_chars == 1
-               ? named(field, "is required")
-               : named(field, "must be at least " + std::to_string(min_chars) + " characters");
+               ? kit::named_problem(field, "is required")
+               : kit::named_problem(
+                     field, "must be at least " + std::to_string(min_chars) + " characters");
   }
   if (*length > max_chars) {
-    return named(field, "must be at most " + std::to_string(max_chars) + " characters");
+    return kit::named_problem(field,
+                              "must be at most " + std::to_string(max_chars) + " characters");
   }
   return "";
 }
@@ -74,7 +68,7 @@ std::string check_line(std::string_view value, std::string_view field, size_t ma
   if (std::string problem = check_text(value, field, max_chars); !problem.empty()) return problem;
   for (char c : value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return named(field, "must not contain control characters");
+      return kit::named_problem(field, "must not contain control characters");
     }
   }
   return "";
@@ -90,7 +84,7 @@ std::string check_enum_value(const google::protobuf::EnumDescriptor& descriptor,
     if (!choices.empty()) choices += ", ";
     choices += enum_public_name(descriptor, number);
   }
-  return named(field, "must be one of " + choices);
+  return kit::named_problem(field, "must be one of " + choices);
 }
 
 std::string enum_public_name(const google::protobuf::EnumDescriptor& descriptor, int number) {

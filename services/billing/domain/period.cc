@@ -8,19 +8,6 @@ namespace {
 constexpr int kFirstYear = 1000;
 constexpr int kLastYear = 9999;
 
-bool digits(std::string_view text) {
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return !text.empty();
-}
-
-int to_int(std::string_view text) {
-  int value = 0;
-  for (char c : text) value = value * 10 + (c - '0');
-  return value;
-}
-
 }  // namespace
 
 std::string Period::to_string() const {
@@ -49,12 +36,11 @@ aftercare::v1::YearMonth Period::to_proto() const {
 }
 
 std::optional<Period> parse_period(std::string_view text) {
-  if (text.size() != 7 || text[4] != '-') return std::nullopt;
-  if (!digits(text.substr(0, 4)) || !digits(text.substr(5, 2))) return std::nullopt;
-  aftercare::v1::YearMonth ym;
-  ym.set_year(to_int(text.substr(0, 4)));
-  ym.set_month(to_int(text.substr(5, 2)));
-  return period_from_proto(ym);
+  // "YYYY-MM" is the first day's "YYYY-MM-01" without its day: the same digits and year bounds.
+  if (text.size() != 7) return std::nullopt;
+  std::optional<absl::CivilDay> first = kit::parse_day(std::string(text) + "-01");
+  if (!first) return std::nullopt;
+  return period_of(*first);
 }
 
 std::optional<Period> period_from_proto(const aftercare::v1::YearMonth& ym) {

@@ -126,6 +126,17 @@ bool visible(pqxx::transaction_base& tx, const kit::Caller& c, v1::Incident& i) 
   return true;
 }
 
+// The incident `id` under its row lock for a decision: NOT_FOUND when the caller does not see it,
+// PERMISSION_DENIED ("role agent cannot resolve incidents") when no role of `deciders`.
+Status lock_incident(pqxx::work& tx, const kit::Caller& c, const std::string& id,
+                     kit::Roles deciders, const char* verb, std::optional<v1::Incident>* out) {
+  *out = store::find_incident(tx, id, /*for_update=*/true);
+  if (!*out || !visible(tx, c, **out)) return not_found("incident " + id);
+  if (!c.is_any(deciders))
+    return denied("role " + c.role_name() + " cannot " + verb + " incidents");
+  return Status::OK;
+}
+
 std::string check_project_buildings(pqxx::transaction_base& tx, const std::string& project_id,
                                     const google::protobuf::RepeatedPtrField<std::string>& names) {
   for (const auto& b : names) {
@@ -217,10 +228,11 @@ Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
   if (!r.note().empty())
     if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
-    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
-    if (!has_role(ctx.caller, kIncidentResolvers))
-      return denied("role " + ctx.caller.role_name() + " cannot resolve incidents");
+    std::optional<v1::Incident> i;
+    if (Status s =
+            lock_incident(tx, ctx.caller, r.incident_id(), kIncidentResolvers, "resolve", &i);
+        !s.ok())
+      return s;
     if (i->status() != v1::INCIDENT_STATUS_OPEN)
       return {StatusCode::FAILED_PRECONDITION, "incident is already resolved"};
     std::string actor = actor_of(ctx.caller);
@@ -329,10 +341,10 @@ Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,
   if (!r.note().empty())
     if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
-    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
-    if (!has_role(ctx.caller, kIncidentOpeners))
-      return denied("role " + ctx.caller.role_name() + " cannot confirm incidents");
+    std::optional<v1::Incident> i;
+    if (Status s = lock_incident(tx, ctx.caller, r.incident_id(), kIncidentOpeners, "confirm", &i);
+        !s.ok())
+      return s;
     if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
       return {StatusCode::FAILED_PRECONDITION, e};
     std::string actor = actor_of(ctx.caller);
@@ -355,10 +367,10 @@ Status dismiss_incident(const Context& ctx, const v1::DismissIncidentRequest& r,
     return not_found("incident " + r.incident_id());
   if (auto e = domain::check_dismissal_reason(r.reason()); !e.empty()) return bad(e);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    auto i = store::find_incident(tx, r.incident_id(), /*for_update=*/true);
-    if (!i || !visible(tx, ctx.caller, *i)) return not_found("incident " + r.incident_id());
-    if (!has_role(ctx.caller, kIncidentOpeners))
-      return denied("role " + ctx.caller.role_name() + " cannot dismiss incidents");
+    std::optional<v1::Incident> i;
+    if (Status s = lock_incident(tx, ctx.caller, r.incident_id(), kIncidentOpeners, "dismiss", &i);
+        !s.ok())
+      return s;
     if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
       return {StatusCode::FAILED_PRECONDITION, e};
     std::string actor = actor_of(ctx.caller);

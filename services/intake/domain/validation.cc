@@ -1,5 +1,7 @@
 #include "intake/domain/validation.h"
 
+#include "common/field_check.h"
+
 #include "absl/time/time.h"
 #include "common/civil_date.h"
 
@@ -15,17 +17,6 @@ constexpr size_t kMinPhoneLength = 5;
 constexpr size_t kMaxPhoneLength = 20;
 constexpr int kMinPhoneDigits = 5;
 
-std::string named(std::string_view field, std::string_view problem) {
-  std::string message(field);
-  message += ' ';
-  message += problem;
-  return message;
-}
-
-bool is_ascii_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 }  // namespace
 
 std::string check_description(std::string_view value, std::string_view field) {
@@ -33,44 +24,45 @@ std::string check_description(std::string_view value, std::string_view field) {
 }
 
 std::string check_time_zone(std::string_view name, std::string_view field) {
-  if (name.empty()) return named(field, "is required");
+  if (name.empty()) return kit::named_problem(field, "is required");
   bool spelled_like_iana = name.size() <= kMaxZoneNameLength && name.front() != '/' &&
                            name.back() != '/' && name.find("..") == std::string_view::npos &&
                            name.find("//") == std::string_view::npos && name != "localtime";
   for (char c : name) {
-    if (!is_ascii_alnum(c) && c != '/' && c != '_' && c != '-' && c != '+' && c != '.') {
+    if (!kit::is_ascii_alnum(c) && c != '/' && c != '_' && c != '-' && c != '+' && c != '.') {
       spelled_like_iana = false;
     }
   }
   absl::TimeZone zone;
   if (!spelled_like_iana || !absl::LoadTimeZone(std::string(name), &zone)) {
-    return named(field, "must be an IANA time zone name such as Asia/Shanghai");
+    return kit::named_problem(field, "must be an IANA time zone name such as Asia/Shanghai");
   }
   return "";
 }
 
 std::string check_area_centi_m2(int64_t area_centi_m2, std::string_view field) {
   if (area_centi_m2 <= 0 || area_centi_m2 > kMaxAreaCentiM2) {
-    return named(field, "must be greater than 0 and at most " + std::to_string(kMaxAreaCentiM2));
+    return kit::named_problem(
+        field, "must be greater than 0 and at most " + std::to_string(kMaxAreaCentiM2));
   }
   return "";
 }
 
 std::string check_date(const aftercare::v1::Date& date, std::string_view field) {
   if (date.year() < kFirstYear || date.year() > kLastYear) {
-    return named(field, "must have a 4-digit year");
+    return kit::named_problem(field, "must have a 4-digit year");
   }
   if (date.month() < 1 || date.month() > 12 || date.day() < 1 ||
       date.day() > kit::days_in_month(date.year(), date.month())) {
-    return named(field, "is not a valid date");
+    return kit::named_problem(field, "is not a valid date");
   }
   return "";
 }
 
 std::string check_phone(std::string_view value, std::string_view field) {
   if (value.size() < kMinPhoneLength || value.size() > kMaxPhoneLength) {
-    return named(field, "must be " + std::to_string(kMinPhoneLength) + " to " +
-                            std::to_string(kMaxPhoneLength) + " characters");
+    return kit::named_problem(field, "must be " + std::to_string(kMinPhoneLength) + " to " +
+                                         std::to_string(kMaxPhoneLength) + " characters");
   }
   int digits = 0;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -78,11 +70,12 @@ std::string check_phone(std::string_view value, std::string_view field) {
     if (c >= '0' && c <= '9') {
       ++digits;
     } else if (!(c == ' ' || c == '-' || (c == '+' && i == 0))) {
-      return named(field, "may contain only digits, spaces, '-' and a leading '+'");
+      return kit::named_problem(field, "may contain only digits, spaces, '-' and a leading '+'");
     }
   }
   if (digits < kMinPhoneDigits) {
-    return named(field, "must contain at least " + std::to_string(kMinPhoneDigits) + " digits");
+    return kit::named_problem(
+        field, "must contain at least " + std::to_string(kMinPhoneDigits) + " digits");
   }
   return "";
 }
