@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/strings/escaping.h"
+#include "billing/access.h"
 #include "billing/domain/names.h"
 #include "billing/domain/policy.h"
 #include "billing/domain/validation.h"
@@ -136,7 +137,7 @@ grpc::Status BillingServiceImpl::SetFeeRate(Ctx* ctx, const v1::SetFeeRateReques
                                             v1::FeeRate* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("SetFeeRate", [&] {
-    require_role(call.caller, {kit::Role::admin, kit::Role::finance});
+    require_role(call.caller, kMoneyWriters);
     require_project(call.caller, req->project_id());
     check(domain::check_rate(req->fen_per_m2_month()), "fen_per_m2_month");
     check(domain::check_due_day(req->due_day()), "due_day");
@@ -151,8 +152,7 @@ grpc::Status BillingServiceImpl::GetFeeRate(Ctx* ctx, const v1::GetFeeRateReques
                                             v1::FeeRate* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetFeeRate", [&] {
-    require_role(call.caller, {kit::Role::admin, kit::Role::finance, kit::Role::supervisor,
-                               kit::Role::service, kit::Role::owner});
+    require_role(call.caller, kFeeRateReaders);
     require_project(call.caller, req->project_id());
     *resp = ops_.get_fee_rate(req->project_id(), absl::Now());
   });
@@ -164,7 +164,7 @@ grpc::Status BillingServiceImpl::RunBilling(Ctx* ctx, const v1::RunBillingReques
                                             v1::RunBillingResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RunBilling", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     // Billing far ahead is a typing error, not a plan: fees are billed per month as it comes.
@@ -189,7 +189,7 @@ grpc::Status BillingServiceImpl::IssueInvoice(Ctx* ctx, const v1::IssueInvoiceRe
                                               v1::Invoice* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("IssueInvoice", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->unit_id(), "unit_id"), "unit_id");
     if (req->kind() != v1::INVOICE_KIND_PAID_SERVICE) {
@@ -299,7 +299,7 @@ grpc::Status BillingServiceImpl::VoidInvoice(Ctx* ctx, const v1::VoidInvoiceRequ
                                              v1::Invoice* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("VoidInvoice", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
     check(kit::check_line(req->reason(), "reason", kMaxReasonChars), "reason");
     *resp = ops_.void_invoice(call.caller, req->invoice_id(), req->reason());
@@ -312,8 +312,7 @@ grpc::Status BillingServiceImpl::RecordPayment(Ctx* ctx, const v1::RecordPayment
                                                v1::PaymentResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordPayment", [&] {
-    require_role(call.caller,
-                 {kit::Role::owner, kit::Role::finance, kit::Role::admin, kit::Role::service});
+    require_role(call.caller, kPayers);
     check(domain::check_id(req->invoice_id(), "invoice_id"), "invoice_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
     check(domain::check_reference(req->reference(), "reference"), "reference");
@@ -327,7 +326,7 @@ grpc::Status BillingServiceImpl::RefundPayment(Ctx* ctx, const v1::RefundPayment
                                                v1::PaymentResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RefundPayment", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     if (req->payment_id().empty() && req->reference().empty()) {
       throw invalid("payment_id", "payment_id or reference is required");
     }
@@ -361,8 +360,7 @@ grpc::Status BillingServiceImpl::Arrears(Ctx* ctx, const v1::ArrearsRequest* req
       if (!project_id.empty() && project_id != *project) throw not_found("unit " + req->unit_id());
       project_id = *project;
     } else {
-      require_role(caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
-                            kit::Role::service});
+      require_role(caller, kBillingStaff);
       require_project(caller, project_id);
     }
     auto as_of = optional_day(req->as_of(), req->has_as_of(), "as_of");
@@ -384,8 +382,7 @@ grpc::Status BillingServiceImpl::CollectionRate(Ctx* ctx, const v1::CollectionRa
                                                 v1::CollectionRateResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("CollectionRate", [&] {
-    require_role(call.caller,
-                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
+    require_role(call.caller, kBillingStaff);
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     auto as_of = optional_day(req->as_of(), req->has_as_of(), "as_of");
@@ -399,7 +396,7 @@ grpc::Status BillingServiceImpl::IssueSettlement(Ctx* ctx, const v1::IssueSettle
                                                  v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("IssueSettlement", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     require_project(call.caller, req->project_id());
     auto period = require_period(req->period(), req->has_period());
     *resp = ops_.issue_settlement(call.caller, req->project_id(), period, absl::Now());
@@ -410,8 +407,7 @@ grpc::Status BillingServiceImpl::ListSettlements(Ctx* ctx, const v1::ListSettlem
                                                  v1::ListSettlementsResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListSettlements", [&] {
-    require_role(call.caller,
-                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
+    require_role(call.caller, kBillingStaff);
     require_project(call.caller, req->project_id());
     *resp = ops_.list_settlements(req->project_id(), optional_enum(req->status(), "status"));
   });
@@ -421,8 +417,7 @@ grpc::Status BillingServiceImpl::GetSettlement(Ctx* ctx, const v1::GetSettlement
                                                v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GetSettlement", [&] {
-    require_role(call.caller,
-                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
+    require_role(call.caller, kBillingStaff);
     check(domain::check_id(req->settlement_id(), "settlement_id"), "settlement_id");
     *resp = ops_.get_settlement(call.caller, req->settlement_id());
   });
@@ -432,7 +427,7 @@ grpc::Status BillingServiceImpl::RecordSettlementPayment(
     Ctx* ctx, const v1::RecordSettlementPaymentRequest* req, v1::Settlement* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordSettlementPayment", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     check(domain::check_id(req->settlement_id(), "settlement_id"), "settlement_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
     check(domain::check_reference(req->reference(), "reference"), "reference");
@@ -455,8 +450,7 @@ grpc::Status BillingServiceImpl::ListChargebacks(Ctx* ctx, const v1::ListChargeb
       builder = call.caller.party_id;
       if (builder.empty()) return;
     } else {
-      require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
-                                 kit::Role::service});
+      require_role(call.caller, kBillingStaff);
     }
     require_project(call.caller, req->project_id());
     if (!builder.empty()) check(domain::check_id(builder, "builder_party_id"), "builder_party_id");
@@ -481,8 +475,7 @@ grpc::Status BillingServiceImpl::ListFines(Ctx* ctx, const v1::ListFinesRequest*
                                            v1::ListFinesResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ListFines", [&] {
-    require_role(call.caller,
-                 {kit::Role::finance, kit::Role::admin, kit::Role::supervisor, kit::Role::service});
+    require_role(call.caller, kBillingStaff);
     require_project(call.caller, req->project_id());
     if (!req->party_id().empty()) check(domain::check_id(req->party_id(), "party_id"), "party_id");
     std::string period;
@@ -495,8 +488,7 @@ grpc::Status BillingServiceImpl::ProjectReport(Ctx* ctx, const v1::ProjectReport
                                                v1::ProjectReportResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("ProjectReport", [&] {
-    require_role(call.caller, {kit::Role::supervisor, kit::Role::finance, kit::Role::admin,
-                               kit::Role::service, kit::Role::hq});
+    require_role(call.caller, kReportReaders);
     require_project(call.caller, req->project_id());
     if (!req->has_period() || !domain::report_days(req->period())) {
       throw invalid("period", "must be a month, quarter, ISO week or year that exists");
@@ -512,8 +504,7 @@ grpc::Status BillingServiceImpl::GroupProjectReport(Ctx* ctx,
                                                     v1::GroupProjectReportResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("GroupProjectReport", [&] {
-    require_role(call.caller, {kit::Role::supervisor, kit::Role::finance, kit::Role::admin,
-                               kit::Role::service, kit::Role::hq});
+    require_role(call.caller, kReportReaders);
     if (!req->has_period() || !domain::report_days(req->period())) {
       throw invalid("period", "must be a month, quarter, ISO week or year that exists");
     }
@@ -534,7 +525,7 @@ grpc::Status BillingServiceImpl::RecordRetentionDeposit(
     Ctx* ctx, const v1::RecordRetentionDepositRequest* req, v1::RetentionAccount* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("RecordRetentionDeposit", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin});
+    require_role(call.caller, kMoneyWriters);
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->builder_party_id(), "builder_party_id"), "builder_party_id");
     check(domain::check_amount(req->amount_fen()), "amount_fen");
@@ -552,8 +543,7 @@ grpc::Status BillingServiceImpl::GetRetention(Ctx* ctx, const v1::GetRetentionRe
         throw not_found("retention account");
       }
     } else {
-      require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::supervisor,
-                                 kit::Role::service});
+      require_role(call.caller, kBillingStaff);
     }
     require_project(call.caller, req->project_id());
     check(domain::check_id(req->builder_party_id(), "builder_party_id"), "builder_party_id");
@@ -565,7 +555,7 @@ grpc::Status BillingServiceImpl::TrialBalance(Ctx* ctx, const v1::TrialBalanceRe
                                               v1::TrialBalanceResponse* resp) {
   kit::ServerCall call = kit::begin_call(*ctx);
   return guarded("TrialBalance", [&] {
-    require_role(call.caller, {kit::Role::finance, kit::Role::admin, kit::Role::service});
+    require_role(call.caller, kLedgerReaders);
     if (req->project_id().empty()) {
       if (!all_projects(call.caller)) throw invalid("project_id", "is required");
     } else {

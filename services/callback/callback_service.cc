@@ -1,4 +1,5 @@
 #include "callback/callback_service.h"
+#include "callback/access.h"
 
 #include <spdlog/spdlog.h>
 
@@ -43,11 +44,6 @@ using StatusError = kit::Refusal;
 }
 
 // Domain checks return "field why"; the kit convention is INVALID_ARGUMENT "field: why".
-
-// Agents call owners back, supervisors review; admins may stand in for either.
-bool callback_staff(const kit::Caller& c) {
-  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin);
-}
 
 grpc::Status wrong_role(const std::string& what) {
   return {grpc::StatusCode::PERMISSION_DENIED, what};
@@ -109,7 +105,7 @@ grpc::Status CallbackServiceImpl::ListCallbacks(grpc::ServerContext* context,
                                                 v1::ListCallbacksResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller))
+  if (!is_callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   const v1::ListCallbacksRequest& r = *request;
   if (r.project_id().empty() && r.ticket_id().empty()) {
@@ -187,7 +183,7 @@ grpc::Status CallbackServiceImpl::GetCallback(grpc::ServerContext* context,
                                               const v1::GetCallbackRequest* request,
                                               v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!callback_staff(call.caller))
+  if (!is_callback_staff(call.caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return kit::invalid_from_check(error);
@@ -206,7 +202,7 @@ grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
                                                    v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller))
+  if (!is_callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   const v1::ScheduleCallbackRequest& r = *request;
   std::string error;
@@ -271,7 +267,7 @@ grpc::Status CallbackServiceImpl::RecordCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller))
+  if (!is_callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return kit::invalid_from_check(error);
@@ -327,7 +323,7 @@ grpc::Status CallbackServiceImpl::RecordAttempt(grpc::ServerContext* context,
                                                 const v1::RecordAttemptRequest* request,
                                                 v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!callback_staff(call.caller))
+  if (!is_callback_staff(call.caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return kit::invalid_from_check(error);
@@ -376,7 +372,7 @@ grpc::Status CallbackServiceImpl::AssignCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller))
+  if (!is_callback_staff(caller))
     return wrong_role("callbacks are for agents, supervisors and admins");
   std::string error = domain::check_uuid(request->callback_id(), "callback_id");
   if (!error.empty()) return kit::invalid_from_check(error);
@@ -451,7 +447,7 @@ grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
                                            v1::WorkListResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!callback_staff(caller))
+  if (!is_callback_staff(caller))
     return wrong_role("work lists are for agents, supervisors and admins");
   std::string agent = request->agent_id().empty() ? caller.sub : request->agent_id();
   std::string error = domain::check_id(agent, "agent_id");
@@ -503,8 +499,7 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
                                                 v1::CallbackStatsResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!caller.is(kit::Role::supervisor) && !caller.is(kit::Role::finance) &&
-      !caller.is(kit::Role::admin) && !caller.is(kit::Role::hq) && !caller.is(kit::Role::service)) {
+  if (!caller.is_any(kStatsReaders)) {
     return wrong_role("callback statistics are for supervisors, finance, admins and hq");
   }
   std::string error = domain::check_id(request->project_id(), "project_id");

@@ -1,6 +1,7 @@
 // The gRPC edge of survey campaigns (issue 20): validate, authorize, call app/surveys, map.
 #include <set>
 
+#include "callback/access.h"
 #include "callback/app/outreach.h"
 #include "callback/app/surveys.h"
 #include "callback/callback_service.h"
@@ -16,8 +17,8 @@ namespace v1 = aftercare::v1;
 using grpc::Status;
 using grpc::StatusCode;
 
-constexpr kit::Roles kCampaignStarters = {kit::Role::supervisor, kit::Role::admin};
-constexpr kit::Roles kCampaignReaders = {kit::Role::agent, kit::Role::supervisor, kit::Role::admin};
+// Survey campaigns are read by the callback staff of their projects.
+constexpr kit::Roles kCampaignReaders = kCallbackStaff;
 
 Status denied(const kit::Caller& c, const std::string& what) {
   return {StatusCode::PERMISSION_DENIED, "role " + c.role_name() + " may not " + what};

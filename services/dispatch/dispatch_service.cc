@@ -76,8 +76,7 @@ Status DispatchServiceImpl::UpsertParty(Ctx* context, const aftercare::v1::Upser
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("UpsertParty", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is(kit::Role::admin) || caller.is(kit::Role::service), caller,
-                 "register parties");
+    require_role(caller.is_any(kPartyRegistrars), caller, "register parties");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
     check_input(domain::check_enum(req->kind(), "kind"), "kind");
@@ -94,7 +93,7 @@ Status DispatchServiceImpl::UpsertParty(Ctx* context, const aftercare::v1::Upser
                           " is listed twice")};
       }
     }
-    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
+    if (!in_scope(caller, req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     aftercare::v1::Party party;
@@ -126,7 +125,7 @@ Status DispatchServiceImpl::ListParties(Ctx* context, const aftercare::v1::ListP
     if (req->trade() != aftercare::v1::TICKET_CATEGORY_UNSPECIFIED) {
       check_input(domain::check_enum(req->trade(), "trade"), "trade");
     }
-    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
+    if (!in_scope(caller, req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     auto parties = db_.in_transaction([&](pqxx::work& tx) {
@@ -256,8 +255,7 @@ Status DispatchServiceImpl::CreateWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("CreateWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
-                 "create work orders");
+    require_role(dispatches(caller), caller, "create work orders");
     check_input(domain::check_id(req->ticket_id(), "ticket_id"), "ticket_id");
     check_input(domain::check_enum(req->assignee_kind(), "assignee_kind"), "assignee_kind");
     if (!req->party_id().empty())
@@ -369,8 +367,7 @@ Status DispatchServiceImpl::ReassignWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("ReassignWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
-                 "reassign work orders");
+    require_role(dispatches(caller), caller, "reassign work orders");
     check_order_id(req->work_order_id());
     check_input(domain::check_enum(req->assignee_kind(), "assignee_kind"), "assignee_kind");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
@@ -386,8 +383,7 @@ Status DispatchServiceImpl::CancelWorkOrder(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("CancelWorkOrder", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
-                 "cancel work orders");
+    require_role(dispatches(caller), caller, "cancel work orders");
     check_order_id(req->work_order_id());
     check_input(domain::check_text(req->reason(), "reason", 1, kMaxReasonChars), "reason");
     absl::Time now = now_micros();
@@ -414,8 +410,7 @@ Status DispatchServiceImpl::RecordVerification(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RecordVerification", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is(kit::Role::verifier) || caller.is(kit::Role::admin), caller,
-                 "record verifications");
+    require_role(caller.is_any(kVerifiers), caller, "record verifications");
     check_order_id(req->work_order_id());
     check_input(domain::check_enum(req->liability(), "liability"), "liability");
     check_input(domain::check_fen(req->estimate_fen(), "estimate_fen", 0), "estimate_fen");
@@ -472,8 +467,7 @@ struct FeedRequest {
 
 FeedRequest check_feed_request(kit::PgPool& db, const kit::Caller& caller,
                                const aftercare::v1::ListPartnerEventsRequest& req) {
-  require_role(is_partner(caller) || caller.is(kit::Role::admin) || caller.is(kit::Role::service),
-               caller, "read partner events");
+  require_role(caller.is_any(kFeedReaders), caller, "read partner events");
   check_input(domain::check_id(req.party_id(), "party_id"), "party_id");
   FeedRequest f;
   f.party_id = req.party_id();
@@ -579,8 +573,7 @@ Status DispatchServiceImpl::RerouteLateBuilders(
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RerouteLateBuilders", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
-                 "run the reroute sweeper");
+    require_role(dispatches(caller), caller, "run the reroute sweeper");
     bool everywhere = caller.is(kit::Role::service) || caller.sees_project("*");
     if (req->project_id().empty()) {
       if (!everywhere) throw Refusal{kit::invalid_field("project_id", "is required")};
@@ -607,14 +600,11 @@ Status DispatchServiceImpl::RepairReport(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RepairReport", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is(kit::Role::supervisor) || caller.is(kit::Role::finance) ||
-                     caller.is(kit::Role::admin) || caller.is(kit::Role::dispatcher) ||
-                     caller.is(kit::Role::service) || caller.is(kit::Role::hq),
-                 caller, "read repair reports");
+    require_role(caller.is_any(kReportReaders), caller, "read repair reports");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     std::string period_error = domain::check_period(req->period());
     if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
-    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
+    if (!in_scope(caller, req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     absl::Time now = now_micros();
@@ -632,10 +622,7 @@ Status DispatchServiceImpl::GroupRepairReport(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("GroupRepairReport", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(caller.is(kit::Role::supervisor) || caller.is(kit::Role::finance) ||
-                     caller.is(kit::Role::admin) || caller.is(kit::Role::dispatcher) ||
-                     caller.is(kit::Role::service) || caller.is(kit::Role::hq),
-                 caller, "read repair reports");
+    require_role(caller.is_any(kReportReaders), caller, "read repair reports");
     std::string period_error = domain::check_period(req->period());
     if (!period_error.empty()) throw Refusal{kit::invalid_from_check(period_error)};
     if (req->project_ids_size() > kMaxGroupProjects) {
@@ -644,7 +631,7 @@ Status DispatchServiceImpl::GroupRepairReport(Ctx* context,
     }
     for (const std::string& id : req->project_ids()) {
       check_input(domain::check_id(id, "project_ids"), "project_ids");
-      if (!caller.is(kit::Role::service) && !caller.sees_project(id)) {
+      if (!in_scope(caller, id)) {
         refuse(StatusCode::NOT_FOUND, "project " + id + " not found");
       }
     }

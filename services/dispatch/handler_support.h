@@ -11,6 +11,7 @@
 
 #include "common/call.h"
 #include "common/refusal.h"
+#include "dispatch/access.h"
 #include "dispatch/domain/validation.h"
 #include "dispatch/domain/work_order.h"
 #include "dispatch/store/dispatch_store.h"
@@ -47,34 +48,7 @@ inline void check_precondition(const std::string& error) {
   if (!error.empty()) refuse(StatusCode::FAILED_PRECONDITION, error);
 }
 
-// ---- who may do what ----
-
-inline bool is_partner(const kit::Caller& c) {
-  return c.is(kit::Role::builder) || c.is(kit::Role::crew) || c.is(kit::Role::contractor);
-}
-inline bool is_staff(const kit::Caller& c) {
-  return c.is(kit::Role::admin) || c.is(kit::Role::dispatcher) || c.is(kit::Role::supervisor) ||
-         c.is(kit::Role::verifier) || c.is(kit::Role::agent) || c.is(kit::Role::finance);
-}
-inline bool is_dispatcher(const kit::Caller& c) {
-  return c.is(kit::Role::dispatcher) || c.is(kit::Role::admin);
-}
-
-// Staff of the project, the assigned party, the owner of the unit, or another service.
-inline bool sees_order(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is(kit::Role::service)) return true;
-  if (is_staff(c)) return c.sees_project(o.project_id());
-  if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
-  if (c.is(kit::Role::owner)) return c.owns_unit(o.unit_id());
-  return false;
-}
-
-// The assigned party, or a dispatcher of the project.
-inline bool acts_for_assignee(const kit::Caller& c, const WorkOrder& o) {
-  if (c.is(kit::Role::service)) return true;
-  if (is_partner(c)) return !c.party_id.empty() && c.party_id == o.party_id();
-  return is_dispatcher(c) && c.sees_project(o.project_id());
-}
+// ---- who may do what: access.h ----
 
 inline void require_role(bool allowed, const kit::Caller& c, const char* what) {
   if (!allowed) {

@@ -53,8 +53,7 @@ Status DispatchServiceImpl::UpsertTechnician(Ctx* context,
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("UpsertTechnician", [&] {
     const kit::Caller& caller = call.caller;
-    require_role(is_dispatcher(caller) || caller.is(kit::Role::service), caller,
-                 "register technicians");
+    require_role(dispatches(caller), caller, "register technicians");
     check_input(domain::check_id(req->technician_id(), "technician_id"), "technician_id");
     check_input(domain::check_id(req->project_id(), "project_id"), "project_id");
     check_input(domain::check_id(req->party_id(), "party_id"), "party_id");
@@ -68,7 +67,7 @@ Status DispatchServiceImpl::UpsertTechnician(Ctx* context,
       check_input(domain::check_clock(req->work_start(), "work_start"), "work_start");
     if (!req->work_end().empty())
       check_input(domain::check_clock(req->work_end(), "work_end"), "work_end");
-    if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
+    if (!in_scope(caller, req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     // Stored sorted and in canonical form, so a read gives back what the calendar shows.
@@ -126,7 +125,7 @@ Status DispatchServiceImpl::ListTechnicians(Ctx* context,
       // A party sees its own technicians only; another party's list is empty, not an error.
       if (caller.party_id.empty() || (!party.empty() && party != caller.party_id)) return;
       party = caller.party_id;
-    } else if (!caller.is(kit::Role::service) && !caller.sees_project(req->project_id())) {
+    } else if (!in_scope(caller, req->project_id())) {
       refuse(StatusCode::NOT_FOUND, "project " + req->project_id() + " not found");
     }
     auto technicians = db_.in_transaction([&](pqxx::work& tx) {
@@ -201,7 +200,7 @@ Status DispatchServiceImpl::AssignTechnician(Ctx* context,
       request.technician_id = req->technician_id();
       request.reason = req->reason();
       request.assigned_by = caller.sub;
-      request.may_exceed_cap = is_dispatcher(caller) || caller.is(kit::Role::service);
+      request.may_exceed_cap = dispatches(caller);
       TechnicianOutcome outcome = workflows_.assign_technician(tx, o, request, now);
       check_precondition(outcome.error);
       return o;

@@ -21,11 +21,6 @@ using store::InvoiceRow;
 
 // ---- scope -----------------------------------------------------------------------------------
 
-bool is_billing_staff(const kit::Caller& caller) {
-  return caller.is(kit::Role::finance) || caller.is(kit::Role::admin) ||
-         caller.is(kit::Role::supervisor) || caller.is(kit::Role::service);
-}
-
 bool can_see_project(const kit::Caller& caller, const std::string& project_id) {
   return is_billing_staff(caller) && caller.sees_project(project_id);
 }

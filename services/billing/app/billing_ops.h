@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/billing.pb.h"
 #include "aftercare/v1/events.pb.h"
+#include "billing/access.h"
 #include "billing/domain/period.h"
 #include "billing/store/billing_store.h"
 #include "common/call.h"
@@ -28,7 +29,6 @@ using kit::not_found;
 
 // Who may see what: owners their own units' invoices (those they pay), staff with a billing
 // role the projects of their token.
-bool is_billing_staff(const kit::Caller& caller);
 bool can_see_project(const kit::Caller& caller, const std::string& project_id);
 bool can_see_invoice(const kit::Caller& caller, const store::InvoiceRow& invoice);
 

@@ -30,8 +30,7 @@ aftercare::v1::GroupRepairReportResponse group_repair_report(
     std::vector<std::string> ids(req.project_ids().begin(), req.project_ids().end());
     std::map<std::string, std::string> zones;  // project -> time zone name, by project id
     for (auto& [id, zone] : store::project_timezones(tx, ids, ids.empty())) {
-      if (ids.empty() && !ctx.caller.is(kit::Role::service) && !ctx.caller.sees_project(id))
-        continue;
+      if (ids.empty() && !in_scope(ctx.caller, id)) continue;
       zones[id] = zone.empty() ? store::kDefaultProjectTimezone : zone;
     }
     for (const std::string& id : ids) zones.try_emplace(id, store::kDefaultProjectTimezone);

@@ -28,8 +28,7 @@ WorkOrder create_work_order(const Context& ctx, const aftercare::v1::CreateWorkO
   const kit::Caller& caller = ctx.caller;
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     std::optional<store::Ticket> ticket = store::load_ticket(tx, req.ticket_id());
-    if (!ticket ||
-        !(caller.is(kit::Role::service) || caller.sees_project(ticket->facts.project_id))) {
+    if (!ticket || !in_scope(caller, ticket->facts.project_id)) {
       refuse(StatusCode::NOT_FOUND, "ticket " + req.ticket_id() + " not found");
     }
     if (auto existing = store::find_by_source(tx, source)) return *existing;  // a repeat
@@ -274,7 +273,7 @@ WorkOrder sign_off_work_order(const Context& ctx,
   if (!caller.is(kit::Role::owner)) await_attachment(ctx.db, given);
   return ctx.db.in_transaction([&](pqxx::work& tx) {
     WorkOrder o = lock_visible(tx, caller, req.work_order_id());
-    bool in_project = caller.sees_project(o.project_id()) || caller.is(kit::Role::service);
+    bool in_project = in_scope(caller, o.project_id());
     // The owner in person, or staff recording the owner's signature (issue 23).
     std::optional<aftercare::v1::OnBehalf> on_behalf;
     switch (req.signer()) {
@@ -282,14 +281,12 @@ WorkOrder sign_off_work_order(const Context& ctx,
         on_behalf = owner_act(tx, caller, o, domain::OwnerAct::kSignOff, given);
         break;
       case aftercare::v1::SIGNER_MAINTENANCE:
-        require_role((caller.is(kit::Role::dispatcher) || caller.is(kit::Role::supervisor) ||
-                      caller.is(kit::Role::admin) || caller.is(kit::Role::service)) &&
-                         in_project,
-                     caller, "sign off as maintenance");
+        require_role(caller.is_any(kMaintenanceSigners) && in_project, caller,
+                     "sign off as maintenance");
         break;
       default:
-        require_role((caller.is(kit::Role::verifier) || caller.is(kit::Role::admin)) && in_project,
-                     caller, "accept work as the verifier");
+        require_role(caller.is_any(kVerifiers) && in_project, caller,
+                     "accept work as the verifier");
     }
     domain::SignOffVerdict verdict = domain::check_sign_off(o, req.signer());
     check_precondition(verdict.error);
