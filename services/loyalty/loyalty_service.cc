@@ -9,6 +9,7 @@
 #include "common/periodic.h"
 #include "common/refusal.h"
 #include "common/time.h"
+#include "loyalty/access.h"
 #include "loyalty/domain/statement.h"
 #include "loyalty/domain/tier.h"
 #include "loyalty/domain/validation.h"
@@ -34,12 +35,10 @@ void require(const std::string& field, const std::string& why) {
 
 // Roles. Staff who may read members (and their projects' reports), and who may change points.
 bool staff_reader(const kit::Caller& c) {
-  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin) ||
-         c.is(kit::Role::finance) || c.is(kit::Role::service);
+  return c.is_any(kMemberReaders);
 }
 bool staff_writer(const kit::Caller& c) {
-  return c.is(kit::Role::agent) || c.is(kit::Role::supervisor) || c.is(kit::Role::admin) ||
-         c.is(kit::Role::service);
+  return c.is_any(kPointsWriters);
 }
 
 // Role check before anything is looked up: owners may only name themselves (else NOT_FOUND, so
@@ -270,9 +269,7 @@ grpc::Status LoyaltyServiceImpl::PointsSummary(grpc::ServerContext* context,
   return guarded("PointsSummary", [&] {
     require("project_id", domain::check_id(request->project_id()));
     const auto& c = call.caller;
-    if (!(c.is(kit::Role::supervisor) || c.is(kit::Role::finance) || c.is(kit::Role::admin) ||
-          c.is(kit::Role::service) || c.is(kit::Role::hq)))
-      refuse(grpc::StatusCode::PERMISSION_DENIED, "role not allowed");
+    if (!c.is_any(kSummaryReaders)) refuse(grpc::StatusCode::PERMISSION_DENIED, "role not allowed");
     if (!c.sees_project(request->project_id()))
       refuse(grpc::StatusCode::NOT_FOUND, "project_id: unknown project");
     db_.in_transaction([&](pqxx::work& tx) {
@@ -576,7 +573,7 @@ grpc::Status LoyaltyServiceImpl::RunExpiry(grpc::ServerContext* context,
                                            v1::RunExpiryResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   return guarded("RunExpiry", [&] {
-    if (!(call.caller.is(kit::Role::admin) || call.caller.is(kit::Role::service)))
+    if (!call.caller.is_any(kExpiryRunners))
       refuse(grpc::StatusCode::PERMISSION_DENIED, "admins and services run the expiry");
     const absl::Time now = clock_();
     absl::Time as_of = now;
