@@ -1,5 +1,7 @@
 #include "intake/store/incident_store.h"
 
+#include "common/pg.h"
+#include "common/sql_array.h"
 #include "common/time.h"
 
 namespace aftercare::intake::store {
@@ -97,29 +99,6 @@ const char* opt_text(const std::optional<int64_t>& v, std::string& storage) {
   return storage.c_str();
 }
 
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    out += i ? ",\"" : "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
-std::vector<std::string> parse_array(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  auto parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done;
-       item = parser.get_next())
-    if (item.first == pqxx::array_parser::string_value) out.push_back(item.second);
-  return out;
-}
-
 template <typename Mutable>
 void set_time(Mutable&& field, const pqxx::field& f) {
   if (!f.is_null()) *field() = to_timestamp(from_micros(f.as<int64_t>()));
@@ -137,7 +116,7 @@ v1::Incident incident_from_row(pqxx::transaction_base& tx, const pqxx::row& r) {
   i.set_kind(static_cast<v1::IncidentKind>(r[2].as<int>()));
   i.set_category(static_cast<v1::TicketCategory>(r[3].as<int>()));
   i.set_component(static_cast<v1::Component>(r[4].as<int>()));
-  for (auto& b : parse_array(r[5])) i.add_buildings(std::move(b));
+  for (auto& b : kit::text_array_items(r[5])) i.add_buildings(std::move(b));
   i.set_status(static_cast<v1::IncidentStatus>(r[6].as<int>()));
   i.set_title(r[7].as<std::string>());
   i.set_description(r[8].as<std::string>());
@@ -171,7 +150,7 @@ v1::Announcement announcement_from_row(const pqxx::row& r) {
   a.set_project_id(r[4].as<std::string>());
   a.set_title(r[5].as<std::string>());
   a.set_body(r[6].as<std::string>());
-  for (auto& b : parse_array(r[7])) a.add_buildings(std::move(b));
+  for (auto& b : kit::text_array_items(r[7])) a.add_buildings(std::move(b));
   a.set_urgent(r[8].as<bool>());
   set_time([&] { return a.mutable_send_at(); }, r[9]);
   set_time([&] { return a.mutable_sent_at(); }, r[10]);
@@ -190,7 +169,7 @@ void insert_incident(pqxx::transaction_base& tx, const v1::Incident& i) {
   std::string s1, s2;
   tx.exec_params(kInsertIncident, i.incident_id(), i.project_id(), static_cast<int>(i.kind()),
                  static_cast<int>(i.category()), static_cast<int>(i.component()),
-                 array_literal(to_vector(i.buildings())), static_cast<int>(i.status()), i.title(),
+                 kit::text_array(to_vector(i.buildings())), static_cast<int>(i.status()), i.title(),
                  i.description(), opt_text(micros_or_null(i.starts_at()), s1),
                  opt_text(micros_or_null(i.expected_end()), s2), i.opened_by(), i.proposed(),
                  kit::to_micros(kit::from_timestamp(i.created_at())),
@@ -238,7 +217,7 @@ std::vector<domain::OpenIncident> open_incidents(pqxx::transaction_base& tx,
     i.incident_id = r[0].as<std::string>();
     i.kind = static_cast<v1::IncidentKind>(r[1].as<int>());
     i.component = static_cast<v1::Component>(r[2].as<int>());
-    i.buildings = parse_array(r[3]);
+    i.buildings = kit::text_array_items(r[3]);
     i.has_lead = r[4].as<bool>();
     i.created_at = from_micros(r[5].as<int64_t>());
     i.title = r[6].as<std::string>();
@@ -294,7 +273,7 @@ std::vector<std::string> buildings_of_units(pqxx::transaction_base& tx,
                                             const std::string& project_id,
                                             const std::vector<std::string>& unit_ids) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kBuildingsOfUnits, project_id, array_literal(unit_ids)))
+  for (const auto& r : tx.exec_params(kBuildingsOfUnits, project_id, kit::text_array(unit_ids)))
     out.push_back(r[0].as<std::string>());
   return out;
 }
@@ -320,7 +299,7 @@ std::vector<v1::Recipient> recipients_in_scope(pqxx::transaction_base& tx,
                                                const std::vector<std::string>& buildings,
                                                int limit) {
   std::vector<v1::Recipient> out;
-  for (const auto& r : tx.exec_params(kRecipients, project_id, array_literal(buildings), limit)) {
+  for (const auto& r : tx.exec_params(kRecipients, project_id, kit::text_array(buildings), limit)) {
     v1::Recipient rc;
     rc.set_unit_id(r[0].as<std::string>());
     rc.set_owner_id(r[1].as<std::string>());
@@ -331,13 +310,13 @@ std::vector<v1::Recipient> recipients_in_scope(pqxx::transaction_base& tx,
 
 int count_recipients(pqxx::transaction_base& tx, const std::string& project_id,
                      const std::vector<std::string>& buildings) {
-  return tx.exec_params(kCountRecipients, project_id, array_literal(buildings))[0][0].as<int>();
+  return tx.exec_params(kCountRecipients, project_id, kit::text_array(buildings))[0][0].as<int>();
 }
 
 void insert_announcement(pqxx::transaction_base& tx, const v1::Announcement& a) {
   std::string s1;
   tx.exec_params(kInsertAnnouncement, a.announcement_id(), a.project_id(), a.title(), a.body(),
-                 array_literal(to_vector(a.buildings())), a.urgent(),
+                 kit::text_array(to_vector(a.buildings())), a.urgent(),
                  kit::to_micros(kit::from_timestamp(a.send_at())), static_cast<int>(a.status()),
                  a.recipients(), a.posted_by(), kit::to_micros(kit::from_timestamp(a.created_at())),
                  opt_text(micros_or_null(a.sent_at()), s1));
@@ -364,7 +343,7 @@ std::vector<v1::Announcement> list_announcements(
         AND ($4::bigint = 0 OR (a.created_at, a.announcement_id) < (kit_ts($4), $5::uuid))
       ORDER BY a.created_at DESC, a.announcement_id DESC LIMIT $6)",
       project_id, owner_buildings.has_value(),
-      array_literal(owner_buildings.value_or(std::vector<std::string>{})),
+      kit::text_array(owner_buildings.value_or(std::vector<std::string>{})),
       before ? before->created_us : 0, before ? before->incident_id : kNilUuid, limit);
   std::vector<v1::Announcement> out;
   for (const auto& r : rows) out.push_back(announcement_from_row(r));

@@ -2,6 +2,7 @@
 
 #include "common/call.h"
 #include "common/pg.h"
+#include "common/sql_array.h"
 
 namespace aftercare::loyalty::store {
 namespace {
@@ -18,29 +19,6 @@ std::optional<absl::Time> opt_time(const pqxx::field& f) {
 }
 std::string text(const pqxx::field& f) {
   return f.is_null() ? std::string() : f.as<std::string>();
-}
-
-// Postgres text[] literal and back (ids are printable ASCII without spaces, see validation).
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    out += i ? ",\"" : "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-std::vector<std::string> parse_array(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  auto parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done;
-       item = parser.get_next())
-    if (item.first == pqxx::array_parser::string_value) out.push_back(item.second);
-  return out;
 }
 
 MemberRow member_of(const pqxx::row& r) {
@@ -226,7 +204,7 @@ MerchantRow merchant_of(const pqxx::row& r) {
   m.merchant_id = r[0].as<std::string>();
   m.name = r[1].as<std::string>();
   m.description = r[2].as<std::string>();
-  m.project_ids = parse_array(r[3]);
+  m.project_ids = kit::text_array_items(r[3]);
   m.active = r[4].as<bool>();
   m.updated_at = at_us(r[5]);
   return m;
@@ -468,7 +446,7 @@ std::vector<std::string> members_above_standard(Tx& tx, const std::string& after
 
 void upsert_merchant(Tx& tx, const MerchantRow& m) {
   tx.exec_params(kUpsertMerchant, m.merchant_id, m.name, m.description,
-                 array_literal(m.project_ids), m.active);
+                 kit::text_array(m.project_ids), m.active);
 }
 
 std::optional<MerchantRow> find_merchant(Tx& tx, const std::string& merchant_id) {
