@@ -4,6 +4,7 @@
 // and the filling of those columns for orders written before migration 006.
 #include <map>
 
+#include "dispatch/access.h"
 #include "dispatch/app/work_orders.h"
 #include "dispatch/domain/report.h"
 #include "dispatch/store/dispatch_store.h"
