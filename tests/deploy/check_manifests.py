@@ -109,14 +109,14 @@ def code_facts():
     # The gateway reads literals plus AFTERCARE_<SVC>_ADDR built in a loop over service names.
     gw_dir = os.path.join(ROOT, "gateway")
     gw_vars = literal_vars(gw_dir)
-    gw_main = read(os.path.join(gw_dir, "main.cc"))
+    gw_main = read(os.path.join(gw_dir, "cli.cc"))  # config_from_env (main.cc calls it)
     m = re.search(r'for\s*\(\s*const\s+char\s*\*\s*\w+\s*:\s*\{([^}]*)\}\s*\)\s*\{[^}]*'
                   r'"AFTERCARE_"\s*\+[^;]*"_ADDR"', gw_main, re.S)
-    if check(m is not None, "gateway/main.cc: cannot find how AFTERCARE_<SERVICE>_ADDR is built; "
+    if check(m is not None, "gateway/cli.cc: cannot find how AFTERCARE_<SERVICE>_ADDR is built; "
              "update tests/deploy/check_manifests.py"):
         addr_services = re.findall(r'"([a-z]+)"', m.group(1))
         check(sorted(addr_services) == services,
-              f"gateway/main.cc addresses services {sorted(addr_services)}, code has {services}")
+              f"gateway/cli.cc addresses services {sorted(addr_services)}, code has {services}")
         gw_vars |= {f"AFTERCARE_{s.upper()}_ADDR" for s in addr_services}
     reads["gateway"] = gw_vars
 
