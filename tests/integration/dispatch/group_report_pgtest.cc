@@ -71,7 +71,7 @@ class GroupReportTest : public DispatchTest {
   // the project's own RepairReport.
   aftercare::v1::GroupRepairReportResponse both_as_their_reports(
       const aftercare::v1::ReportPeriod& period, const std::string& when) {
-    const kit::Caller hq{"hq-1", "hq", {"*"}, {}, ""};
+    const kit::Caller hq{"hq-1", kit::Role::hq, {"*"}, {}, ""};
     aftercare::v1::GroupRepairReportRequest g;
     *g.mutable_period() = period;
     g.add_project_ids(kProject);
