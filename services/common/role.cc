@@ -24,8 +24,8 @@ static_assert(static_cast<int>(Role::hq) == v1::ROLE_HQ);
 static_assert(v1::Role_MAX == v1::ROLE_HQ, "a new aftercare.v1.Role needs its kit::Role");
 
 constexpr std::array<std::string_view, 13> kNames = {
-    "",        "owner",      "agent",    "verifier", "dispatcher", "crew", "contractor",
-    "builder", "supervisor", "finance",  "admin",    "service",    "hq"};
+    "",        "owner",      "agent",   "verifier", "dispatcher", "crew", "contractor",
+    "builder", "supervisor", "finance", "admin",    "service",    "hq"};
 
 }  // namespace
 
@@ -47,7 +47,7 @@ int role_to_wire(Role role) {
 
 Role role_from_wire(int value) {
   return value > 0 && static_cast<size_t>(value) < kNames.size() ? static_cast<Role>(value)
-                                                                  : Role::none;
+                                                                 : Role::none;
 }
 
 std::vector<std::string> Roles::names() const {
