@@ -37,7 +37,12 @@ constexpr const char* kLockIssue = R"(
 
 std::string issue_state_sql() {
   // The lateral subquery is named `tickets` so the shared column list reads from it; no active
-  // ticket = one row of NULLs.
+  // ticket = one row of NULLs. The active ticket is locked (FOR NO KEY UPDATE) before the report
+  // writes the reminder's history on it: unlocked, a change of that ticket by another transaction
+  // (dispatch's WorkOrderCreated: SELECT ... FOR UPDATE, then its own history row) and the
+  // report's write (history row first, then the duplicate_of key check's KEY SHARE on the same
+  // ticket) deadlocked on a fresh stack, where tickets are dispatched while their reminders
+  // come in: a 1-s wait (deadlock_timeout) behind the issue lock and a 409 for the loser.
   return std::string("SELECT ") + kTicketColumns + R"(,
       CASE WHEN $4 THEN (SELECT x.assignee_party_id FROM tickets x
         WHERE x.unit_id = $1 AND x.category = $2 AND x.component = $3 AND x.assignee_party_id <> ''
@@ -45,7 +50,7 @@ std::string issue_state_sql() {
     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
       SELECT * FROM tickets t WHERE t.unit_id = $1 AND t.category = $2 AND t.component = $3
         AND t.status IN (1, 2, 3, 6) AND t.duplicate_of IS NULL
-      ORDER BY t.created_at DESC LIMIT 1) AS tickets ON true)";
+      ORDER BY t.created_at DESC LIMIT 1 FOR NO KEY UPDATE) AS tickets ON true)";
 }
 
 std::string write_report_sql() {

@@ -4,12 +4,13 @@
 // of another one, is seen by the next report.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <regex>
+#include <thread>
 
 #include "intake/app/app.h"
 #include "intake/app/registry_cache.h"
+#include "intake/store/intake_store.h"
 #include "intake_fixture.h"
+#include "support/statement_trace.h"
 
 namespace aftercare::intake {
 namespace {
@@ -18,61 +19,9 @@ class ReportStatementsTest : public IntakeTest {
  protected:
   std::string database_name() const override { return "t_intake_statements"; }
 
-  // A pool of one connection that libpq traces to a file: every use case run on it is recorded.
-  struct Traced {
-    std::FILE* file = std::tmpfile();
-    std::unique_ptr<kit::PgPool> pool;
-    explicit Traced(const std::string& url) : pool(std::make_unique<kit::PgPool>(url, 1)) {
-      auto lease = pool->acquire();
-      lease->trace(file);
-    }
-    ~Traced() {
-      pool.reset();
-      std::fclose(file);
-    }
-    // The statements sent since the last call: "Execute" for each extended-protocol statement
-    // (bound parameters, prepared or not), the text of each simple query but BEGIN/COMMIT.
-    std::vector<std::string> statements() {
-      std::fflush(file);
-      long end = std::ftell(file);
-      std::string text(static_cast<size_t>(end - read_), '\0');
-      std::fseek(file, read_, SEEK_SET);
-      size_t got = std::fread(text.data(), 1, text.size(), file);
-      text.resize(got);
-      read_ = end;
-      std::fseek(file, end, SEEK_SET);
-      std::vector<std::string> out;
-      std::string parsed;  // the last Parse's statement text, to name an Execute
-      static const std::regex message(R"(\tF\t\d+\t(\w+)\t?(.*))");
-      size_t start = 0;
-      while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string::npos) nl = text.size();
-        std::string line = text.substr(start, nl - start);
-        start = nl + 1;
-        std::smatch m;
-        if (!std::regex_search(line, m, message)) continue;
-        const std::string name = m[1], rest = m[2];
-        if (name == "Parse") parsed = rest;
-        if (name == "Bind") {
-          auto q1 = rest.find('"'), q2 = rest.find('"', q1 + 1), q3 = rest.find('"', q2 + 1),
-               q4 = rest.find('"', q3 + 1);
-          if (q4 != std::string::npos && q4 > q3 + 1) parsed = rest.substr(q3 + 1, q4 - q3 - 1);
-        }
-        if (name == "Execute") out.push_back(parsed.substr(0, 120));
-        if (name == "Query" && rest.find("\"BEGIN") == std::string::npos &&
-            rest.find("\"COMMIT") == std::string::npos)
-          out.push_back(rest.substr(0, 120));
-      }
-      return out;
-    }
-    long read_ = 0;
-  };
-
+  using Traced = aftercare::testing::StatementTrace;
   static std::string joined(const std::vector<std::string>& statements) {
-    std::string out;
-    for (const auto& s : statements) out += "\n  " + s;
-    return out;
+    return Traced::joined(statements);
   }
 
   grpc::Status open_on(kit::PgPool& pool, app::RegistryCache& cache, const v1::OpenTicketRequest& r,
@@ -230,6 +179,65 @@ TEST_F(ReportStatementsTest, AUnitChangedBehindTheServiceIsSeenByTheNextReport) 
       open(repair("U-101", v1::COMPONENT_ELECTRICAL, v1::TICKET_CATEGORY_HOUSE_QUALITY), &t, agent_)
           .ok());
   EXPECT_EQ(t.owner_id(), "owner-9");
+}
+
+// The open finding of the partner-streams bench (README "Partner streams"): on a fresh stack the
+// first POST phase had a ~1 s tail and a 409. A reminder's write (its history row on the active
+// ticket, then the duplicate_of key check) and a change of that ticket by another transaction
+// (dispatch's WorkOrderCreated: the ticket FOR UPDATE, then its own history row) deadlocked.
+// Here the other transaction holds the active ticket while a reminder comes in, and writes its
+// history only once the reminder waits: both must succeed, the history numbered without a gap.
+TEST_F(ReportStatementsTest, AReminderWhileItsTicketChangesWaitsAndSucceeds) {
+  v1::Ticket primary;
+  ASSERT_TRUE(open(repair("U-101", v1::COMPONENT_PLUMBING, v1::TICKET_CATEGORY_HOUSE_QUALITY),
+                   &primary, agent_)
+                  .ok());
+  kit::PgPool other(db_->url(), 2);
+  auto lease = other.acquire();
+  pqxx::work change(*lease);
+  change.exec_params("SELECT 1 FROM tickets WHERE ticket_id = $1::uuid FOR UPDATE",
+                     primary.ticket_id());
+
+  grpc::Status reminder_status;
+  v1::Ticket reminder;
+  std::thread report([&] {
+    reminder_status =
+        open(repair("U-101", v1::COMPONENT_PLUMBING, v1::TICKET_CATEGORY_HOUSE_QUALITY), &reminder,
+             agent_);
+  });
+  // The reminder waits on a lock (before or after writing; either way the change goes on now).
+  ASSERT_TRUE(aftercare::testing::eventually([&] {
+    return other.in_transaction([](pqxx::work& tx) {
+      return tx.exec(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'")[0][0]
+                 .as<int>() > 0;
+    });
+  }));
+  bool changed = true;
+  try {
+    store::append_history(change, primary.ticket_id(), kit::to_micros(now_), "dispatch",
+                          "dispatched", "work order created");
+    change.commit();
+  } catch (const std::exception& e) {
+    changed = false;
+    ADD_FAILURE() << "the ticket's change failed: " << e.what();
+  }
+  report.join();
+  EXPECT_TRUE(changed);
+  EXPECT_TRUE(reminder_status.ok())
+      << reminder_status.error_code() << " " << reminder_status.error_message();
+  EXPECT_EQ(reminder.duplicate_of(), primary.ticket_id());
+  auto seqs = db_->in_transaction([&](pqxx::work& tx) {
+    std::vector<int> out;
+    for (const auto& row :
+         tx.exec_params("SELECT seq FROM ticket_history WHERE ticket_id = $1::uuid ORDER BY seq",
+                        primary.ticket_id()))
+      out.push_back(row[0].as<int>());
+    return out;
+  });
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], static_cast<int>(i + 1));
+  EXPECT_GE(seqs.size(), 3u);  // opened, the change, the reminder linked
 }
 
 }  // namespace
