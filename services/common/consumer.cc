@@ -69,10 +69,11 @@ std::string array_literal(const std::vector<std::string>& values) {
 }  // namespace
 
 EventConsumer::EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics,
-                             Options options, EventHandler handler)
+                             Options options, EventHandler handler, BatchHandler batch_handler)
     : pool_(pool),
       options_(std::move(options)),
       handler_(std::move(handler)),
+      batch_handler_(std::move(batch_handler)),
       events_("consumer " + options_.name),
       bootstrap_(bootstrap),
       applied_(metrics.counter("aftercare_consumer_applied_total", "Events applied",
@@ -217,13 +218,19 @@ std::optional<std::vector<Delivery>> EventConsumer::apply_together(
       for (const auto& row : tx.exec_params(kRecordBatchInInbox, options_.name, array_literal(ids),
                                             array_literal(types)))
         fresh.insert(row[0].as<std::string>());
+      std::vector<FetchedEvent> together;
       for (size_t i = 0; i < batch.size(); ++i) {
         // The first copy of a fresh event is applied; a repeat within the batch is a duplicate.
         if (fresh.erase(events[i].event_id()) == 0) continue;
+        out[i] = Delivery::kApplied;
+        if (batch_handler_) {
+          together.push_back({&events[i], header_value(*batch[i], "traceparent")});
+          continue;
+        }
         TraceScope trace = TraceScope::from_header(header_value(*batch[i], "traceparent"));
         handler_(tx, events[i]);
-        out[i] = Delivery::kApplied;
       }
+      if (!together.empty()) batch_handler_(tx, together);
     });
   } catch (const std::exception& e) {
     spdlog::info("consumer {}: a batch of {} failed ({}); applying its events one by one",

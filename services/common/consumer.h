@@ -28,6 +28,18 @@ namespace aftercare::kit {
 // Applies one event inside the consumer's transaction. Throwing rolls the transaction back.
 using EventHandler = std::function<void(pqxx::work& tx, const aftercare::v1::Event& event)>;
 
+// One event of a fetched batch with the trace of its message (the `traceparent` header).
+struct FetchedEvent {
+  const aftercare::v1::Event* event;
+  std::string traceparent;
+};
+// Issue 21: applies the fresh events of a batch (first deliveries, in fetch order) together, in
+// the consumer's transaction, for a service that writes many events' rows in one statement. It
+// sets each event's trace itself (TraceScope::from_header) where it writes that event's rows.
+// Throwing rolls the whole batch back; its events are then applied one by one by EventHandler,
+// which must give the same effects.
+using BatchHandler = std::function<void(pqxx::work& tx, const std::vector<FetchedEvent>& events)>;
+
 // The outcome of a poll, for tests and metrics.
 enum class Delivery { kNone, kApplied, kDuplicate, kDeadLettered, kRetrying };
 
@@ -41,8 +53,9 @@ class EventConsumer {
     KafkaSettings settings = {};  // extra librdkafka settings
     int max_batch = 200;          // messages applied in one transaction at most
   };
+  // Without a batch handler, a batch's events go to `handler` one after the other.
   EventConsumer(PgPool& pool, const std::string& bootstrap, Metrics& metrics, Options options,
-                EventHandler handler);
+                EventHandler handler, BatchHandler batch_handler = {});
   ~EventConsumer();
 
   // Waits up to `wait` for one message and handles it.
@@ -75,6 +88,7 @@ class EventConsumer {
   PgPool& pool_;
   Options options_;
   EventHandler handler_;
+  BatchHandler batch_handler_;
   ConnectionEvents events_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::string cluster_;  // the cluster identity last seen ("" = not yet asked)

@@ -101,14 +101,16 @@ void ServiceHost::add_outbox_relay() {
   });
 }
 
-void ServiceHost::add_consumer(EventConsumer::Options options, EventHandler handler) {
+void ServiceHost::add_consumer(EventConsumer::Options options, EventHandler handler,
+                               BatchHandler batch) {
   options.max_attempts = config_.consumer_max_attempts;
   options.settings.try_emplace("client.id", "aftercare-" + config_.service + "-" + options.name);
-  add_worker("consumer " + options.name, [this, options, handler](std::stop_token stop) {
+  add_worker("consumer " + options.name, [this, options, handler, batch](std::stop_token stop) {
     // The broker may not be up yet: keep trying to join until stopped.
     while (!stop.stop_requested()) {
       try {
-        EventConsumer consumer(db(), resolve_kafka_bootstrap(config_), metrics_, options, handler);
+        EventConsumer consumer(db(), resolve_kafka_bootstrap(config_), metrics_, options, handler,
+                               batch);
         consumer.run(stop);
         return;
       } catch (const std::exception& e) {

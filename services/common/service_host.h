@@ -57,8 +57,9 @@ class ServiceHost {
   void add_periodic(PeriodicWorker::Options options, PeriodicWorker::Task task);
   // The outbox relay for this service's database.
   void add_outbox_relay();
-  // A consumer whose handler runs inside the inbox transaction.
-  void add_consumer(EventConsumer::Options options, EventHandler handler);
+  // A consumer whose handler runs inside the inbox transaction (`batch`: the fetched events
+  // together, see BatchHandler).
+  void add_consumer(EventConsumer::Options options, EventHandler handler, BatchHandler batch = {});
 
   // Starts everything, waits for a stop signal (or request_stop), shuts down; returns the exit
   // code. grpc_port() is valid once started() is true.

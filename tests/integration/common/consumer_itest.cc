@@ -2,7 +2,9 @@
 // effect, a crash after the DB commit and before the offset commit is harmless, a handler that
 // keeps failing sends its message to the DLQ after N tries (and the partition moves on), a
 // poison message is dead-lettered at once; fetched events are applied together, and a bad one
-// among them is dead-lettered alone while the others are applied exactly once.
+// among them is dead-lettered alone while the others are applied exactly once; a batch handler
+// gets the fresh events of a batch at once, in order with their traces, and a batch it fails is
+// applied one by one.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -255,6 +257,49 @@ TEST_F(ConsumerTest, AFailingEventInABatchIsDeadLetteredAloneAndTheOthersApplied
   EXPECT_EQ(testing::read_topic(topic_ + ".dlq", 2).size(), 2u);
   // Tried alone three times (the batches it failed are rolled back and not counted).
   EXPECT_GE(calls_for_bad, 3);
+}
+
+TEST_F(ConsumerTest, ABatchHandlerGetsTheFreshEventsTogetherAndFailsBackToOneByOne) {
+  const std::string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  Event e1 = event("T-1"), bad = event("T-bad"), e2 = event("T-2"), e3 = event("T-3");
+  publish({{"T-1", e1.SerializeAsString()},
+           {"T-1", e1.SerializeAsString()},  // a redelivered copy: not given to the handler
+           {"T-2", e2.SerializeAsString()}},
+          traceparent);
+  std::vector<size_t> batch_sizes;
+  bool fail_bad = true;
+  auto one = [&](pqxx::work& tx, const Event& e) {
+    if (e.aggregate_id() == "T-bad" && fail_bad) throw std::runtime_error("cannot apply");
+    record_effect(tx, e);
+  };
+  EventConsumer consumer(*pool_, testing::kafka_bootstrap(), metrics_, options(3), one,
+                         [&](pqxx::work& tx, const std::vector<FetchedEvent>& events) {
+                           batch_sizes.push_back(events.size());
+                           for (const FetchedEvent& f : events) {
+                             if (f.event->aggregate_id() <= "T-2")
+                               EXPECT_EQ(f.traceparent, traceparent);
+                             TraceScope trace = TraceScope::from_header(f.traceparent);
+                             one(tx, *f.event);
+                           }
+                         });
+  auto seen = drain_batches(consumer, 3);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kApplied), 2);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kDuplicate), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE trace_id = "
+                  "'0af7651916cd43dd8448eb211c80319c'"),
+            2);
+  // The fetched events came to the batch handler together (what arrived at once, at least once).
+  ASSERT_FALSE(batch_sizes.empty());
+  if (seen.size() == 3 && batch_sizes.size() == 1) EXPECT_EQ(batch_sizes[0], 2u);
+
+  // A batch the handler fails is applied one by one: the bad event goes to the DLQ alone.
+  publish({{"T-bad", bad.SerializeAsString()}, {"T-3", e3.SerializeAsString()}});
+  seen = drain_batches(consumer, 2);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kApplied), 1);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), Delivery::kDeadLettered), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM effects WHERE event_id = '" + e3.event_id() + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM effects"), 3);
 }
 
 }  // namespace
