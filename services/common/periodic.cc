@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 
 namespace aftercare::kit {
@@ -46,9 +47,11 @@ void PeriodicWorker::run(std::stop_token stop) {
   std::mutex mu;
   std::condition_variable_any wake;
   while (!stop.stop_requested()) {
-    run_once(stop);
+    std::chrono::milliseconds wait = options_.interval;
+    if (run_once(stop) && options_.next_interval)
+      wait = std::clamp(options_.next_interval(), std::chrono::milliseconds(1), options_.interval);
     std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, options_.interval, [] { return false; });
+    wake.wait_for(lock, stop, wait, [] { return false; });
   }
 }
 

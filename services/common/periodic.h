@@ -21,6 +21,10 @@ class PeriodicWorker {
     std::string name;  // e.g. "sla-sweeper": logs, metrics label, health problem
     std::chrono::milliseconds interval{30000};
     int degraded_after = 3;
+    // When set, asked after each round for the wait before the next one (a worker whose period
+    // comes from data, e.g. the shortest of per-project intervals); `interval` is the longest
+    // wait and what a failed round waits.
+    std::function<std::chrono::milliseconds()> next_interval = nullptr;
   };
   // The task gets the stop token so that a long round (draining a queue) can end early.
   using Task = std::function<void(std::stop_token)>;

@@ -55,16 +55,27 @@ void DispatchServiceImpl::apply_event(pqxx::work& tx, const aftercare::v1::Event
   workflows_.apply(tx, event, now_micros());
 }
 
-void DispatchServiceImpl::sweep_once() {
-  workflows_.reroute_late_builders(db_, now_micros(), "");
-  workflows_.send_due_reminders(db_, now_micros());
+app::SweepRound DispatchServiceImpl::sweep_once(absl::Time now, std::chrono::seconds longest) {
+  app::SweepRound round = app::sweep_late_builders(db_, workflows_, now, longest);
+  workflows_.send_due_reminders(db_, now);
   app::fill_report_columns(db_, 500);  // issue 20: orders from before migration 006, once
+  return round;
 }
 
-void DispatchServiceImpl::run_sweeper(std::stop_token stop, std::chrono::seconds interval) {
-  kit::PeriodicWorker({"reroute-sweeper", interval}, [this](std::stop_token) {
-    sweep_once();
-  }).run(stop);
+kit::PeriodicWorker::Options DispatchServiceImpl::sweeper_options(std::chrono::seconds longest) {
+  kit::PeriodicWorker::Options options{"reroute-sweeper", longest};
+  options.next_interval = [this] { return next_sweep_.load(); };
+  return options;
+}
+
+kit::PeriodicWorker::Task DispatchServiceImpl::sweeper_task(std::chrono::seconds longest) {
+  return [this, longest](std::stop_token) {
+    next_sweep_ = sweep_once(now_micros(), longest).next_round;
+  };
+}
+
+void DispatchServiceImpl::run_sweeper(std::stop_token stop, std::chrono::seconds longest) {
+  kit::PeriodicWorker(sweeper_options(longest), sweeper_task(longest)).run(stop);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,13 +2,17 @@
 // through store/ with the events in the same transaction.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <stop_token>
 
 #include "aftercare/v1/dispatch.grpc.pb.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
+#include "common/periodic.h"
 #include "common/pg.h"
 #include "dispatch/app/feed_heads.h"
+#include "dispatch/app/sweeper.h"
 #include "dispatch/app/workflows.h"
 
 namespace aftercare::generated {
@@ -37,12 +41,17 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
 
   // The consumer's handler (intake and callback topics), inside the inbox transaction.
   void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
-  // Background work: reroutes late builders, sends appointment reminders; every `interval`
-  // until stopped. Errors are logged and retried on the next round.
-  // Reroutes late builders and sends due appointment reminders (one round).
-  void sweep_once();
-  // sweep_once every interval until stopped (tests; the service runs it through the host).
-  void run_sweeper(std::stop_token stop, std::chrono::seconds interval);
+  // One round of the background sweep at `now`: the late builders of each project whose
+  // dispatch.sweep_interval_seconds has passed are rerouted (app/sweeper.h), due appointment
+  // reminders sent, old orders' report columns filled. The round's next_round is at most
+  // `longest` (AFTERCARE_DISPATCH_SWEEP_INTERVAL_S).
+  app::SweepRound sweep_once(absl::Time now, std::chrono::seconds longest);
+  // The sweep as a periodic worker: a round, the next one when the shortest interval in effect
+  // has passed, at most `longest` apart. Failed rounds are logged and retried (the kit's worker).
+  kit::PeriodicWorker::Options sweeper_options(std::chrono::seconds longest);
+  kit::PeriodicWorker::Task sweeper_task(std::chrono::seconds longest);
+  // The same worker until stopped (tests; the service runs it through the host).
+  void run_sweeper(std::stop_token stop, std::chrono::seconds longest);
 
   using Status = grpc::Status;
   using Ctx = grpc::ServerContext;
@@ -131,6 +140,7 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
                      std::chrono::steady_clock::time_point until);
   FeedHeads polled_feed_heads_;  // never listening: the 100-ms re-read
   FeedHeads& feed_heads_;
+  std::atomic<std::chrono::milliseconds> next_sweep_{std::chrono::seconds(30)};  // last round's
 };
 
 }  // namespace aftercare::dispatch

@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   using namespace aftercare;
   try {
     kit::ServiceHost host(kit::load_config("dispatch", argc, argv));
-    // Late-builder sweeper and appointment reminders; at most 30 s apart by default.
+    // Late-builder sweeper and appointment reminders: at most this far apart, sooner when a
+    // project's dispatch.sweep_interval_seconds is shorter.
     auto sweep_interval =
         std::chrono::seconds(kit::env_int("AFTERCARE_DISPATCH_SWEEP_INTERVAL_S", 30, 1));
     // Webhooks: how often idle senders look for due deliveries, how long an endpoint gets to
@@ -43,8 +44,8 @@ int main(int argc, char** argv) {
     host.add_consumer(
         {"dispatch.inbound", {"aftercare.intake.v1", "aftercare.callback.v1"}},
         [&](pqxx::work& tx, const aftercare::v1::Event& e) { service.apply_event(tx, e); });
-    host.add_periodic({"reroute-sweeper", sweep_interval},
-                      [&](std::stop_token) { service.sweep_once(); });
+    host.add_periodic(service.sweeper_options(sweep_interval),
+                      service.sweeper_task(sweep_interval));
     dispatch::WebhookSender sender(host.db(), webhook, &host.metrics());
     for (int i = 0; i < senders; ++i) {
       host.add_periodic({"webhook-sender-" + std::to_string(i + 1), webhook.poll_interval},

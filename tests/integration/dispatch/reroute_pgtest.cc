@@ -131,5 +131,68 @@ TEST_F(RerouteTest, TheBackgroundWorkerReroutesLateBuilders) {
   EXPECT_EQ(orders_of("T-1").size(), 2u);
 }
 
+// Issue 24: the sweeper honours each project's dispatch.sweep_interval_seconds. The rounds are
+// run with the instant passed in, as the worker runs them with the clock's.
+class SweepIntervalTest : public RerouteTest {
+ protected:
+  void set_sweep_interval(int seconds) {
+    Event policy;
+    policy.set_event_id(kit::new_uuid());
+    policy.set_project_id(kProject);
+    auto* p = policy.mutable_policy_updated()->mutable_policy();
+    p->set_project_id(kProject);
+    p->set_version(2);
+    p->mutable_dispatch()->set_sweep_interval_seconds(seconds);
+    deliver(policy);
+  }
+  int64_t rerouted() { return count("SELECT count(*) FROM work_orders WHERE status = 'rerouted'"); }
+  static constexpr auto kLongest = std::chrono::seconds(30);  // AFTERCARE_DISPATCH_SWEEP_INTERVAL_S
+};
+
+TEST_F(SweepIntervalTest, AProjectWithALongIntervalIsNotSweptAgainBeforeIt) {
+  standard_parties();
+  set_sweep_interval(3600);
+  absl::Time t0 = store::truncate_to_micros(absl::Now());
+  deliver(ticket_opened("T-1", true, t0 - absl::Hours(25)));                     // late at t0
+  deliver(ticket_opened("T-2", true, t0 - absl::Hours(24) + absl::Minutes(5)));  // late at t0+5m
+  app::SweepRound first = service_->sweep_once(t0, kLongest);
+  EXPECT_EQ(first.projects, std::vector<std::string>{kProject});
+  ASSERT_EQ(first.reroutes.size(), 1u);
+  EXPECT_EQ(rerouted(), 1);
+  // The worker still ticks at the default's 30 s (other projects), never above the longest.
+  EXPECT_EQ(first.next_round, std::chrono::seconds(30));
+  // T-2 is late from t0+5m, but the project was swept at t0: not again before t0+1h.
+  for (absl::Duration after : {absl::Minutes(10), absl::Minutes(30), absl::Minutes(59)}) {
+    app::SweepRound round = service_->sweep_once(t0 + after, kLongest);
+    EXPECT_TRUE(round.projects.empty()) << after;
+    EXPECT_TRUE(round.reroutes.empty()) << after;
+  }
+  EXPECT_EQ(rerouted(), 1);
+  app::SweepRound due = service_->sweep_once(t0 + absl::Hours(1), kLongest);
+  EXPECT_EQ(due.projects, std::vector<std::string>{kProject});
+  ASSERT_EQ(due.reroutes.size(), 1u);
+  EXPECT_EQ(rerouted(), 2);
+  EXPECT_EQ(outbox_count("dispatch.WorkOrderRerouted"), 2);
+}
+
+TEST_F(SweepIntervalTest, AProjectWithAShortIntervalIsSweptAgainAfterIt) {
+  standard_parties();
+  set_sweep_interval(10);
+  absl::Time t0 = store::truncate_to_micros(absl::Now());
+  deliver(ticket_opened("T-1", true, t0 - absl::Hours(25)));                     // late at t0
+  deliver(ticket_opened("T-2", true, t0 - absl::Hours(24) + absl::Seconds(5)));  // at t0+5s
+  app::SweepRound first = service_->sweep_once(t0, kLongest);
+  ASSERT_EQ(first.reroutes.size(), 1u);
+  // The worker ticks at the shortest interval in effect.
+  EXPECT_EQ(first.next_round, std::chrono::seconds(10));
+  EXPECT_TRUE(service_->sweep_once(t0 + absl::Seconds(9), kLongest).reroutes.empty());
+  app::SweepRound again = service_->sweep_once(t0 + absl::Seconds(10), kLongest);
+  EXPECT_EQ(again.projects, std::vector<std::string>{kProject});
+  ASSERT_EQ(again.reroutes.size(), 1u);
+  EXPECT_EQ(rerouted(), 2);
+  // A project without late orders is not swept (nor marked).
+  EXPECT_TRUE(service_->sweep_once(t0 + absl::Seconds(30), kLongest).projects.empty());
+}
+
 }  // namespace
 }  // namespace aftercare::dispatch::testing

@@ -192,6 +192,28 @@ TEST(PeriodicWorker, RunsRoundAfterRoundUntilStopped) {
   EXPECT_GE(rounds.load(), 5);
 }
 
+// A worker whose period comes from data (dispatch's per-project sweep intervals): after each
+// round it waits what next_interval says, never more than `interval`.
+TEST(PeriodicWorker, WaitsTheNextIntervalItIsGiven) {
+  std::atomic<int> rounds{0}, asked{0};
+  PeriodicWorker worker({.name = "reroute-sweeper",
+                         .interval = std::chrono::hours(1),
+                         .next_interval =
+                             [&] {
+                               ++asked;
+                               return std::chrono::milliseconds(1);
+                             }},
+                        [&](std::stop_token) { ++rounds; });
+  std::jthread thread([&](std::stop_token stop) { worker.run(stop); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rounds < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();  // polling the condition, with a deadline
+  thread.request_stop();
+  thread.join();
+  EXPECT_GE(rounds.load(), 3);  // an hour's interval would have allowed one
+  EXPECT_GE(asked.load(), 2);
+}
+
 TEST(Log, EscapesJsonButKeepsChineseText) {
   EXPECT_EQ(json_escape("卫生间漏水 \"急\"\n"), "卫生间漏水 \\\"急\\\"\\n");
   EXPECT_EQ(json_escape(std::string("a\x01", 2)), "a\\u0001");
