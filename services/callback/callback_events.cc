@@ -8,6 +8,7 @@
 #include "callback/domain/dates.h"
 #include "callback/domain/due.h"
 #include "callback/domain/events.h"
+#include "callback/domain/names.h"
 #include "callback/domain/schedule.h"
 #include "callback/domain/validation.h"
 
@@ -89,12 +90,15 @@ void EventApplier::work_order_signed_off(pqxx::work& tx, const v1::Event& e) con
   require(!e.project_id().empty(), e, "project_id is empty");
   require(!p.work_order_id().empty(), e, "work_order_id is empty");
   require(!p.unit_id().empty(), e, "unit_id is empty");
-  if (auto wo = store::load_work_order(tx, p.work_order_id()); wo && app::is_rectification(*wo)) {
+  // Issue 21: the project's settings and the order's origin in one statement.
+  std::optional<std::string> origin;
+  store::ProjectContext context =
+      store::load_context(tx, e.project_id(), p.work_order_id(), &origin);
+  if (origin && *origin == domain::public_name(v1::WORK_ORDER_ORIGIN_RECTIFICATION)) {
     spdlog::info("work order {} is a rectification: no owner callback", p.work_order_id());
     return;  // issue 19: the re-inspection checks the builder's work, not the owner
   }
   absl::Time now = clock_();
-  store::ProjectContext context = store::load_context(tx, e.project_id());
   absl::Time basis = first_set({&p.signed_off_at(), &p.completed_at(), &e.occurred_at()}, now);
   v1::CallbackDueKind kind =
       domain::classify({p.component(), p.urgency(), p.safety_related(), p.leak()}, context.policy);

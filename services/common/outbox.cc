@@ -94,8 +94,10 @@ OutboxRow Outbox::row(aftercare::v1::Event event) const {
 
 std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) const {
   OutboxRow r = row(std::move(event));
-  tx.exec_params(kInsertOutbox, r.event_id, r.topic, r.partition_key, r.event_type,
-                 nullable(r.traceparent), pqxx::binarystring(r.payload.data(), r.payload.size()));
+  // Prepared (issue 21): every event handler and use case that emits comes through here.
+  exec_prepared(tx, "kit_outbox_add", kInsertOutbox, r.event_id, r.topic, r.partition_key,
+                r.event_type, nullable(r.traceparent),
+                pqxx::binarystring(r.payload.data(), r.payload.size()));
   return r.event_id;
 }
 

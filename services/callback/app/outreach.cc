@@ -54,10 +54,11 @@ bool enqueue_for_work_order(pqxx::transaction_base& tx, const v1::Event& e,
                             const std::string& work_order_id, const std::string& owner_named,
                             const std::string& kind, const std::string& key,
                             std::map<std::string, std::string> facts, absl::Time now) {
-  auto wo = store::load_work_order(tx, work_order_id);
-  require(wo.has_value(), e, "work order not known (WorkOrderCreated not seen yet)");
+  auto found = store::load_work_order_with_unit(tx, work_order_id);
+  require(found.has_value(), e, "work order not known (WorkOrderCreated not seen yet)");
+  const store::WorkOrderRow* wo = &found->first;
   if (is_rectification(*wo)) return false;  // the builder's job before the keys, not the owner's
-  auto unit = store::load_unit_address(tx, wo->unit_id);
+  const std::optional<store::UnitAddress>& unit = found->second;
   std::string owner = owner_of(unit, owner_named);
   if (owner.empty()) {
     spdlog::info("{} {}: unit {} has no owner, nobody to tell", e.type(), e.event_id(),
@@ -113,16 +114,18 @@ bool signature_matches(const std::string& secret, const std::string& body,
 }
 
 bool enqueue(pqxx::transaction_base& tx, const NewMessage& in, absl::Time now) {
+  // Issue 21: the same cause coming again is found by the insert (the message id and source key
+  // are unique): nothing is read for it first. The project's settings, the template, the
+  // owner's opt-out and the unit are read by one statement.
   std::string id = domain::message_id_for(in.source_key);
-  if (store::load_message(tx, id)) return false;  // the same cause came again
-  store::ProjectContext project = store::load_context(tx, in.project_id);
-  const absl::TimeZone zone = project.zone;
-  const domain::OutreachPolicy policy = domain::OutreachPolicy::of(project.policy);
-  std::vector<std::string> opt_outs = store::load_opt_outs(tx, in.owner_id);
+  store::MessageSettings settings =
+      store::load_message_settings(tx, in.project_id, in.kind, in.owner_id, in.unit_id);
+  const absl::TimeZone zone = settings.project.zone;
+  const domain::OutreachPolicy policy = domain::OutreachPolicy::of(settings.project.policy);
   domain::PlanInput plan_in;
   plan_in.kind = in.kind;
   plan_in.urgent = in.urgent;
-  plan_in.opted_out = std::find(opt_outs.begin(), opt_outs.end(), in.kind) != opt_outs.end();
+  plan_in.opted_out = settings.opted_out;
   plan_in.now = now;
   plan_in.zone = zone;
   plan_in.planned_on = [&](absl::CivilDay day) {
@@ -130,9 +133,8 @@ bool enqueue(pqxx::transaction_base& tx, const NewMessage& in, absl::Time now) {
                                   domain::start_of_local_day(day + 1, zone));
   };
   domain::Plan plan = domain::plan_message(plan_in, policy);
-  std::string tmpl = store::template_override(tx, in.project_id, in.kind)
-                         .value_or(domain::default_template(in.kind));
-  auto unit = in.unit_id.empty() ? std::nullopt : store::load_unit_address(tx, in.unit_id);
+  std::string tmpl = settings.template_text.value_or(domain::default_template(in.kind));
+  const std::optional<store::UnitAddress>& unit = settings.unit;
 
   store::MessageRow m;
   m.message_id = id;

@@ -32,6 +32,11 @@ constexpr const char* kUpsertPolicy =
 constexpr const char* kLoadContext =
     "SELECT (SELECT timezone FROM callback_projects WHERE project_id = $1), "
     "(SELECT policy FROM callback_policies WHERE project_id = $1)";
+// The same and the origin of work order $2 (NULL when not known), for the sign-off's callback.
+constexpr const char* kLoadContextAndOrigin =
+    "SELECT (SELECT timezone FROM callback_projects WHERE project_id = $1), "
+    "(SELECT policy FROM callback_policies WHERE project_id = $1), "
+    "(SELECT origin FROM callback_work_orders WHERE work_order_id = $2)";
 
 constexpr const char* kUpsertUnit =
     "INSERT INTO callback_units (unit_id, project_id, owner_id, handover_date) "
@@ -47,21 +52,27 @@ constexpr const char* kLoadUnit =
     "SELECT unit_id, project_id, owner_id, to_char(handover_date, 'YYYY-MM-DD') "
     "FROM callback_units WHERE unit_id = $1";
 
+// The callback's own columns row_to_callback reads first, in order.
+#define AC_CALLBACK_OWN_COLUMNS \
+  "c.callback_id::text, c.project_id, c.unit_id, c.owner_id, c.ticket_id, c.work_order_id, " \
+  "c.reason, c.due_kind, c.component, c.milestone_months, "                                  \
+  "to_char(c.warranty_ends, 'YYYY-MM-DD'), " AC_US("c.basis_at") ", " AC_US("c.due_at") ", " \
+  "c.status, c.assigned_agent, c.attempts, " AC_US("c.last_attempt_at") ", "                \
+  AC_US("c.next_attempt_at") ", " AC_US("c.created_at") ", " AC_US("c.updated_at")
+
 constexpr const char* kInsertCallback =
-    "INSERT INTO callbacks (callback_id, source_key, project_id, unit_id, owner_id, ticket_id, "
+    "INSERT INTO callbacks AS c (callback_id, source_key, project_id, unit_id, owner_id, ticket_id, "
     "work_order_id, reason, due_kind, component, milestone_months, warranty_ends, basis_at, "
     "due_at, assigned_agent, created_at, updated_at) "
     "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, " AC_TS("$13") ", "
     AC_TS("$14") ", $15, " AC_TS("$16") ", " AC_TS("$16") ") "
-    "ON CONFLICT (source_key) DO NOTHING RETURNING callback_id::text";
+    "ON CONFLICT (source_key) DO NOTHING RETURNING " AC_CALLBACK_OWN_COLUMNS
+    // a new callback has no record, review or rework yet (issue 21: no read back)
+    ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
 // The columns row_to_callback reads, in order.
 #define AC_CALLBACK_COLUMNS \
-  "c.callback_id::text, c.project_id, c.unit_id, c.owner_id, c.ticket_id, c.work_order_id, "   \
-  "c.reason, c.due_kind, c.component, c.milestone_months, "                                    \
-  "to_char(c.warranty_ends, 'YYYY-MM-DD'), " AC_US("c.basis_at") ", " AC_US("c.due_at") ", "   \
-  "c.status, c.assigned_agent, c.attempts, " AC_US("c.last_attempt_at") ", "                  \
-  AC_US("c.next_attempt_at") ", " AC_US("c.created_at") ", " AC_US("c.updated_at") ", "        \
+  AC_CALLBACK_OWN_COLUMNS ", " \
   "r.satisfaction, r.score, r.attitude, r.timely, r.charge_ok, r.comment, r.owner_confirmed, " \
   "r.recorded_by, " AC_US("r.recorded_at") ", "                                                \
   "v.reviewer_id, v.approved, v.note, " AC_US("v.reviewed_at") ", " AC_US("w.return_due") " "
@@ -310,11 +321,26 @@ std::optional<UnitRow> load_unit(pqxx::transaction_base& tx, const std::string& 
 }
 
 ProjectContext load_context(pqxx::transaction_base& tx, const std::string& project_id) {
-  pqxx::result r = tx.exec_params(kLoadContext, project_id);
+  pqxx::result r = kit::exec_prepared(tx, "callback_load_context", kLoadContext, project_id);
+  return context_from(project_id, r[0][0], r[0][1]);
+}
+
+ProjectContext load_context(pqxx::transaction_base& tx, const std::string& project_id,
+                            const std::string& work_order_id,
+                            std::optional<std::string>* work_order_origin) {
+  pqxx::result r = kit::exec_prepared(tx, "callback_load_context_and_origin", kLoadContextAndOrigin,
+                                      project_id, work_order_id);
+  *work_order_origin =
+      r[0][2].is_null() ? std::nullopt : std::optional<std::string>(r[0][2].c_str());
+  return context_from(project_id, r[0][0], r[0][1]);
+}
+
+ProjectContext context_from(const std::string& project_id, const pqxx::field& timezone,
+                            const pqxx::field& policy_bytes) {
   ProjectContext context{domain::CallbackPolicy::defaults(),
-                         domain::zone_or_default(r[0][0].is_null() ? "" : r[0][0].c_str())};
-  if (!r[0][1].is_null()) {
-    pqxx::binarystring bytes(r[0][1]);
+                         domain::zone_or_default(timezone.is_null() ? "" : timezone.c_str())};
+  if (!policy_bytes.is_null()) {
+    pqxx::binarystring bytes(policy_bytes);
     v1::Policy policy;
     if (policy.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       std::string error = context.policy.apply_overrides(policy);
@@ -331,13 +357,13 @@ ProjectContext load_context(pqxx::transaction_base& tx, const std::string& proje
 std::optional<v1::Callback> insert_callback(pqxx::transaction_base& tx, const NewCallback& c) {
   std::string ends = c.warranty_ends ? domain::format_day(*c.warranty_ends) : "";
   std::string basis = micros(c.basis_at);
-  pqxx::result r = tx.exec_params(
-      kInsertCallback, c.callback_id, c.source_key, c.project_id, c.unit_id, c.owner_id,
-      c.ticket_id, c.work_order_id, domain::public_name(c.reason), domain::public_name(c.due_kind),
-      domain::public_name(c.component), c.milestone_months, kit::nullable(ends),
-      kit::nullable(basis), micros(c.due_at), c.assigned_agent, micros(c.now));
+  pqxx::result r = kit::exec_prepared(
+      tx, "callback_insert", kInsertCallback, c.callback_id, c.source_key, c.project_id, c.unit_id,
+      c.owner_id, c.ticket_id, c.work_order_id, domain::public_name(c.reason),
+      domain::public_name(c.due_kind), domain::public_name(c.component), c.milestone_months,
+      kit::nullable(ends), kit::nullable(basis), micros(c.due_at), c.assigned_agent, micros(c.now));
   if (r.empty()) return std::nullopt;
-  return load_callback(tx, c.callback_id);
+  return row_to_callback(r[0]);
 }
 
 std::optional<v1::Callback> find_by_source_key(pqxx::transaction_base& tx,

@@ -44,6 +44,13 @@ struct ProjectContext {
   absl::TimeZone zone;
 };
 ProjectContext load_context(pqxx::transaction_base& tx, const std::string& project_id);
+// The same and, in the same statement, the origin of a work order (nullopt: not known).
+ProjectContext load_context(pqxx::transaction_base& tx, const std::string& project_id,
+                            const std::string& work_order_id,
+                            std::optional<std::string>* work_order_origin);
+// The same from the columns of a statement that read them with other things (time zone, policy).
+ProjectContext context_from(const std::string& project_id, const pqxx::field& timezone,
+                            const pqxx::field& policy_bytes);
 
 // ---- callbacks ------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 #include "callback/store/sql_time.h"
 
+#include "callback/store/callback_store.h"
+
 #include "common/pg.h"
 #include "common/time.h"
 
@@ -24,6 +26,23 @@ constexpr const char* kUpsertTicket =
 constexpr const char* kLoadTicket =
     "SELECT ticket_id, project_id, unit_id, owner_id, emergency FROM callback_tickets "
     "WHERE ticket_id = $1";
+// Issue 21: a work order with its unit (NULLs when the unit is not known).
+constexpr const char* kLoadWorkOrderWithUnit =
+    "SELECT w.work_order_id, w.project_id, w.ticket_id, w.unit_id, w.emergency, w.origin, "
+    "u.unit_id, u.project_id, u.owner_id, u.building, u.room, u.owner_phone_masked "
+    "FROM callback_work_orders w LEFT JOIN callback_units u ON u.unit_id = w.unit_id "
+    "WHERE w.work_order_id = $1";
+// Issue 21: what a new message needs, in one statement: the project's time zone and policy,
+// the kind's template override, whether the owner opted out of the kind, and the unit.
+// $1 project, $2 kind, $3 owner, $4 unit.
+constexpr const char* kMessageSettings =
+    "SELECT (SELECT timezone FROM callback_projects WHERE project_id = $1), "
+    "(SELECT policy FROM callback_policies WHERE project_id = $1), "
+    "(SELECT template FROM message_templates WHERE project_id = $1 AND kind = $2 "
+    "AND locale = 'zh-CN'), "
+    "EXISTS (SELECT 1 FROM owner_opt_outs WHERE owner_id = $3 AND kind = $2), "
+    "u.unit_id, u.project_id, u.owner_id, u.building, u.room, u.owner_phone_masked "
+    "FROM (SELECT 1) AS one LEFT JOIN callback_units u ON u.unit_id = $4";
 constexpr const char* kSetUnitDetails =
     "UPDATE callback_units SET building = $2, room = $3, owner_phone_masked = $4 "
     "WHERE unit_id = $1";
@@ -125,19 +144,47 @@ std::string opt_micros(std::optional<absl::Time> t) {
 }  // namespace
 
 void upsert_work_order(pqxx::transaction_base& tx, const WorkOrderRow& r) {
-  tx.exec_params(kUpsertWorkOrder, r.work_order_id, r.project_id, r.ticket_id, r.unit_id,
-                 r.emergency, r.origin);
+  kit::exec_prepared(tx, "callback_upsert_work_order", kUpsertWorkOrder, r.work_order_id,
+                     r.project_id, r.ticket_id, r.unit_id, r.emergency, r.origin);
 }
 
 std::optional<WorkOrderRow> load_work_order(pqxx::transaction_base& tx, const std::string& id) {
-  pqxx::result r = tx.exec_params(kLoadWorkOrder, id);
+  pqxx::result r = kit::exec_prepared(tx, "callback_load_work_order", kLoadWorkOrder, id);
   if (r.empty()) return std::nullopt;
   return WorkOrderRow{r[0][0].c_str(), r[0][1].c_str(),    r[0][2].c_str(),
                       r[0][3].c_str(), r[0][4].as<bool>(), r[0][5].c_str()};
 }
 
+static std::optional<UnitAddress> unit_address_at(const pqxx::row& r, int first) {
+  if (r[first].is_null()) return std::nullopt;
+  return UnitAddress{r[first].c_str(),     r[first + 1].c_str(), r[first + 2].c_str(),
+                     r[first + 3].c_str(), r[first + 4].c_str(), r[first + 5].c_str()};
+}
+
+std::optional<std::pair<WorkOrderRow, std::optional<UnitAddress>>> load_work_order_with_unit(
+    pqxx::transaction_base& tx, const std::string& id) {
+  pqxx::result r =
+      kit::exec_prepared(tx, "callback_load_work_order_with_unit", kLoadWorkOrderWithUnit, id);
+  if (r.empty()) return std::nullopt;
+  return std::make_pair(WorkOrderRow{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(),
+                                     r[0][3].c_str(), r[0][4].as<bool>(), r[0][5].c_str()},
+                        unit_address_at(r[0], 6));
+}
+
+MessageSettings load_message_settings(pqxx::transaction_base& tx, const std::string& project_id,
+                                      const std::string& kind, const std::string& owner_id,
+                                      const std::string& unit_id) {
+  pqxx::row r = kit::exec_prepared(tx, "callback_message_settings", kMessageSettings, project_id,
+                                   kind, owner_id, unit_id)[0];
+  MessageSettings out{context_from(project_id, r[0], r[1]), std::nullopt, r[3].as<bool>(),
+                      unit_address_at(r, 4)};
+  if (!r[2].is_null()) out.template_text = r[2].c_str();
+  return out;
+}
+
 void upsert_ticket(pqxx::transaction_base& tx, const TicketRow& r) {
-  tx.exec_params(kUpsertTicket, r.ticket_id, r.project_id, r.unit_id, r.owner_id, r.emergency);
+  kit::exec_prepared(tx, "callback_upsert_ticket", kUpsertTicket, r.ticket_id, r.project_id,
+                     r.unit_id, r.owner_id, r.emergency);
 }
 
 std::optional<TicketRow> load_ticket(pqxx::transaction_base& tx, const std::string& id) {
@@ -232,10 +279,10 @@ std::optional<std::string> template_override(pqxx::transaction_base& tx,
 }
 
 bool insert_message(pqxx::transaction_base& tx, const MessageRow& m) {
-  pqxx::result r =
-      tx.exec_params(kInsertMessage, m.message_id, m.source_key, m.project_id, m.unit_id,
-                     m.owner_id, m.channel, m.kind, m.urgent, m.to_masked, m.text, m.status,
-                     kit::to_micros(m.send_at), kit::to_micros(m.created_at));
+  pqxx::result r = kit::exec_prepared(tx, "callback_insert_message", kInsertMessage, m.message_id,
+                                      m.source_key, m.project_id, m.unit_id, m.owner_id, m.channel,
+                                      m.kind, m.urgent, m.to_masked, m.text, m.status,
+                                      kit::to_micros(m.send_at), kit::to_micros(m.created_at));
   return r.affected_rows() == 1;
 }
 
@@ -249,7 +296,8 @@ std::optional<MessageRow> load_message(pqxx::transaction_base& tx, const std::st
 
 int planned_between(pqxx::transaction_base& tx, const std::string& owner_id, absl::Time from,
                     absl::Time to) {
-  return tx.exec_params(kPlannedBetween, owner_id, kit::to_micros(from), kit::to_micros(to))[0][0]
+  return kit::exec_prepared(tx, "callback_planned_between", kPlannedBetween, owner_id,
+                            kit::to_micros(from), kit::to_micros(to))[0][0]
       .as<int>();
 }
 

@@ -6,9 +6,11 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "callback/store/callback_store.h"
 
 namespace aftercare::callback::store {
 
@@ -38,6 +40,19 @@ struct UnitAddress {
 };
 std::optional<UnitAddress> load_unit_address(pqxx::transaction_base& tx,
                                              const std::string& unit_id);
+// Issue 21: a work order and its unit (nullopt when the unit is not known) in one statement.
+std::optional<std::pair<WorkOrderRow, std::optional<UnitAddress>>> load_work_order_with_unit(
+    pqxx::transaction_base& tx, const std::string& id);
+// Issue 21: everything a new message of `kind` reads, in one statement.
+struct MessageSettings {
+  ProjectContext project;                    // time zone and policy
+  std::optional<std::string> template_text;  // the project's override of the kind's template
+  bool opted_out = false;                    // the owner opted out of the kind
+  std::optional<UnitAddress> unit;           // unit_id's address ("" or unknown: nullopt)
+};
+MessageSettings load_message_settings(pqxx::transaction_base& tx, const std::string& project_id,
+                                      const std::string& kind, const std::string& owner_id,
+                                      const std::string& unit_id);
 // Issue 23: one unit of each owner of the project's units in the buildings (empty = all).
 std::vector<UnitAddress> owners_in_scope(pqxx::transaction_base& tx, const std::string& project_id,
                                          const std::vector<std::string>& buildings);

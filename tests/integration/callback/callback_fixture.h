@@ -50,6 +50,18 @@ inline absl::Time local(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0)
   return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), shanghai());
 }
 
+// An event of `type` about `aggregate` with a new event id.
+inline v1::Event envelope_of(const std::string& project, const std::string& type,
+                             const std::string& aggregate, const std::string& producer) {
+  v1::Event e;
+  e.set_event_id(kit::new_uuid());
+  e.set_type(type);
+  e.set_project_id(project);
+  e.set_aggregate_id(aggregate);
+  e.set_producer(producer);
+  return e;
+}
+
 inline v1::Event signed_off(const std::string& project, const std::string& work_order,
                             const std::string& ticket, const std::string& unit,
                             v1::Component component, absl::Time signed_off_at) {

@@ -19,13 +19,7 @@ namespace {
 const std::string kProject = "P-inc";
 
 v1::Event envelope(const std::string& type, const std::string& aggregate) {
-  v1::Event e;
-  e.set_event_id(kit::new_uuid());
-  e.set_type(type);
-  e.set_project_id(kProject);
-  e.set_aggregate_id(aggregate);
-  e.set_producer("intake");
-  return e;
+  return envelope_of(kProject, type, aggregate, "intake");
 }
 
 class CallbackIncidentsTest : public ::testing::Test {
