@@ -30,18 +30,8 @@ void publish_attachment_added(Tickets& tickets, const v1::Ticket& t, const v1::A
 
 Status add_attachment(const Context& ctx, const v1::AddAttachmentRequest& r,
                       const domain::AttachmentRules& limits, v1::Attachment* out) {
-  v1::Attachment a;
-  a.set_attachment_id(kit::new_uuid());
+  v1::Attachment a = new_attachment(ctx, r);
   a.set_ticket_id(r.ticket_id());
-  a.set_kind(r.kind());
-  a.set_filename(r.filename());
-  a.set_content_type(domain::normalize_content_type(r.content_type()));
-  a.set_size_bytes(static_cast<int64_t>(r.content().size()));
-  a.set_sha256(domain::sha256_hex(r.content()));
-  a.set_note(r.note());
-  a.set_uploaded_by(actor_of(ctx.caller));
-  *a.mutable_created_at() = kit::to_timestamp(ctx.now);
-  a.set_content(r.content());
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     // The ticket's row lock serialises adds to one ticket (history numbering, the limit).
     auto t = store::find_ticket(tx, r.ticket_id(), /*for_update=*/true);

@@ -14,6 +14,8 @@
 #include "common/call.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "common/time.h"
+#include "intake/domain/attachments.h"
 #include "intake/domain/calendar.h"
 #include "intake/domain/policy.h"
 
@@ -55,5 +57,24 @@ ProjectRules load_rules(pqxx::transaction_base& tx, const v1::Project& project, 
 
 // The envelope of a ticket's event; the outbox names its type after the payload.
 v1::Event event(const v1::Ticket& t);
+
+// A new attachment of `r` (AddAttachmentRequest, AddInspectionAttachmentRequest) uploaded by the
+// caller now: a fresh id, the content's normalised type, size and sha256. The caller sets its
+// parent (the ticket or the inspection).
+template <typename Request>
+v1::Attachment new_attachment(const Context& ctx, const Request& r) {
+  v1::Attachment a;
+  a.set_attachment_id(kit::new_uuid());
+  a.set_kind(r.kind());
+  a.set_filename(r.filename());
+  a.set_content_type(domain::normalize_content_type(r.content_type()));
+  a.set_size_bytes(static_cast<int64_t>(r.content().size()));
+  a.set_sha256(domain::sha256_hex(r.content()));
+  a.set_note(r.note());
+  a.set_uploaded_by(actor_of(ctx.caller));
+  *a.mutable_created_at() = kit::to_timestamp(ctx.now);
+  a.set_content(r.content());
+  return a;
+}
 
 }  // namespace aftercare::intake::app

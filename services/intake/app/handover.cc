@@ -290,18 +290,8 @@ Status reinspect_defect(const Context& ctx, const v1::ReinspectDefectRequest& r,
 
 Status add_inspection_attachment(const Context& ctx, const v1::AddInspectionAttachmentRequest& r,
                                  const domain::AttachmentRules& limits, v1::Attachment* out) {
-  v1::Attachment a;
-  a.set_attachment_id(kit::new_uuid());
+  v1::Attachment a = new_attachment(ctx, r);
   a.set_inspection_id(r.inspection_id());
-  a.set_kind(r.kind());
-  a.set_filename(r.filename());
-  a.set_content_type(domain::normalize_content_type(r.content_type()));
-  a.set_size_bytes(static_cast<int64_t>(r.content().size()));
-  a.set_sha256(domain::sha256_hex(r.content()));
-  a.set_note(r.note());
-  a.set_uploaded_by(actor_of(ctx.caller));
-  *a.mutable_created_at() = to_timestamp(ctx.now);
-  a.set_content(r.content());
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     auto i = store::find_inspection(tx, r.inspection_id(), /*for_update=*/true);
     if (!i || !staff_sees(ctx.caller, i->project_id()))

@@ -137,6 +137,47 @@ Status lock_incident(pqxx::work& tx, const kit::Caller& c, const std::string& id
   return Status::OK;
 }
 
+// A proposal under its row lock for confirming or dismissing it (`verb`): lock_incident's answers,
+// then FAILED_PRECONDITION when it is no longer a proposal waiting for staff.
+Status lock_proposal(pqxx::work& tx, const kit::Caller& c, const std::string& id, const char* verb,
+                     std::optional<v1::Incident>* out) {
+  if (Status s = lock_incident(tx, c, id, kIncidentOpeners, verb, out); !s.ok()) return s;
+  if (auto e = domain::check_proposal_decision((*out)->status(), (*out)->proposal_status());
+      !e.empty())
+    return {StatusCode::FAILED_PRECONDITION, e};
+  return Status::OK;
+}
+
+// What a decision on incident `id` checks before any lock: an id that cannot name an incident is
+// NOT_FOUND (as an unknown one), then `text_error` (the note's or reason's check) is
+// INVALID_ARGUMENT.
+Status check_decision(const std::string& id, const std::string& text_error) {
+  if (!domain::check_uuid(id, "incident_id").empty()) return not_found("incident " + id);
+  if (!text_error.empty()) return bad(text_error);
+  return Status::OK;
+}
+
+std::string check_note(const std::string& note) {
+  return note.empty() ? "" : domain::check_text(note, "note", 2000);
+}
+
+// AnnouncementPublished of `a`, sent at `at` to the owners of its buildings.
+void announcement_published(pqxx::work& tx, const kit::Outbox& outbox, const v1::Announcement& a,
+                            absl::Time at) {
+  v1::Event e;
+  e.set_project_id(a.project_id());
+  e.set_aggregate_id(a.announcement_id());
+  auto* p = e.mutable_announcement_published();
+  p->set_announcement_id(a.announcement_id());
+  p->set_title(a.title());
+  p->set_body(a.body());
+  *p->mutable_buildings() = a.buildings();
+  p->set_urgent(a.urgent());
+  *p->mutable_published_at() = to_timestamp(at);
+  *p->mutable_recipients() = announcement_recipients(tx, a);
+  outbox.add(tx, e);
+}
+
 std::string check_project_buildings(pqxx::transaction_base& tx, const std::string& project_id,
                                     const google::protobuf::RepeatedPtrField<std::string>& names) {
   for (const auto& b : names) {
@@ -223,10 +264,7 @@ Status list_incidents(const Context& ctx, const v1::ListIncidentsRequest& r,
 
 Status resolve_incident(const Context& ctx, const v1::ResolveIncidentRequest& r,
                         v1::Incident* out) {
-  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
-    return not_found("incident " + r.incident_id());
-  if (!r.note().empty())
-    if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
+  if (Status s = check_decision(r.incident_id(), check_note(r.note())); !s.ok()) return s;
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     std::optional<v1::Incident> i;
     if (Status s =
@@ -336,17 +374,10 @@ void open_proposed_incident(Tickets& tickets, const domain::IntakePolicy& policy
 
 Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,
                         v1::Incident* out) {
-  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
-    return not_found("incident " + r.incident_id());
-  if (!r.note().empty())
-    if (auto e = domain::check_text(r.note(), "note", 2000); !e.empty()) return bad(e);
+  if (Status s = check_decision(r.incident_id(), check_note(r.note())); !s.ok()) return s;
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     std::optional<v1::Incident> i;
-    if (Status s = lock_incident(tx, ctx.caller, r.incident_id(), kIncidentOpeners, "confirm", &i);
-        !s.ok())
-      return s;
-    if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
-      return {StatusCode::FAILED_PRECONDITION, e};
+    if (Status s = lock_proposal(tx, ctx.caller, r.incident_id(), "confirm", &i); !s.ok()) return s;
     std::string actor = actor_of(ctx.caller);
     store::decide_proposal(tx, i->incident_id(), v1::PROPOSAL_STATUS_CONFIRMED, i->status(), actor,
                            kit::to_micros(ctx.now), "");
@@ -363,16 +394,12 @@ Status confirm_incident(const Context& ctx, const v1::ConfirmIncidentRequest& r,
 
 Status dismiss_incident(const Context& ctx, const v1::DismissIncidentRequest& r,
                         v1::Incident* out) {
-  if (!domain::check_uuid(r.incident_id(), "incident_id").empty())
-    return not_found("incident " + r.incident_id());
-  if (auto e = domain::check_dismissal_reason(r.reason()); !e.empty()) return bad(e);
+  if (Status s = check_decision(r.incident_id(), domain::check_dismissal_reason(r.reason()));
+      !s.ok())
+    return s;
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
     std::optional<v1::Incident> i;
-    if (Status s = lock_incident(tx, ctx.caller, r.incident_id(), kIncidentOpeners, "dismiss", &i);
-        !s.ok())
-      return s;
-    if (auto e = domain::check_proposal_decision(i->status(), i->proposal_status()); !e.empty())
-      return {StatusCode::FAILED_PRECONDITION, e};
+    if (Status s = lock_proposal(tx, ctx.caller, r.incident_id(), "dismiss", &i); !s.ok()) return s;
     std::string actor = actor_of(ctx.caller);
     std::vector<domain::LinkedReport> reports;
     for (const auto& id : i->ticket_ids()) {
@@ -472,20 +499,7 @@ Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& 
     *a.mutable_created_at() = to_timestamp(ctx.now);
     if (now) *a.mutable_sent_at() = to_timestamp(ctx.now);
     store::insert_announcement(tx, a);
-    if (now) {
-      v1::Event e;
-      e.set_project_id(a.project_id());
-      e.set_aggregate_id(a.announcement_id());
-      auto* p = e.mutable_announcement_published();
-      p->set_announcement_id(a.announcement_id());
-      p->set_title(a.title());
-      p->set_body(a.body());
-      *p->mutable_buildings() = a.buildings();
-      p->set_urgent(a.urgent());
-      *p->mutable_published_at() = to_timestamp(ctx.now);
-      *p->mutable_recipients() = announcement_recipients(tx, a);
-      ctx.outbox.add(tx, e);
-    }
+    if (now) announcement_published(tx, ctx.outbox, a, ctx.now);
     *out = *store::find_announcement(tx, a.announcement_id());
     return Status::OK;
   });
@@ -524,18 +538,7 @@ int sweep_announcements(kit::PgPool& db, const kit::Outbox& outbox, absl::Time n
     for (const auto& a : store::due_announcements(tx, kit::to_micros(now), 100)) {
       int recipients = store::count_recipients(tx, a.project_id(), to_vector(a.buildings()));
       store::mark_sent(tx, a.announcement_id(), recipients, kit::to_micros(now));
-      v1::Event e;
-      e.set_project_id(a.project_id());
-      e.set_aggregate_id(a.announcement_id());
-      auto* p = e.mutable_announcement_published();
-      p->set_announcement_id(a.announcement_id());
-      p->set_title(a.title());
-      p->set_body(a.body());
-      *p->mutable_buildings() = a.buildings();
-      p->set_urgent(a.urgent());
-      *p->mutable_published_at() = to_timestamp(now);
-      *p->mutable_recipients() = announcement_recipients(tx, a);
-      outbox.add(tx, e);
+      announcement_published(tx, outbox, a, now);
       ++sent;
     }
     return sent;

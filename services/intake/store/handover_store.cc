@@ -36,14 +36,6 @@ constexpr const char* kDefectsOfInspection = R"(
 constexpr const char* kLockDefectsOfUnit = R"(
   SELECT data FROM inspection_defects WHERE unit_id = $1 ORDER BY seq FOR UPDATE)";
 
-constexpr const char* kAttachmentColumns = R"(attachment_id::text, inspection_id::text, kind,
-  filename, content_type, size_bytes, sha256, note, uploaded_by, kit_us(created_at))";
-constexpr const char* kInsertAttachment = R"(
-  INSERT INTO inspection_attachments (attachment_id, inspection_id, kind, filename, content_type,
-    size_bytes, sha256, note, uploaded_by, created_at, content)
-  VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, kit_ts($10), $11)
-  ON CONFLICT (inspection_id, sha256) DO NOTHING)";
-
 constexpr const char* kKeyColumns = R"(unit_id, project_id, coalesce(notice_on::text, ''),
   coalesce(collected_on::text, ''), coalesce(last_reminded_on::text, ''), reminders)";
 constexpr const char* kSetNotice = R"(
@@ -127,21 +119,6 @@ UnitKeys keys_from_row(const pqxx::row& r) {
   return k;
 }
 
-v1::Attachment attachment_from_row(const pqxx::row& r) {
-  v1::Attachment a;
-  a.set_attachment_id(r[0].as<std::string>());
-  a.set_inspection_id(r[1].as<std::string>());
-  a.set_kind(static_cast<v1::AttachmentKind>(r[2].as<int>()));
-  a.set_filename(r[3].as<std::string>());
-  a.set_content_type(r[4].as<std::string>());
-  a.set_size_bytes(r[5].as<int64_t>());
-  a.set_sha256(r[6].as<std::string>());
-  a.set_note(r[7].as<std::string>());
-  a.set_uploaded_by(r[8].as<std::string>());
-  *a.mutable_created_at() = kit::to_timestamp(kit::from_micros(r[9].as<int64_t>()));
-  return a;
-}
-
 }  // namespace
 
 // ---- inspections and defects ----
@@ -205,47 +182,6 @@ std::vector<v1::Defect> defects_of_inspection(pqxx::transaction_base& tx,
 std::vector<v1::Defect> lock_defects_of_unit(pqxx::transaction_base& tx,
                                              const std::string& unit_id) {
   return parse_all<v1::Defect>(tx.exec_params(kLockDefectsOfUnit, unit_id));
-}
-
-// ---- inspection attachments ----
-
-bool add_inspection_attachment(pqxx::transaction_base& tx, const v1::Attachment& a,
-                               v1::Attachment* stored) {
-  bool inserted = tx.exec_params(kInsertAttachment, a.attachment_id(), a.inspection_id(),
-                                 static_cast<int>(a.kind()), a.filename(), a.content_type(),
-                                 static_cast<int64_t>(a.content().size()), a.sha256(), a.note(),
-                                 a.uploaded_by(), to_micros(from_timestamp(a.created_at())),
-                                 pqxx::binarystring(a.content().data(), a.content().size()))
-                      .affected_rows() == 1;
-  auto rows = tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
-                                 " FROM inspection_attachments WHERE inspection_id = $1::uuid AND "
-                                 "sha256 = $2",
-                             a.inspection_id(), a.sha256());
-  *stored = attachment_from_row(rows.at(0));
-  return inserted;
-}
-
-int count_inspection_attachments(pqxx::transaction_base& tx, const std::string& inspection_id) {
-  return tx
-      .exec_params("SELECT count(*) FROM inspection_attachments WHERE inspection_id = $1::uuid",
-                   inspection_id)[0][0]
-      .as<int>();
-}
-
-std::optional<v1::Attachment> find_inspection_attachment(pqxx::transaction_base& tx,
-                                                         const std::string& attachment_id,
-                                                         bool with_content) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
-                                 (with_content ? ", content" : "") +
-                                 " FROM inspection_attachments WHERE attachment_id = $1::uuid",
-                             attachment_id);
-  if (rows.empty()) return std::nullopt;
-  v1::Attachment a = attachment_from_row(rows[0]);
-  if (with_content) {
-    pqxx::binarystring bytes(rows[0][10]);
-    a.set_content(bytes.data(), bytes.size());
-  }
-  return a;
 }
 
 // ---- keys ----
