@@ -26,6 +26,18 @@ std::string lower(std::string_view text) {
 
 }  // namespace
 
+bool is_uuid(std::string_view value, bool lower_only) {
+  if (value.size() != 36) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool hex =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (!lower_only && c >= 'A' && c <= 'F');
+    if (dash ? c != '-' : !hex) return false;
+  }
+  return true;
+}
+
 std::string check_id(std::string_view value, std::string_view field) {
   if (value.empty()) return kit::named_problem(field, "is required");
   if (value.size() > kMaxIdChars) {

@@ -33,6 +33,11 @@ std::optional<size_t> utf8_length(std::string_view text);
 inline constexpr size_t kMaxIdChars = 64;
 std::string check_id(std::string_view value, std::string_view field);
 
+// A canonical UUID, 8-4-4-4-12 hex digits with dashes (billing, callback and intake had a copy
+// each). `lower_only` refuses the digits A-F: intake compares its ticket ids as text, as
+// PostgreSQL prints them.
+bool is_uuid(std::string_view value, bool lower_only = false);
+
 // Free text of min_chars..max_chars characters, valid UTF-8, without NUL (PostgreSQL text cannot
 // store it). min_chars 0 allows an empty value. Line breaks and tabs are ordinary text.
 std::string check_text(std::string_view value, std::string_view field, size_t min_chars,

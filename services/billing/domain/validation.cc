@@ -10,20 +10,7 @@ namespace {
 
 constexpr size_t kMaxReferenceChars = 128;
 
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 }  // namespace
-
-bool is_uuid(std::string_view value) {
-  if (value.size() != 36) return false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? value[i] != '-' : !is_hex(value[i])) return false;
-  }
-  return true;
-}
 
 std::string check_reference(std::string_view value, std::string_view field) {
   return kit::check_line(value, field, kMaxReferenceChars);

@@ -17,7 +17,7 @@ namespace aftercare::billing::domain {
 using kit::check_id;
 
 // True for a canonical lower- or upper-case UUID (invoice, payment and settlement ids).
-bool is_uuid(std::string_view value);
+using kit::is_uuid;
 
 // Billing's free text (descriptions, reasons) is one line: kit::check_line.
 using kit::check_line;

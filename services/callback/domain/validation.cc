@@ -6,26 +6,6 @@
 #include "callback/domain/names.h"
 
 namespace aftercare::callback::domain {
-namespace {
-
-bool hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-}  // namespace
-
-bool is_uuid(std::string_view value) {
-  if (value.size() != 36) return false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (value[i] != '-') return false;
-    } else if (!hex(value[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string check_uuid(std::string_view value, std::string_view field) {
   if (value.empty()) return std::string(field) + " is required";
   if (!is_uuid(value)) return std::string(field) + " must be a UUID";

@@ -18,7 +18,7 @@ namespace aftercare::callback::domain {
 using kit::check_id;
 // A callback id: a canonical UUID (lower- or upper-case hex).
 std::string check_uuid(std::string_view value, std::string_view field);
-bool is_uuid(std::string_view value);
+using kit::is_uuid;
 
 using kit::utf8_length;  // Unicode characters, nullopt for invalid UTF-8
 // Free text of 0..max_chars characters (characters, not bytes: 中 is one); no NUL, valid UTF-8.

@@ -81,13 +81,7 @@ std::string check_phone(std::string_view value, std::string_view field) {
 }
 
 std::string check_uuid(std::string_view value, std::string_view field) {
-  bool ok = value.size() == 36;
-  for (size_t i = 0; ok && i < value.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    char c = value[i];
-    ok = dash ? c == '-' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  }
-  return ok ? "" : std::string(field) + " must be a UUID";
+  return kit::is_uuid(value, /*lower_only=*/true) ? "" : std::string(field) + " must be a UUID";
 }
 
 }  // namespace aftercare::intake::domain
