@@ -2,6 +2,26 @@
 
 namespace aftercare::kit {
 
+std::string check_range(std::string_view field, int64_t value, int64_t low, int64_t high) {
+  if (value >= low && value <= high) return "";
+  return std::string(field) + " must be between " + std::to_string(low) + " and " +
+         std::to_string(high);
+}
+
+std::string apply_int_overrides(std::initializer_list<IntOverride> overrides) {
+  for (const IntOverride& o : overrides) {
+    if (!o.set) continue;
+    if (std::string error = check_range(o.field, o.value, o.low, o.high); !error.empty())
+      return error;
+    std::visit(
+        [&](auto* target) {
+          *target = static_cast<std::remove_reference_t<decltype(*target)>>(o.value);
+        },
+        o.target);
+  }
+  return "";
+}
+
 void fill_platform_defaults(aftercare::v1::Policy* policy) {
   auto* d = policy->mutable_dispatch();
   if (!d->has_builder_onsite_hours()) d->set_builder_onsite_hours(24);

@@ -4,9 +4,12 @@
 // service's own domain defaults.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "aftercare/v1/common.pb.h"
 
@@ -14,6 +17,23 @@ namespace aftercare::kit {
 
 // Sets every field the project did not override to its platform default.
 void fill_platform_defaults(aftercare::v1::Policy* policy);
+
+// "" or "<field> must be between <low> and <high>": the bounds of a policy override (intake,
+// callback and dispatch had a copy each).
+std::string check_range(std::string_view field, int64_t value, int64_t low, int64_t high);
+
+// One integer override of a project's policy: when `set`, `value` must lie in [low, high] and is
+// written to `target` (a field of the policy being built).
+struct IntOverride {
+  bool set;
+  int64_t value;
+  const char* field;
+  int64_t low;
+  int64_t high;
+  std::variant<int*, int64_t*> target;
+};
+// Applies the set overrides in order: "" or the first out-of-range one's check_range message.
+std::string apply_int_overrides(std::initializer_list<IntOverride> overrides);
 
 // "HH:MM" (00:00-23:59, two digits each) as minutes after midnight; nullopt for anything else.
 std::optional<int> minute_of_day(std::string_view hh_mm);

@@ -19,29 +19,14 @@ constexpr int kMaxAttempts = 20;
 constexpr int kMaxWeeklyTarget = 1000;
 constexpr int kMaxWarrantyYears = 100;
 
-std::string check_range(const std::string& field, int value, int low, int high) {
-  if (value < low || value > high) {
-    return field + " must be between " + std::to_string(low) + " and " + std::to_string(high);
-  }
-  return "";
-}
-
 }  // namespace
+
+using kit::check_range;
 
 std::string CallbackPolicy::apply_overrides(const aftercare::v1::Policy& policy) {
   const aftercare::v1::CallbackPolicy& c = policy.callback();
   CallbackPolicy next = *this;
-  std::string error;
-
-  struct IntOverride {
-    bool set;
-    int value;
-    const char* field;
-    int low;
-    int high;
-    int* target;
-  };
-  const IntOverride overrides[] = {
+  std::string error = kit::apply_int_overrides({
       {c.has_safety_due_days(), c.safety_due_days(), "callback.safety_due_days", 1, kMaxDueDays,
        &next.safety_due_days},
       {c.has_leak_due_days(), c.leak_due_days(), "callback.leak_due_days", 1, kMaxDueDays,
@@ -57,13 +42,8 @@ std::string CallbackPolicy::apply_overrides(const aftercare::v1::Policy& policy)
        &next.max_attempts},
       {c.has_agent_weekly_target(), c.agent_weekly_target(), "callback.agent_weekly_target", 1,
        kMaxWeeklyTarget, &next.agent_weekly_target},
-  };
-  for (const IntOverride& o : overrides) {
-    if (!o.set) continue;
-    error = check_range(o.field, o.value, o.low, o.high);
-    if (!error.empty()) return error;
-    *o.target = o.value;
-  }
+  });
+  if (!error.empty()) return error;
 
   // The same format checks intake makes before it stores the policy.
   error = kit::check_platform_overrides(policy);

@@ -1,5 +1,7 @@
 #include "dispatch/domain/policy.h"
 
+#include "common/policy_defaults.h"
+
 namespace aftercare::dispatch::domain {
 namespace {
 
@@ -10,14 +12,6 @@ constexpr int64_t kMaxThresholdFen = 100'000'000'00;  // 100 million yuan
 constexpr int kMaxSweepSeconds = 24 * 3600;
 constexpr int kMaxReminderLeadHours = 7 * 24;
 
-template <typename Int>
-std::string check_range(const std::string& field, Int value, int64_t low, int64_t high) {
-  if (value < low || value > high) {
-    return field + " must be between " + std::to_string(low) + " and " + std::to_string(high);
-  }
-  return "";
-}
-
 constexpr int kMaxTechnicianDailyCap = 100;
 
 }  // namespace
@@ -25,37 +19,20 @@ constexpr int kMaxTechnicianDailyCap = 100;
 std::string DispatchPolicy::apply_overrides(const aftercare::v1::Policy& policy) {
   const aftercare::v1::DispatchPolicy& d = policy.dispatch();
   DispatchPolicy next = *this;
-  std::string error;
-  if (d.has_builder_onsite_hours()) {
-    error =
-        check_range("dispatch.builder_onsite_hours", d.builder_onsite_hours(), 1, kMaxOnsiteHours);
-    if (!error.empty()) return error;
-    next.builder_onsite_hours = d.builder_onsite_hours();
-  }
-  if (d.has_large_job_threshold_fen()) {
-    error = check_range("dispatch.large_job_threshold_fen", d.large_job_threshold_fen(), 1,
-                        kMaxThresholdFen);
-    if (!error.empty()) return error;
-    next.large_job_threshold_fen = d.large_job_threshold_fen();
-  }
-  if (d.has_sweep_interval_seconds()) {
-    error = check_range("dispatch.sweep_interval_seconds", d.sweep_interval_seconds(), 1,
-                        kMaxSweepSeconds);
-    if (!error.empty()) return error;
-    next.sweep_interval_seconds = d.sweep_interval_seconds();
-  }
-  if (d.has_appointment_reminder_lead_hours()) {
-    error = check_range("dispatch.appointment_reminder_lead_hours",
-                        d.appointment_reminder_lead_hours(), 1, kMaxReminderLeadHours);
-    if (!error.empty()) return error;
-    next.appointment_reminder_lead_hours = d.appointment_reminder_lead_hours();
-  }
-  if (d.has_technician_daily_cap()) {
-    error = check_range("dispatch.technician_daily_cap", d.technician_daily_cap(), 1,
-                        kMaxTechnicianDailyCap);
-    if (!error.empty()) return error;
-    next.technician_daily_cap = d.technician_daily_cap();
-  }
+  std::string error = kit::apply_int_overrides({
+      {d.has_builder_onsite_hours(), d.builder_onsite_hours(), "dispatch.builder_onsite_hours", 1,
+       kMaxOnsiteHours, &next.builder_onsite_hours},
+      {d.has_large_job_threshold_fen(), d.large_job_threshold_fen(),
+       "dispatch.large_job_threshold_fen", 1, kMaxThresholdFen, &next.large_job_threshold_fen},
+      {d.has_sweep_interval_seconds(), d.sweep_interval_seconds(),
+       "dispatch.sweep_interval_seconds", 1, kMaxSweepSeconds, &next.sweep_interval_seconds},
+      {d.has_appointment_reminder_lead_hours(), d.appointment_reminder_lead_hours(),
+       "dispatch.appointment_reminder_lead_hours", 1, kMaxReminderLeadHours,
+       &next.appointment_reminder_lead_hours},
+      {d.has_technician_daily_cap(), d.technician_daily_cap(), "dispatch.technician_daily_cap", 1,
+       kMaxTechnicianDailyCap, &next.technician_daily_cap},
+  });
+  if (!error.empty()) return error;
   *this = next;
   return "";
 }

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/policy_defaults.h"
 #include "intake/domain/names.h"
 
 namespace aftercare::intake::domain {
@@ -22,17 +23,9 @@ constexpr int kMaxReportThreshold = 100;
 constexpr int64_t kMaxFineFen = 100'000'000;  // 1 000 000 yuan
 constexpr int kMaxFineMultiplier = 10;
 
-std::string range_error(const std::string& field, int64_t low, int64_t high) {
-  return field + " must be between " + std::to_string(low) + " and " + std::to_string(high);
-}
-
-template <typename Int>
-std::string check_range(const std::string& field, Int value, int64_t low, int64_t high) {
-  if (value < low || value > high) return range_error(field, low, high);
-  return "";
-}
-
 }  // namespace
+
+using kit::check_range;
 
 std::string IntakePolicy::apply_overrides(const aftercare::v1::Policy& policy) {
   const aftercare::v1::TicketPolicy& t = policy.ticket();
@@ -68,15 +61,7 @@ std::string IntakePolicy::apply_overrides(const aftercare::v1::Policy& policy) {
     next.warranty_years[component] = entry.years();
   }
 
-  struct IntOverride {
-    bool set;
-    int32_t value;
-    const char* field;
-    int low;
-    int high;
-    int* target;
-  };
-  const IntOverride int_overrides[] = {
+  error = kit::apply_int_overrides({
       {t.has_emergency_response_minutes(), t.emergency_response_minutes(),
        "ticket.emergency_response_minutes", 1, kMaxEmergencyMinutes,
        &next.emergency_response_minutes},
@@ -108,25 +93,13 @@ std::string IntakePolicy::apply_overrides(const aftercare::v1::Policy& policy) {
       {policy.incidents().has_proposal_window_minutes(),
        policy.incidents().proposal_window_minutes(), "incidents.proposal_window_minutes", 5, 10080,
        &next.incident_proposal_window_minutes},
-  };
-  for (const IntOverride& o : int_overrides) {
-    if (!o.set) continue;
-    error = check_range(o.field, o.value, o.low, o.high);
-    if (!error.empty()) return error;
-    *o.target = o.value;
-  }
-
-  // A project that does not fine at all sets both bounds to 0.
-  if (t.has_fine_min_fen()) {
-    error = check_range("ticket.fine_min_fen", t.fine_min_fen(), 0, kMaxFineFen);
-    if (!error.empty()) return error;
-    next.fine_min_fen = t.fine_min_fen();
-  }
-  if (t.has_fine_max_fen()) {
-    error = check_range("ticket.fine_max_fen", t.fine_max_fen(), 0, kMaxFineFen);
-    if (!error.empty()) return error;
-    next.fine_max_fen = t.fine_max_fen();
-  }
+      // A project that does not fine at all sets both bounds to 0.
+      {t.has_fine_min_fen(), t.fine_min_fen(), "ticket.fine_min_fen", 0, kMaxFineFen,
+       &next.fine_min_fen},
+      {t.has_fine_max_fen(), t.fine_max_fen(), "ticket.fine_max_fen", 0, kMaxFineFen,
+       &next.fine_max_fen},
+  });
+  if (!error.empty()) return error;
 
   // Checked on the merged result: overriding one threshold may contradict another's default.
   if (next.repair_level2_at_report <= next.repair_level1_at_report) {
