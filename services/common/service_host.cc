@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 
 #include "common/call.h"
@@ -282,6 +283,26 @@ void ServiceHost::request_stop() {
   std::lock_guard lock(stop_mu);
   stop_requested_ = true;
   stop_cv.notify_all();
+}
+
+int serve(const std::string& service, int argc, char** argv,
+          const std::vector<Migration>& migrations, const std::function<int(ServiceHost&)>& wire) {
+  try {
+    ServiceHost host(load_config(service, argc, argv));
+    host.migrate(migrations);
+    host.add_outbox_relay();
+    return wire(host);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aftercare-%s: %s\n", service.c_str(), e.what());
+    return 1;
+  }
+}
+
+std::shared_ptr<grpc::Channel> peer_channel(const std::string& peer) {
+  std::string variable = "AFTERCARE_" + peer + "_ADDR";
+  for (char& c : variable) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return service_channel(
+      env_or(variable.c_str(), "127.0.0.1:" + std::to_string(defaults_for(peer).grpc_port)));
 }
 
 }  // namespace aftercare::kit

@@ -99,4 +99,15 @@ std::string readiness_service_name(const std::string& service);
 // host:port -> (host, port); throws std::invalid_argument.
 std::pair<std::string, int> split_host_port(const std::string& addr);
 
+// The whole of a service's main(): loads the configuration of `service` (environment, then argv),
+// applies the kit's and `migrations`, adds the outbox relay, and hands the host to `wire`, which
+// registers the gRPC services, consumers and workers and returns host.run(). A failure to start
+// is printed as "aftercare-<service>: <what>" and exits 1.
+int serve(const std::string& service, int argc, char** argv,
+          const std::vector<Migration>& migrations, const std::function<int(ServiceHost&)>& wire);
+
+// A channel to another AfterCare service (`peer`: "intake", "billing", ...): the address in
+// AFTERCARE_<PEER>_ADDR, else 127.0.0.1 at the peer's default gRPC port.
+std::shared_ptr<grpc::Channel> peer_channel(const std::string& peer);
+
 }  // namespace aftercare::kit

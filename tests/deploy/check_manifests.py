@@ -76,6 +76,8 @@ def read(path):
 # ---------------------------------------------------------------------------------------------
 
 LITERAL_VAR = re.compile(r'"(AFTERCARE_[A-Z0-9_]+)"')
+# kit::peer_channel("intake") reads AFTERCARE_INTAKE_ADDR (services/common/service_host.cc).
+PEER_CHANNEL = re.compile(r'peer_channel\(\s*"([a-z]+)"\s*\)')
 
 
 def source_files(top):
@@ -88,7 +90,9 @@ def source_files(top):
 def literal_vars(top):
     found = set()
     for f in source_files(top):
-        found |= set(LITERAL_VAR.findall(read(f)))
+        text = read(f)
+        found |= set(LITERAL_VAR.findall(text))
+        found |= {f"AFTERCARE_{peer.upper()}_ADDR" for peer in PEER_CHANNEL.findall(text)}
     return found
 
 
@@ -99,8 +103,9 @@ def code_facts():
         if d != "common" and os.path.isfile(os.path.join(svc_root, d, "main.cc")))
     for s in services:
         main = read(os.path.join(svc_root, s, "main.cc"))
-        check(f'load_config("{s}"' in main,
-              f"services/{s}/main.cc: expected kit::load_config(\"{s}\", ...)")
+        check(f'load_config("{s}"' in main or f'kit::serve("{s}"' in main,
+              f"services/{s}/main.cc: expected kit::serve(\"{s}\", ...) or "
+              f"kit::load_config(\"{s}\", ...)")
     kit_vars = literal_vars(os.path.join(svc_root, "common"))
     check("AFTERCARE_DB_URL" in kit_vars and "AFTERCARE_KAFKA_BOOTSTRAP" in kit_vars,
           "services/common: kit settings not found (AFTERCARE_DB_URL, AFTERCARE_KAFKA_BOOTSTRAP)")
