@@ -6,6 +6,7 @@
 
 #include "billing/domain/names.h"
 #include "common/pg.h"
+#include "common/sql_array.h"
 #include "common/time.h"
 
 namespace aftercare::billing::store {
@@ -502,14 +503,9 @@ std::vector<InvoiceRow> fee_invoices(pqxx::transaction_base& tx, const std::stri
 
 void load_lines(pqxx::transaction_base& tx, std::vector<InvoiceRow>& invoices) {
   if (invoices.empty()) return;
-  std::vector<std::string> ids;
-  std::map<std::string, InvoiceRow*> by_id;
-  for (auto& i : invoices) {
-    ids.push_back(i.invoice_id);
-    by_id[i.invoice_id] = &i;
-    i.lines.clear();
-  }
-  for (const auto& r : tx.exec_params(kLinesOf, text_array(ids))) {
+  for (auto& i : invoices) i.lines.clear();
+  kit::RowsById<InvoiceRow> by_id(invoices, [](const InvoiceRow& i) { return i.invoice_id; });
+  for (const auto& r : tx.exec_params(kLinesOf, by_id.ids())) {
     InvoiceLineRow l;
     l.line_no = r["line_no"].as<int>();
     l.kind = r["kind"].as<std::string>();
@@ -520,8 +516,8 @@ void load_lines(pqxx::transaction_base& tx, std::vector<InvoiceRow>& invoices) {
     l.fen_per_m2_month = opt_int64(r["fen_per_m2_month"]);
     l.billed_days = opt_int(r["billed_days"]);
     l.days_in_month = opt_int(r["days_in_month"]);
-    auto it = by_id.find(r["invoice_id"].as<std::string>());
-    if (it != by_id.end()) it->second->lines.push_back(std::move(l));
+    if (InvoiceRow* i = by_id.find(r["invoice_id"].as<std::string>()))
+      i->lines.push_back(std::move(l));
   }
   load_deposits(tx, invoices);
 }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/pg.h"
+#include "common/sql_array.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/webhook.h"
 #include "dispatch/store/dispatch_store.h"
@@ -110,16 +111,12 @@ WebhookDelivery delivery_from_row(const pqxx::row& r) {
 
 void attach_attempts(pqxx::work& tx, std::vector<WebhookDelivery>& deliveries) {
   if (deliveries.empty()) return;
-  std::vector<std::string> ids;
-  std::map<std::string, WebhookDelivery*> by_id;
-  for (auto& d : deliveries) {
-    ids.push_back(d.delivery_id());
-    by_id[d.delivery_id()] = &d;
-  }
-  for (const auto& row : tx.exec_params(kAttempts, kit::text_array(ids))) {
-    auto it = by_id.find(row[0].as<std::string>());
-    if (it == by_id.end()) continue;
-    aftercare::v1::WebhookAttempt* a = it->second->add_attempt_log();
+  kit::RowsById<WebhookDelivery> by_id(deliveries,
+                                       [](const WebhookDelivery& d) { return d.delivery_id(); });
+  for (const auto& row : tx.exec_params(kAttempts, by_id.ids())) {
+    WebhookDelivery* d = by_id.find(row[0].as<std::string>());
+    if (!d) continue;
+    aftercare::v1::WebhookAttempt* a = d->add_attempt_log();
     a->set_attempt(row[1].as<int>());
     *a->mutable_attempted_at() = to_timestamp(absl::FromUnixMicros(row[2].as<int64_t>()));
     a->set_status_code(row[3].as<int>());
