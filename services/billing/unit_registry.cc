@@ -3,6 +3,7 @@
 #include "aftercare/v1/intake.grpc.pb.h"
 #include "common/call.h"
 #include "common/time.h"
+#include "common/unit_payload.h"
 
 namespace aftercare::billing {
 
@@ -22,15 +23,8 @@ std::vector<std::pair<v1::UnitUpserted, absl::Time>> IntakeUnitRegistry::project
     grpc::Status status = stub->ListUnits(context.get(), request, &page);
     if (!status.ok()) throw std::runtime_error("intake ListUnits: " + status.error_message());
     for (const auto& u : page.units()) {
-      v1::UnitUpserted unit;
-      unit.set_unit_id(u.unit_id());
-      unit.set_building(u.building());
-      unit.set_room(u.room());
-      unit.set_area_centi_m2(u.area_centi_m2());
-      unit.set_owner_id(u.owner_id());
-      unit.set_owner_phone_masked(u.owner_phone_masked());
-      *unit.mutable_handover_date() = u.handover_date();
-      out.emplace_back(std::move(unit), kit::from_timestamp(u.updated_at()));
+      out.emplace_back(kit::unit_upserted(u, u.owner_phone_masked()),
+                       kit::from_timestamp(u.updated_at()));
     }
     token = page.next_page_token();
   } while (!token.empty());

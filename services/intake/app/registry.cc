@@ -2,6 +2,7 @@
 
 #include "common/policy_defaults.h"
 #include "common/privacy.h"
+#include "common/unit_payload.h"
 #include "intake/access.h"
 
 namespace aftercare::intake::app {
@@ -9,14 +10,7 @@ namespace aftercare::intake::app {
 namespace {
 
 v1::UnitUpserted unit_event_payload(const v1::Unit& u, const std::string& previous_owner) {
-  v1::UnitUpserted p;
-  p.set_unit_id(u.unit_id());
-  p.set_building(u.building());
-  p.set_room(u.room());
-  p.set_area_centi_m2(u.area_centi_m2());
-  p.set_owner_id(u.owner_id());
-  p.set_owner_phone_masked(kit::mask_phone(u.owner_phone()));
-  *p.mutable_handover_date() = u.handover_date();
+  v1::UnitUpserted p = kit::unit_upserted(u, kit::mask_phone(u.owner_phone()));
   if (previous_owner != u.owner_id()) p.set_previous_owner_id(previous_owner);
   return p;
 }
