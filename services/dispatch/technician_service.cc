@@ -103,7 +103,8 @@ Status DispatchServiceImpl::UpsertTechnician(Ctx* context,
         check_input(hours, field);
       }
       *t.mutable_updated_at() = to_timestamp(now);
-      store::upsert_technician(tx, t);
+      if (!store::upsert_technician(tx, t))
+        throw kit::already_exists("technician id " + t.technician_id() + " is taken");
       return store::with_effective_cap(t, policy);
     });
   });

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/privacy.h"
+#include "dispatch/app/appointments.h"
 #include "dispatch/app/owner_acts.h"
 
 #include "dispatch/domain/names.h"
@@ -170,9 +171,8 @@ WorkOrder schedule_work_order(const Context& ctx,
     std::string technician = req.technician_id();
     if (technician.empty()) technician = o.technician_id();
     if (technician.empty() && is_partner(caller)) technician = caller.sub;
-    store::put_appointment(tx, o.work_order_id(),
-                           domain::appointment_resource(technician, o.party_id()), window,
-                           domain::reminder_due(window, policy));
+    book_appointment(tx, o.work_order_id(), domain::appointment_resource(technician, o.party_id()),
+                     window, domain::reminder_due(window, policy));
     aftercare::v1::TimeWindow previous = o.appointment();
     o.mutable_appointment()->Clear();
     *o.mutable_appointment()->mutable_start() = to_timestamp(window.start);

@@ -8,10 +8,11 @@
 #include <set>
 
 #include "common/trace.h"
+#include "dispatch/app/appointments.h"
+#include "dispatch/app/technician_event.h"
 #include "dispatch/domain/names.h"
 #include "dispatch/domain/technicians.h"
 #include "dispatch/store/attachment_store.h"
-#include "dispatch/store/technician_event.h"
 #include "dispatch/store/technician_store.h"
 
 namespace aftercare::dispatch {
@@ -250,9 +251,8 @@ TechnicianOutcome Workflows::assign_technician(pqxx::work& tx, WorkOrder& o,
 
   // The appointment goes with the technician; the exclusion constraint has the last word.
   if (window) {
-    store::put_appointment(tx, o.work_order_id(),
-                           domain::appointment_resource(chosen, o.party_id()), *window,
-                           domain::reminder_due(*window, policy));
+    book_appointment(tx, o.work_order_id(), domain::appointment_resource(chosen, o.party_id()),
+                     *window, domain::reminder_due(*window, policy));
   }
   entry.set_reason(request.reason);
   entry.set_assigned_by(request.assigned_by);

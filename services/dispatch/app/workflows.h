@@ -15,8 +15,8 @@
 #include "aftercare/v1/events.pb.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "dispatch/app/technician_event.h"
 #include "dispatch/store/dispatch_store.h"
-#include "dispatch/store/technician_event.h"
 
 namespace aftercare::dispatch {
 

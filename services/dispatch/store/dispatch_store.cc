@@ -501,16 +501,15 @@ std::vector<WorkOrder> list_work_orders(pqxx::work& tx, const ListQuery& q) {
 
 // ---- appointments ----
 
-void put_appointment(pqxx::work& tx, const std::string& work_order_id, const std::string& resource,
+bool put_appointment(pqxx::work& tx, const std::string& work_order_id, const std::string& resource,
                      const domain::Window& window, absl::Time reminder_due) {
   tx.exec_params(kLockResource, "appointment:" + resource);
   try {
     tx.exec_params(kPutAppointment, work_order_id, resource, sql_time(window.start),
                    sql_time(window.end), sql_time(reminder_due));
+    return true;
   } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == kExclusionViolation) {
-      throw AppointmentConflict("the appointment overlaps another appointment of " + resource);
-    }
+    if (e.sqlstate() == kExclusionViolation) return false;
     throw;
   }
 }

@@ -13,7 +13,6 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/events.pb.h"
-#include "common/refusal.h"
 #include "common/time.h"
 #include "dispatch/domain/policy.h"
 #include "dispatch/domain/routing.h"
@@ -147,15 +146,13 @@ struct ListQuery {
 std::vector<aftercare::v1::WorkOrder> list_work_orders(pqxx::work& tx, const ListQuery& q);
 
 // ---- appointments ----
-// Thrown when the appointment overlaps another one of the same technician or party.
-struct AppointmentConflict : kit::Refusal {
-  explicit AppointmentConflict(const std::string& message)
-      : kit::Refusal(grpc::StatusCode::FAILED_PRECONDITION, message) {}
-};
 // Books or moves the order's appointment. The exclusion constraint refuses an overlap even
-// against a concurrent booking that commits first.
-void put_appointment(pqxx::work& tx, const std::string& work_order_id, const std::string& resource,
-                     const domain::Window& window, absl::Time reminder_due);
+// against a concurrent booking that commits first: false when the window overlaps another
+// appointment of the same resource (technician or party); the transaction is then failed and
+// can only be rolled back (app::book_appointment refuses).
+[[nodiscard]] bool put_appointment(pqxx::work& tx, const std::string& work_order_id,
+                                   const std::string& resource, const domain::Window& window,
+                                   absl::Time reminder_due);
 void drop_appointment(pqxx::work& tx, const std::string& work_order_id);
 // Orders whose reminder is due at `now` and not yet sent, locked (SKIP LOCKED).
 std::vector<std::string> claim_due_reminders(pqxx::work& tx, absl::Time now, int limit);

@@ -100,7 +100,7 @@ std::vector<aftercare::v1::Technician> technicians_of(const pqxx::result& rows) 
 
 }  // namespace
 
-void upsert_technician(pqxx::work& tx, const aftercare::v1::Technician& t) {
+bool upsert_technician(pqxx::work& tx, const aftercare::v1::Technician& t) {
   std::vector<std::string> trades;
   for (int c : t.trades())
     trades.push_back(domain::public_name(static_cast<aftercare::v1::TicketCategory>(c)));
@@ -111,8 +111,8 @@ void upsert_technician(pqxx::work& tx, const aftercare::v1::Technician& t) {
                      t.project_id(), t.party_id(), t.name(), text_array(trades),
                      t.daily_cap_is_default() ? nullptr : cap.c_str(), t.active(), text_array(days),
                      t.work_start(), t.work_end(), sql_time(from_timestamp(t.updated_at())));
-  // The id is taken in another project: nothing was written.
-  if (r.empty()) throw TechnicianIdTaken("technician id " + t.technician_id() + " is taken");
+  // Empty: the id is taken in another project and nothing was written.
+  return !r.empty();
 }
 
 std::optional<aftercare::v1::Technician> find_technician(pqxx::work& tx,

@@ -14,21 +14,15 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "aftercare/v1/dispatch.pb.h"
-#include "common/refusal.h"
 #include "dispatch/domain/policy.h"
 #include "dispatch/domain/technicians.h"
 
 namespace aftercare::dispatch::store {
 
-// Thrown by upsert_technician when the id belongs to a technician of another project.
-struct TechnicianIdTaken : kit::Refusal {
-  explicit TechnicianIdTaken(const std::string& message)
-      : kit::Refusal(grpc::StatusCode::ALREADY_EXISTS, message) {}
-};
-
 // A technician as stored: daily_cap is the technician's own cap, 0 when the project's default
-// applies (daily_cap_is_default). with_effective_cap fills in the default.
-void upsert_technician(pqxx::work& tx, const aftercare::v1::Technician& technician);
+// applies (daily_cap_is_default). with_effective_cap fills in the default. False, with nothing
+// written, when the id belongs to a technician of another project.
+[[nodiscard]] bool upsert_technician(pqxx::work& tx, const aftercare::v1::Technician& technician);
 std::optional<aftercare::v1::Technician> find_technician(pqxx::work& tx,
                                                          const std::string& technician_id,
                                                          bool for_update);
