@@ -20,6 +20,21 @@ namespace aftercare::billing {
 namespace v1 = aftercare::v1;
 using store::InvoiceRow;
 
+namespace {
+
+// What PaymentReminderDue and InvoiceOverdue both say of the invoice: what is owed, by whom, when.
+template <typename Notice>
+void describe_due(const InvoiceRow& inv, Notice* n) {
+  n->set_invoice_id(inv.invoice_id);
+  n->set_unit_id(inv.unit_id);
+  n->set_owner_id(inv.owner_id);
+  *n->mutable_due_date() = domain::to_proto_date(inv.due_date);
+  n->set_outstanding_fen(inv.amount_fen - inv.paid_fen);
+  n->set_kind(inv.kind_enum());
+}
+
+}  // namespace
+
 // ---- events ----------------------------------------------------------------------------------
 
 void BillingOps::apply_event(pqxx::work& tx, const v1::Event& e) {
@@ -196,25 +211,13 @@ SweepResult BillingOps::sweep_once(absl::Time now, int batch_size) {
         if (action == domain::SweepAction::kRemind) {
           store::mark_reminded(tx, inv.invoice_id);
           v1::Event e = invoice_event(inv);
-          auto* r = e.mutable_payment_reminder_due();
-          r->set_invoice_id(inv.invoice_id);
-          r->set_unit_id(inv.unit_id);
-          r->set_owner_id(inv.owner_id);
-          *r->mutable_due_date() = domain::to_proto_date(inv.due_date);
-          r->set_outstanding_fen(inv.amount_fen - inv.paid_fen);
-          r->set_kind(inv.kind_enum());
+          describe_due(inv, e.mutable_payment_reminder_due());
           outbox_.add(tx, e);
           ++total.reminders;
         } else {
           store::mark_overdue(tx, inv.invoice_id);
           v1::Event e = invoice_event(inv);
-          auto* o = e.mutable_invoice_overdue();
-          o->set_invoice_id(inv.invoice_id);
-          o->set_unit_id(inv.unit_id);
-          o->set_owner_id(inv.owner_id);
-          *o->mutable_due_date() = domain::to_proto_date(inv.due_date);
-          o->set_outstanding_fen(inv.amount_fen - inv.paid_fen);
-          o->set_kind(inv.kind_enum());
+          describe_due(inv, e.mutable_invoice_overdue());
           outbox_.add(tx, e);
           ++total.overdue;
         }

@@ -22,6 +22,34 @@ absl::Time micros(absl::Time t) {
   return kit::truncate_to_micros(t);
 }
 
+// A ledger entry of redemption `r` (hold, release, redeem): `points` is its effect on the
+// balance, the amount is the redemption's points.
+EntryRow redemption_entry(const RedemptionRow& r, v1::LedgerEntryKind kind, int64_t points,
+                          const std::string& reason, absl::Time now) {
+  EntryRow entry;
+  entry.at = now;
+  entry.kind = kind;
+  entry.points = points;
+  entry.amount = r.points;
+  entry.reason = reason;
+  entry.source_id = r.redemption_id;
+  entry.redemption_id = r.redemption_id;
+  entry.merchant_id = r.merchant_id;
+  return entry;
+}
+
+v1::Event redemption_confirmed(const MemberRow& member, const RedemptionRow& r) {
+  v1::Event e;
+  auto* p = e.mutable_redemption_confirmed();
+  p->set_owner_id(member.owner_id);
+  p->set_redemption_id(r.redemption_id);
+  p->set_merchant_id(r.merchant_id);
+  p->set_item(r.item);
+  p->set_points(r.points);
+  p->set_held_after(member.held);
+  return e;
+}
+
 }  // namespace
 
 MemberRow Accounts::lock(Tx& tx, const std::string& owner_id) {
@@ -255,16 +283,7 @@ RedemptionOutcome Accounts::hold(Tx& tx, const HoldCommand& c, absl::Time now) {
   member.balance -= c.points;
   member.held += c.points;
   member.updated_at = now;
-  EntryRow entry;
-  entry.at = now;
-  entry.kind = v1::LEDGER_ENTRY_KIND_HOLD;
-  entry.points = -c.points;
-  entry.amount = c.points;
-  entry.reason = c.item;
-  entry.source_id = r.redemption_id;
-  entry.redemption_id = r.redemption_id;
-  entry.merchant_id = c.merchant_id;
-  append(tx, member, entry);
+  append(tx, member, redemption_entry(r, v1::LEDGER_ENTRY_KIND_HOLD, -c.points, c.item, now));
 
   v1::Event e;
   auto* p = e.mutable_points_held();
@@ -279,19 +298,8 @@ RedemptionOutcome Accounts::hold(Tx& tx, const HoldCommand& c, absl::Time now) {
 
   if (c.confirm) {
     member.held -= c.points;
-    EntryRow spent = entry;
-    spent.kind = v1::LEDGER_ENTRY_KIND_REDEEM;
-    spent.points = 0;
-    append(tx, member, spent);
-    v1::Event done;
-    auto* d = done.mutable_redemption_confirmed();
-    d->set_owner_id(member.owner_id);
-    d->set_redemption_id(r.redemption_id);
-    d->set_merchant_id(c.merchant_id);
-    d->set_item(c.item);
-    d->set_points(c.points);
-    d->set_held_after(member.held);
-    emit(tx, member, "", std::move(done), "");
+    append(tx, member, redemption_entry(r, v1::LEDGER_ENTRY_KIND_REDEEM, 0, c.item, now));
+    emit(tx, member, "", redemption_confirmed(member, r), "");
   }
   update_member(tx, member);
   return {member, r, true};
@@ -304,16 +312,7 @@ void Accounts::release_locked(Tx& tx, MemberRow& member, const RedemptionRow& r,
   member.held -= r.points;
   member.balance += r.points;
   member.updated_at = now;
-  EntryRow entry;
-  entry.at = now;
-  entry.kind = v1::LEDGER_ENTRY_KIND_RELEASE;
-  entry.points = r.points;
-  entry.amount = r.points;
-  entry.reason = reason;
-  entry.source_id = r.redemption_id;
-  entry.redemption_id = r.redemption_id;
-  entry.merchant_id = r.merchant_id;
-  append(tx, member, entry);
+  append(tx, member, redemption_entry(r, v1::LEDGER_ENTRY_KIND_RELEASE, r.points, reason, now));
   v1::Event e;
   auto* p = e.mutable_hold_released();
   p->set_owner_id(member.owner_id);
@@ -345,25 +344,8 @@ RedemptionOutcome Accounts::settle(Tx& tx, const std::string& owner_id,
     r->status = v1::REDEMPTION_STATUS_CONFIRMED;
     member.held -= r->points;
     member.updated_at = now;
-    EntryRow entry;
-    entry.at = now;
-    entry.kind = v1::LEDGER_ENTRY_KIND_REDEEM;
-    entry.points = 0;
-    entry.amount = r->points;
-    entry.reason = r->item;
-    entry.source_id = r->redemption_id;
-    entry.redemption_id = r->redemption_id;
-    entry.merchant_id = r->merchant_id;
-    append(tx, member, entry);
-    v1::Event e;
-    auto* p = e.mutable_redemption_confirmed();
-    p->set_owner_id(member.owner_id);
-    p->set_redemption_id(r->redemption_id);
-    p->set_merchant_id(r->merchant_id);
-    p->set_item(r->item);
-    p->set_points(r->points);
-    p->set_held_after(member.held);
-    emit(tx, member, "", std::move(e), "");
+    append(tx, member, redemption_entry(*r, v1::LEDGER_ENTRY_KIND_REDEEM, 0, r->item, now));
+    emit(tx, member, "", redemption_confirmed(member, *r), "");
   } else {
     release_locked(tx, member, *r, reason.empty() ? "cancelled" : "cancelled: " + reason, now);
     r->status = v1::REDEMPTION_STATUS_RELEASED;
