@@ -19,20 +19,37 @@ constexpr int kMaxTechnicianDailyCap = 100;
 std::string DispatchPolicy::apply_overrides(const aftercare::v1::Policy& policy) {
   const aftercare::v1::DispatchPolicy& d = policy.dispatch();
   DispatchPolicy next = *this;
-  std::string error = kit::apply_int_overrides({
-      {d.has_builder_onsite_hours(), d.builder_onsite_hours(), "dispatch.builder_onsite_hours", 1,
-       kMaxOnsiteHours, &next.builder_onsite_hours},
-      {d.has_large_job_threshold_fen(), d.large_job_threshold_fen(),
-       "dispatch.large_job_threshold_fen", 1, kMaxThresholdFen, &next.large_job_threshold_fen},
-      {d.has_sweep_interval_seconds(), d.sweep_interval_seconds(),
-       "dispatch.sweep_interval_seconds", 1, kMaxSweepSeconds, &next.sweep_interval_seconds},
-      {d.has_appointment_reminder_lead_hours(), d.appointment_reminder_lead_hours(),
-       "dispatch.appointment_reminder_lead_hours", 1, kMaxReminderLeadHours,
-       &next.appointment_reminder_lead_hours},
-      {d.has_technician_daily_cap(), d.technician_daily_cap(), "dispatch.technician_daily_cap", 1,
-       kMaxTechnicianDailyCap, &next.technician_daily_cap},
-  });
-  if (!error.empty()) return error;
+  std::string error;
+  if (d.has_builder_onsite_hours()) {
+    error = kit::check_range("dispatch.builder_onsite_hours", d.builder_onsite_hours(), 1,
+                             kMaxOnsiteHours);
+    if (!error.empty()) return error;
+    next.builder_onsite_hours = d.builder_onsite_hours();
+  }
+  if (d.has_large_job_threshold_fen()) {
+    error = kit::check_range("dispatch.large_job_threshold_fen", d.large_job_threshold_fen(), 1,
+                             kMaxThresholdFen);
+    if (!error.empty()) return error;
+    next.large_job_threshold_fen = d.large_job_threshold_fen();
+  }
+  if (d.has_sweep_interval_seconds()) {
+    error = kit::check_range("dispatch.sweep_interval_seconds", d.sweep_interval_seconds(), 1,
+                             kMaxSweepSeconds);
+    if (!error.empty()) return error;
+    next.sweep_interval_seconds = d.sweep_interval_seconds();
+  }
+  if (d.has_appointment_reminder_lead_hours()) {
+    error = kit::check_range("dispatch.appointment_reminder_lead_hours",
+                             d.appointment_reminder_lead_hours(), 1, kMaxReminderLeadHours);
+    if (!error.empty()) return error;
+    next.appointment_reminder_lead_hours = d.appointment_reminder_lead_hours();
+  }
+  if (d.has_technician_daily_cap()) {
+    error = kit::check_range("dispatch.technician_daily_cap", d.technician_daily_cap(), 1,
+                             kMaxTechnicianDailyCap);
+    if (!error.empty()) return error;
+    next.technician_daily_cap = d.technician_daily_cap();
+  }
   *this = next;
   return "";
 }
