@@ -8,6 +8,7 @@
 #include <absl/time/time.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,19 @@ namespace aftercare::kit {
 
 class ReportWindows {
  public:
+  ReportWindows() = default;
+  // The windows of a grouped report (structs with a project_id and the two bounds `from`, `to`:
+  // microseconds or absl::Time); `answers` gets an empty entry per project, so that a project
+  // without rows is answered with zeros.
+  template <typename Window, typename Bound, typename Answer>
+  ReportWindows(const std::vector<Window>& windows, Bound Window::*from, Bound Window::*to,
+                std::map<std::string, Answer>& answers) {
+    for (const Window& w : windows) {
+      answers[w.project_id];
+      add(w.project_id, w.*from, w.*to);
+    }
+  }
+
   // The window [from_us, to_us) of `project_id`, in microseconds since the epoch.
   void add(const std::string& project_id, int64_t from_us, int64_t to_us) {
     ids_.push_back(project_id);

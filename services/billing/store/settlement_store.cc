@@ -504,12 +504,8 @@ std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base
                                                           absl::CivilDay first,
                                                           absl::CivilDay last) {
   std::map<std::string, ReportFigures> out;
-  kit::ReportWindows arrays;
-  for (const ReportWindow& w : windows) {
-    out[w.project_id];
-    arrays.add(w.project_id, w.from_us, w.to_us);
-  }
-  if (windows.empty()) return out;
+  kit::ReportWindows arrays(windows, &ReportWindow::from_us, &ReportWindow::to_us, out);
+  if (arrays.empty()) return out;
   const std::string id_array = arrays.project_ids(), from_array = arrays.froms(),
                     to_array = arrays.tos();
   const std::string first_text = domain::format_day(first), last_text = domain::format_day(last);

@@ -481,12 +481,8 @@ ProjectTotals project_totals(pqxx::transaction_base& tx, const std::string& proj
 std::map<std::string, ProjectTotals> group_project_totals(
     pqxx::transaction_base& tx, const std::vector<TotalsWindow>& windows) {
   std::map<std::string, ProjectTotals> out;
-  kit::ReportWindows arrays;
-  for (const TotalsWindow& w : windows) {
-    out[w.project_id];
-    arrays.add(w.project_id, w.from, w.to);
-  }
-  if (windows.empty()) return out;
+  kit::ReportWindows arrays(windows, &TotalsWindow::from, &TotalsWindow::to, out);
+  if (arrays.empty()) return out;
   for (const auto& r :
        tx.exec_params(kGroupProjectTotals, arrays.project_ids(), arrays.froms(), arrays.tos())) {
     ProjectTotals& t = out[r[0].as<std::string>()];
