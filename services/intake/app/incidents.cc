@@ -178,13 +178,20 @@ void announcement_published(pqxx::work& tx, const kit::Outbox& outbox, const v1:
   outbox.add(tx, e);
 }
 
-std::string check_project_buildings(pqxx::transaction_base& tx, const std::string& project_id,
-                                    const google::protobuf::RepeatedPtrField<std::string>& names) {
+// The project of a post to its buildings (an incident, an announcement): NOT_FOUND when it is
+// unknown or its staff do not include the caller, INVALID_ARGUMENT naming a building that is not
+// one of its buildings.
+Status check_project_buildings(pqxx::transaction_base& tx, const kit::Caller& c,
+                               const std::string& project_id,
+                               const google::protobuf::RepeatedPtrField<std::string>& names) {
+  if (!store::find_project(tx, project_id) || !staff_sees(c, project_id))
+    return not_found("project " + project_id);
   for (const auto& b : names) {
     auto units = store::list_units(tx, project_id, b, "", "", 1);
-    if (units.empty()) return "buildings: " + b + " is not a building of project " + project_id;
+    if (units.empty())
+      return bad("buildings: " + b + " is not a building of project " + project_id);
   }
-  return "";
+  return Status::OK;
 }
 
 }  // namespace
@@ -200,10 +207,8 @@ Status open_incident(const Context& ctx, const v1::OpenIncidentRequest& r, v1::I
     return bad(e);
   if (auto e = domain::check_buildings(to_vector(r.buildings())); !e.empty()) return bad(e);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    if (!store::find_project(tx, r.project_id()) || !staff_sees(ctx.caller, r.project_id()))
-      return not_found("project " + r.project_id());
-    if (auto e = check_project_buildings(tx, r.project_id(), r.buildings()); !e.empty())
-      return bad(e);
+    if (Status s = check_project_buildings(tx, ctx.caller, r.project_id(), r.buildings()); !s.ok())
+      return s;
     v1::Incident i;
     i.set_incident_id(kit::new_uuid());
     i.set_project_id(r.project_id());
@@ -480,10 +485,8 @@ Status post_announcement(const Context& ctx, const v1::PostAnnouncementRequest& 
     return bad(e);
   if (auto e = domain::check_buildings(to_vector(r.buildings())); !e.empty()) return bad(e);
   return ctx.db.in_transaction([&](pqxx::work& tx) -> Status {
-    if (!store::find_project(tx, r.project_id()) || !staff_sees(ctx.caller, r.project_id()))
-      return not_found("project " + r.project_id());
-    if (auto e = check_project_buildings(tx, r.project_id(), r.buildings()); !e.empty())
-      return bad(e);
+    if (Status s = check_project_buildings(tx, ctx.caller, r.project_id(), r.buildings()); !s.ok())
+      return s;
     bool now = domain::sends_now(send_at, ctx.now);
     v1::Announcement a;
     a.set_announcement_id(kit::new_uuid());
