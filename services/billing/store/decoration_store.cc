@@ -98,7 +98,7 @@ void add_decoration_figures(pqxx::transaction_base& tx, const std::string& b,
                             const std::string& tos, std::map<std::string, ReportFigures>& out) {
   // Held at the period's end: what was paid (net of refunds) by then on deposit invoices not
   // settled by then.
-  for (const auto& r : tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(
+  add_window_sums(tx, b + R"(SELECT b.project_id, coalesce(sum(
              coalesce((SELECT sum(p.amount_fen) FROM payments p
                        WHERE p.invoice_id = i.invoice_id AND p.paid_at < b.t), 0)
            - coalesce((SELECT sum(x.amount_fen) FROM refunds x
@@ -107,8 +107,7 @@ void add_decoration_figures(pqxx::transaction_base& tx, const std::string& b,
          LEFT JOIN decoration_deposits d ON d.invoice_id = i.invoice_id
          WHERE i.issued_at < b.t AND (d.settled_at IS NULL OR d.settled_at >= b.t)
          GROUP BY b.project_id)",
-                                      ids, froms, tos))
-    out[r[0].as<std::string>()].decoration_held_fen = r[1].as<int64_t>();
+                  ids, froms, tos, &ReportFigures::decoration_held_fen, out);
   for (const auto& r : tx.exec_params(b + R"(SELECT b.project_id,
            coalesce(sum(d.refunded_fen), 0)::bigint, coalesce(sum(d.deductions_fen), 0)::bigint
          FROM b JOIN decoration_deposits d ON d.project_id = b.project_id
@@ -119,14 +118,19 @@ void add_decoration_figures(pqxx::transaction_base& tx, const std::string& b,
     f.decoration_refunded_fen = r[1].as<int64_t>();
     f.decoration_deductions_fen = r[2].as<int64_t>();
   }
-  for (const auto& r :
-       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(i.amount_fen), 0)::bigint
+  add_window_sums(tx, b + R"(SELECT b.project_id, coalesce(sum(i.amount_fen), 0)::bigint
          FROM b JOIN invoices i ON i.project_id = b.project_id
          WHERE i.kind = 'decoration_fee' AND i.status <> 'void'
            AND i.issued_at >= b.f AND i.issued_at < b.t
          GROUP BY b.project_id)",
-                      ids, froms, tos))
-    out[r[0].as<std::string>()].decoration_fees_fen = r[1].as<int64_t>();
+                  ids, froms, tos, &ReportFigures::decoration_fees_fen, out);
+}
+
+void add_window_sums(pqxx::transaction_base& tx, const std::string& sql, const std::string& ids,
+                     const std::string& froms, const std::string& tos,
+                     int64_t ReportFigures::*field, std::map<std::string, ReportFigures>& out) {
+  for (const auto& r : tx.exec_params(sql, ids, froms, tos))
+    out[r[0].as<std::string>()].*field = r[1].as<int64_t>();
 }
 
 }  // namespace aftercare::billing::store

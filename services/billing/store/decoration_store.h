@@ -48,4 +48,10 @@ void add_decoration_figures(pqxx::transaction_base& tx, const std::string& b,
                             const std::string& ids, const std::string& froms,
                             const std::string& tos, std::map<std::string, ReportFigures>& out);
 
+// One figure of the report by project: `sql` (b's windows in $1-$3) answers (project_id, sum),
+// and each sum goes into `field` of that project's figures.
+void add_window_sums(pqxx::transaction_base& tx, const std::string& sql, const std::string& ids,
+                     const std::string& froms, const std::string& tos,
+                     int64_t ReportFigures::*field, std::map<std::string, ReportFigures>& out);
+
 }  // namespace aftercare::billing::store

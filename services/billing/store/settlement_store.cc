@@ -546,31 +546,22 @@ std::map<std::string, ReportFigures> group_report_figures(pqxx::transaction_base
     f.paid_repair_fen = r[1].as<int64_t>();
     f.paid_service_fen = r[2].as<int64_t>();
   }
-  for (const auto& r :
-       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(w.cost_fen), 0)::bigint
+  add_window_sums(tx, b + R"(SELECT b.project_id, coalesce(sum(w.cost_fen), 0)::bigint
          FROM b JOIN warranty_costs w ON w.project_id = b.project_id
          WHERE coalesce(w.signed_off_at, w.recorded_at) >= b.f
            AND coalesce(w.signed_off_at, w.recorded_at) < b.t
          GROUP BY b.project_id)",
-                      id_array, from_array, to_array)) {
-    out[r[0].as<std::string>()].warranty_cost_fen = r[1].as<int64_t>();
-  }
-  for (const auto& r :
-       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(c.amount_fen), 0)::bigint
+                  id_array, from_array, to_array, &ReportFigures::warranty_cost_fen, out);
+  add_window_sums(tx, b + R"(SELECT b.project_id, coalesce(sum(c.amount_fen), 0)::bigint
          FROM b JOIN chargebacks c ON c.project_id = b.project_id
          WHERE c.deducted_at >= b.f AND c.deducted_at < b.t
          GROUP BY b.project_id)",
-                      id_array, from_array, to_array)) {
-    out[r[0].as<std::string>()].chargebacks_fen = r[1].as<int64_t>();
-  }
-  for (const auto& r :
-       tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(x.amount_fen), 0)::bigint
+                  id_array, from_array, to_array, &ReportFigures::chargebacks_fen, out);
+  add_window_sums(tx, b + R"(SELECT b.project_id, coalesce(sum(x.amount_fen), 0)::bigint
          FROM b JOIN fines x ON x.project_id = b.project_id
          WHERE x.recorded_at >= b.f AND x.recorded_at < b.t
          GROUP BY b.project_id)",
-                      id_array, from_array, to_array)) {
-    out[r[0].as<std::string>()].fines_fen = r[1].as<int64_t>();
-  }
+                  id_array, from_array, to_array, &ReportFigures::fines_fen, out);
   for (const auto& r :
        tx.exec_params(b + R"(SELECT b.project_id, coalesce(sum(s.total_fen - s.paid_fen), 0)::bigint
          FROM b JOIN settlements s ON s.project_id = b.project_id
