@@ -118,23 +118,33 @@ Verdict check_slip_attachment(const OnBehalf& on_behalf,
   return {};
 }
 
-Verdict check_confirm_appointment(const WorkOrder& order) {
+namespace {
+
+// The owner answers (`verb`: confirm, refuse) only an appointment of a scheduled order; true when
+// the owner already agreed to its window and no change of it waits.
+std::optional<Verdict> needs_scheduled(const WorkOrder& order, const char* verb, bool* agreed) {
   if (order.status() != aftercare::v1::WORK_ORDER_STATUS_SCHEDULED || !order.has_appointment()) {
-    return precondition("cannot confirm the appointment of a work order that is " +
-                        public_name(order.status()) + " (needs scheduled)");
+    return precondition(std::string("cannot ") + verb +
+                        " the appointment of a work order that is " + public_name(order.status()) +
+                        " (needs scheduled)");
   }
-  if (order.appointment().has_confirmed_at() && !order.appointment_change_pending()) {
-    return {Verdict::kRepeat, "", "already confirmed"};
-  }
+  *agreed = order.appointment().has_confirmed_at() && !order.appointment_change_pending();
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verdict check_confirm_appointment(const WorkOrder& order) {
+  bool agreed = false;
+  if (auto v = needs_scheduled(order, "confirm", &agreed)) return *v;
+  if (agreed) return {Verdict::kRepeat, "", "already confirmed"};
   return {};
 }
 
 Verdict check_refuse_appointment(const WorkOrder& order) {
-  if (order.status() != aftercare::v1::WORK_ORDER_STATUS_SCHEDULED || !order.has_appointment()) {
-    return precondition("cannot refuse the appointment of a work order that is " +
-                        public_name(order.status()) + " (needs scheduled)");
-  }
-  if (order.appointment().has_confirmed_at() && !order.appointment_change_pending()) {
+  bool agreed = false;
+  if (auto v = needs_scheduled(order, "refuse", &agreed)) return *v;
+  if (agreed) {
     return precondition(
         "the owner already agreed to this window; a change of it is refused "
         "when the party proposes one");
