@@ -149,8 +149,9 @@ void BillingOps::apply_warranty_cost(pqxx::work& tx, const v1::Event& e) {
   cost.period = domain::period_of(domain::local_day(when, settings.zone)).to_string();
   if (w.has_signed_off_at()) cost.signed_off_at_us = absl::ToUnixMicros(when);
   cost.source_event_id = e.event_id();
-  if (!store::insert_warranty_cost(tx, cost)) return;  // this work order is booked already
-  store::insert_chargeback(tx, kit::new_uuid(), cost);
+  // The cost and its chargeback (issue 21: one statement).
+  if (!store::insert_warranty_cost_and_chargeback(tx, kit::new_uuid(), cost))
+    return;  // this work order is booked already
   store::post(tx, domain::warranty_cost_posting(cost.work_order_id, cost.project_id,
                                                 cost.performed_by_party_id, cost.cost_fen));
 }

@@ -144,11 +144,18 @@ constexpr const char* kInsertRefund = R"(
   VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7)
   ON CONFLICT (refund_reference) DO NOTHING RETURNING 1)";
 
-constexpr const char* kInsertLedgerTransaction = R"(
-  INSERT INTO ledger_transactions (project_id, kind, source_id, memo) VALUES ($1, $2, $3, $4)
-  ON CONFLICT (kind, source_id) DO NOTHING RETURNING txn_id)";
-constexpr const char* kInsertLedgerEntry =
-    "INSERT INTO ledger_entries (txn_id, account, amount_fen) VALUES ($1, $2, $3)";
+// Issue 21: a posting's transaction and its entries (in their order) in one statement; nothing
+// when the (kind, source_id) is posted already. $5 accounts, $6 amounts (text[]).
+constexpr const char* kPost = R"(
+  WITH t AS (
+    INSERT INTO ledger_transactions (project_id, kind, source_id, memo) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (kind, source_id) DO NOTHING RETURNING txn_id),
+  e AS (
+    INSERT INTO ledger_entries (txn_id, account, amount_fen)
+    SELECT t.txn_id, x.account, x.amount::bigint
+    FROM t, unnest($5::text[], $6::text[]) WITH ORDINALITY AS x(account, amount, n)
+    ORDER BY x.n)
+  SELECT txn_id FROM t)";
 constexpr const char* kTrialBalanceAccounts = R"(
   SELECT e.account, sum(e.amount_fen)::bigint
   FROM ledger_entries e JOIN ledger_transactions t USING (txn_id)
@@ -307,7 +314,7 @@ v1::Event envelope(const std::string& project_id, const std::string& aggregate_i
 ProjectSettings load_project(pqxx::transaction_base& tx, const std::string& project_id) {
   ProjectSettings s;
   s.project_id = project_id;
-  auto r = tx.exec_params(kLoadProject, project_id);
+  auto r = kit::exec_prepared(tx, "billing_load_project", kLoadProject, project_id);
   if (!r.empty()) {
     s.timezone_name = r[0][0].as<std::string>();
     s.policy.reminder_days_before_due = r[0][1].as<int>();
@@ -603,14 +610,15 @@ bool post(pqxx::transaction_base& tx, const domain::Posting& posting) {
   if (!posting.balanced()) {
     throw std::logic_error("unbalanced posting " + posting.kind + " " + posting.source_id);
   }
-  auto r = tx.exec_params(kInsertLedgerTransaction, posting.project_id, posting.kind,
-                          posting.source_id, posting.memo);
-  if (r.empty()) return false;
-  int64_t txn_id = r[0][0].as<int64_t>();
+  std::vector<std::string> accounts, amounts;
   for (const auto& e : posting.entries) {
-    tx.exec_params(kInsertLedgerEntry, txn_id, e.account, e.amount_fen);
+    accounts.push_back(e.account);
+    amounts.push_back(std::to_string(e.amount_fen));
   }
-  return true;
+  return !kit::exec_prepared(tx, "billing_post", kPost, posting.project_id, posting.kind,
+                             posting.source_id, posting.memo, kit::text_array(accounts),
+                             kit::text_array(amounts))
+              .empty();
 }
 
 TrialBalance trial_balance(pqxx::transaction_base& tx, const std::string& project_id) {

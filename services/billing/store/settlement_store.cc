@@ -13,17 +13,21 @@ namespace v1 = aftercare::v1;
 
 namespace {
 
-constexpr const char* kInsertWarrantyCost = R"(
-  INSERT INTO warranty_costs (work_order_id, project_id, ticket_id, unit_id, builder_party_id,
-                              performed_by_kind, performed_by_party_id, cost_fen, period,
-                              signed_off_at, source_event_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, billing_ts($10::bigint), $11)
-  ON CONFLICT (work_order_id) DO NOTHING RETURNING 1)";
-constexpr const char* kInsertChargeback = R"(
-  INSERT INTO chargebacks (chargeback_id, project_id, builder_party_id, work_order_id, ticket_id,
-                           amount_fen, period)
-  VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (work_order_id) DO NOTHING RETURNING 1)";
+// Issue 21: the warranty cost and its chargeback in one statement (the chargeback only with a
+// new cost); true when the cost is new. $12 the chargeback id.
+constexpr const char* kInsertWarrantyCostAndChargeback = R"(
+  WITH w AS (
+    INSERT INTO warranty_costs (work_order_id, project_id, ticket_id, unit_id, builder_party_id,
+                                performed_by_kind, performed_by_party_id, cost_fen, period,
+                                signed_off_at, source_event_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, billing_ts($10::bigint), $11)
+    ON CONFLICT (work_order_id) DO NOTHING RETURNING 1),
+  c AS (
+    INSERT INTO chargebacks (chargeback_id, project_id, builder_party_id, work_order_id, ticket_id,
+                             amount_fen, period)
+    SELECT $12::uuid, $2, $5, $1, $3, $8, $9 FROM w
+    ON CONFLICT (work_order_id) DO NOTHING)
+  SELECT count(*) FROM w)";
 
 #define CHARGEBACK_COLUMNS                                                                      \
   "c.chargeback_id::text AS chargeback_id, c.project_id, c.builder_party_id, c.work_order_id, " \
@@ -232,19 +236,16 @@ void set_period(const std::string& text, v1::YearMonth* out) {
 
 // ---- warranty costs and chargebacks ----------------------------------------------------------
 
-bool insert_warranty_cost(pqxx::transaction_base& tx, const WarrantyCostRow& c) {
+bool insert_warranty_cost_and_chargeback(pqxx::transaction_base& tx,
+                                         const std::string& chargeback_id,
+                                         const WarrantyCostRow& c) {
   std::string signed_off = c.signed_off_at_us ? std::to_string(*c.signed_off_at_us) : "";
-  return !tx.exec_params(kInsertWarrantyCost, c.work_order_id, c.project_id, c.ticket_id, c.unit_id,
-                         c.builder_party_id, c.performed_by_kind, c.performed_by_party_id,
-                         c.cost_fen, c.period, kit::nullable(signed_off), c.source_event_id)
-              .empty();
-}
-
-bool insert_chargeback(pqxx::transaction_base& tx, const std::string& chargeback_id,
-                       const WarrantyCostRow& c) {
-  return !tx.exec_params(kInsertChargeback, chargeback_id, c.project_id, c.builder_party_id,
-                         c.work_order_id, c.ticket_id, c.cost_fen, c.period)
-              .empty();
+  return kit::exec_prepared(tx, "billing_insert_warranty_cost", kInsertWarrantyCostAndChargeback,
+                            c.work_order_id, c.project_id, c.ticket_id, c.unit_id,
+                            c.builder_party_id, c.performed_by_kind, c.performed_by_party_id,
+                            c.cost_fen, c.period, kit::nullable(signed_off), c.source_event_id,
+                            chargeback_id)[0][0]
+             .as<int>() > 0;
 }
 
 v1::Chargeback ChargebackRow::to_proto() const {
@@ -453,8 +454,9 @@ v1::Fine FineRow::to_proto() const {
 }
 
 bool insert_fine(pqxx::transaction_base& tx, const FineRow& f) {
-  return !tx.exec_params(kInsertFine, f.fine_id, f.project_id, f.ticket_id, f.level, f.fault_party,
-                         f.party_id, f.amount_fen, f.reason, f.source_event_id)
+  return !kit::exec_prepared(tx, "billing_insert_fine", kInsertFine, f.fine_id, f.project_id,
+                             f.ticket_id, f.level, f.fault_party, f.party_id, f.amount_fen,
+                             f.reason, f.source_event_id)
               .empty();
 }
 

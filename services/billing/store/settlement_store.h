@@ -32,11 +32,11 @@ struct WarrantyCostRow {
   std::optional<int64_t> signed_off_at_us;
   std::string source_event_id;
 };
-// Inserts unless the work order's cost is recorded already (returns false then).
-bool insert_warranty_cost(pqxx::transaction_base& tx, const WarrantyCostRow& cost);
-// A pending chargeback of the cost to its builder (once per work order).
-bool insert_chargeback(pqxx::transaction_base& tx, const std::string& chargeback_id,
-                       const WarrantyCostRow& cost);
+// The cost, unless the work order's cost is recorded already (returns false then), and with it a
+// pending chargeback of the cost to its builder (once per work order), in one statement.
+bool insert_warranty_cost_and_chargeback(pqxx::transaction_base& tx,
+                                         const std::string& chargeback_id,
+                                         const WarrantyCostRow& c);
 
 struct ChargebackRow {
   std::string chargeback_id;

@@ -116,7 +116,8 @@ EarnOutcome Accounts::earn(Tx& tx, const EarnCommand& c, absl::Time now,
   if (auto first = find_earning(tx, c.owner_id, c.source_id)) return {member, *first, false};
 
   const std::string project = c.project_id.empty() ? member.home_project_id : c.project_id;
-  const domain::LoyaltyPolicy policy = load_policy(tx, project);
+  // Issue 21: the event handler passes the policy it read already.
+  const domain::LoyaltyPolicy policy = c.policy ? *c.policy : load_policy(tx, project);
   if (c.staff_entered) {
     // A reason switched off for staff is a state of the project (FAILED_PRECONDITION); an amount
     // over the reason's cap is bad input (INVALID_ARGUMENT).

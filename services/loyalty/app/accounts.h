@@ -52,6 +52,8 @@ struct EarnCommand {
   std::string note;
   std::string project_id;      // the project whose rule applies (and where a new member enrols)
   bool staff_entered = false;  // capped by the reason's max_points
+  // The rule's project's policy when the caller read it already (issue 21: not read twice).
+  const domain::LoyaltyPolicy* policy = nullptr;
 };
 
 struct EarnOutcome {

@@ -133,11 +133,12 @@ void on_callback_event(pqxx::work& tx, store::Accounts& accounts, absl::Time now
       throw std::invalid_argument("SurveyCompleted without project_id for an unknown member");
     project = member->home_project_id;
   }
-  const auto rule = store::load_policy(tx, project).rule_of(v1::EARN_REASON_SURVEY);
+  const domain::LoyaltyPolicy policy = store::load_policy(tx, project);
+  const auto rule = policy.rule_of(v1::EARN_REASON_SURVEY);
   if (rule.points <= 0) return;  // survey points switched off in this project
   store::EarnCommand command{
-      survey.owner_id(), v1::EARN_REASON_SURVEY, rule.points, survey.callback_id(), "",
-      project,           /*staff_entered=*/false};
+      survey.owner_id(), v1::EARN_REASON_SURVEY,  rule.points, survey.callback_id(), "",
+      project,           /*staff_entered=*/false, &policy};
   auto outcome = accounts.earn(tx, command, now, event.event_id());
   if (!outcome.awarded)
     spdlog::info("loyalty: survey {} was already awarded (entry {})", survey.callback_id(),

@@ -227,7 +227,8 @@ constexpr const char* kProjectMembers =
 }  // namespace
 
 std::optional<MemberRow> find_member(Tx& tx, const std::string& owner_id, bool for_update) {
-  auto r = tx.exec_params(for_update ? kLockMember : kFindMember, owner_id);
+  auto r = for_update ? kit::exec_prepared(tx, "loyalty_lock_member", kLockMember, owner_id)
+                      : kit::exec_prepared(tx, "loyalty_find_member", kFindMember, owner_id);
   if (r.empty()) return std::nullopt;
   return member_of(r[0]);
 }
@@ -243,8 +244,8 @@ bool insert_member(Tx& tx, const MemberRow& m) {
 }
 
 void update_member(Tx& tx, const MemberRow& m) {
-  tx.exec_params(kUpdateMember, m.owner_id, m.balance, m.held, m.lifetime_earned, m.window_earned,
-                 m.tier, m.last_seq, us(m.updated_at));
+  kit::exec_prepared(tx, "loyalty_update_member", kUpdateMember, m.owner_id, m.balance, m.held,
+                     m.lifetime_earned, m.window_earned, m.tier, m.last_seq, us(m.updated_at));
 }
 
 std::vector<std::string> member_projects(Tx& tx, const std::string& owner_id) {
@@ -256,7 +257,9 @@ std::vector<std::string> member_projects(Tx& tx, const std::string& owner_id) {
 
 bool add_member_project(Tx& tx, const std::string& owner_id, const std::string& project_id,
                         absl::Time at) {
-  return !tx.exec_params(kAddMemberProject, owner_id, project_id, us(at)).empty();
+  return !kit::exec_prepared(tx, "loyalty_add_member_project", kAddMemberProject, owner_id,
+                             project_id, us(at))
+              .empty();
 }
 
 void upsert_unit(Tx& tx, const std::string& unit_id, const std::string& project_id,
@@ -270,7 +273,7 @@ void upsert_project(Tx& tx, const std::string& project_id, const std::string& ti
 
 domain::LoyaltyPolicy load_policy(Tx& tx, const std::string& project_id) {
   domain::LoyaltyPolicy p = domain::LoyaltyPolicy::defaults();
-  const auto r = tx.exec_params(kLoadPolicy, project_id);
+  const auto r = kit::exec_prepared(tx, "loyalty_load_policy", kLoadPolicy, project_id);
   const auto& row = r[0];
   if (!row[0].is_null()) p.timezone = row[0].as<std::string>();
   if (!row[1].is_null()) p.expiry_months = row[1].as<int>();
@@ -314,9 +317,9 @@ std::optional<absl::Time> rules_updated_at(Tx& tx, const std::string& project_id
 
 std::optional<EntryRow> find_earning(Tx& tx, const std::string& owner_id,
                                      const std::string& source_id) {
-  auto r = tx.exec_params(std::string("SELECT ") + kEntryColumns +
-                              " FROM ledger_entries WHERE owner_id = $1 AND earn_key = $2",
-                          owner_id, source_id);
+  static const std::string sql = std::string("SELECT ") + kEntryColumns +
+                                 " FROM ledger_entries WHERE owner_id = $1 AND earn_key = $2";
+  auto r = kit::exec_prepared(tx, "loyalty_find_earning", sql, owner_id, source_id);
   if (r.empty()) return std::nullopt;
   return entry_of(r[0]);
 }
@@ -325,15 +328,17 @@ void insert_entry(Tx& tx, const EntryRow& e) {
   const bool earning = e.kind == aftercare::v1::LEDGER_ENTRY_KIND_EARN;
   std::string earn_reason = earning ? std::to_string(e.earn_reason) : "";
   std::string expires = e.expires_at ? std::to_string(us(*e.expires_at)) : "";
-  tx.exec_params(kInsertEntry, e.entry_id, e.owner_id, e.seq, us(e.at), e.kind, e.points, e.amount,
-                 e.reason, kit::nullable(earn_reason), earning ? e.source_id.c_str() : nullptr,
-                 e.source_id, kit::nullable(e.redemption_id), kit::nullable(e.merchant_id),
-                 e.project_id, e.balance_after, e.held_after, kit::nullable(expires), e.note);
+  kit::exec_prepared(tx, "loyalty_insert_entry", kInsertEntry, e.entry_id, e.owner_id, e.seq,
+                     us(e.at), e.kind, e.points, e.amount, e.reason, kit::nullable(earn_reason),
+                     earning ? e.source_id.c_str() : nullptr, e.source_id,
+                     kit::nullable(e.redemption_id), kit::nullable(e.merchant_id), e.project_id,
+                     e.balance_after, e.held_after, kit::nullable(expires), e.note);
 }
 
 void insert_lot(Tx& tx, const std::string& lot_id, const std::string& owner_id, int64_t seq,
                 absl::Time earned_at, absl::Time expires_at, int64_t points) {
-  tx.exec_params(kInsertLot, lot_id, owner_id, seq, us(earned_at), us(expires_at), points);
+  kit::exec_prepared(tx, "loyalty_insert_lot", kInsertLot, lot_id, owner_id, seq, us(earned_at),
+                     us(expires_at), points);
 }
 
 std::vector<domain::Lot> live_lots(Tx& tx, const std::string& owner_id) {
@@ -350,7 +355,8 @@ void apply_takes(Tx& tx, const std::vector<domain::Take>& takes, int sign) {
 
 int64_t earned_since(Tx& tx, const std::string& owner_id, absl::Time since) {
   if (since == absl::InfinitePast()) since = absl::UnixEpoch() - absl::Hours(24 * 365 * 100);
-  return tx.exec_params(kEarnedSince, owner_id, us(since))[0][0].as<int64_t>();
+  return kit::exec_prepared(tx, "loyalty_earned_since", kEarnedSince, owner_id, us(since))[0][0]
+      .as<int64_t>();
 }
 
 std::vector<EntryRow> ledger_page(Tx& tx, const std::string& owner_id, int64_t before_seq, int kind,
