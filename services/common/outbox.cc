@@ -101,7 +101,7 @@ std::string Outbox::add(pqxx::transaction_base& tx, aftercare::v1::Event event) 
   return r.event_id;
 }
 
-std::string outbox_insert_sql(int first_param) {
+std::string outbox_insert_sql(int first_param, std::string_view condition) {
   auto p = [&](int i) { return "$" + std::to_string(first_param + i); };
   // WITH ORDINALITY + ORDER BY: the ids (the relay's order) follow the rows' order.
   return "INSERT INTO kit_outbox (event_id, topic, partition_key, event_type, traceparent, "
@@ -109,7 +109,9 @@ std::string outbox_insert_sql(int first_param) {
          "decode(o.payload, 'hex') FROM unnest(" +
          p(0) + "::text[], " + p(1) + "::text[], " + p(2) + "::text[], " + p(3) + "::text[], " +
          p(4) + "::text[], " + p(5) +
-         "::text[]) WITH ORDINALITY AS o(id, topic, k, type, tp, payload, n) ORDER BY o.n";
+         "::text[]) WITH ORDINALITY AS o(id, topic, k, type, tp, payload, n) " +
+         (condition.empty() ? std::string() : "WHERE " + std::string(condition) + " ") +
+         "ORDER BY o.n";
 }
 
 std::array<std::string, 6> outbox_row_arrays(const std::vector<OutboxRow>& rows) {

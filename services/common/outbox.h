@@ -13,6 +13,7 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "aftercare/v1/events.pb.h"
 #include "common/config.h"
@@ -125,7 +126,9 @@ std::string event_type_of(const std::string& producer, const aftercare::v1::Even
 // A data-modifying statement that inserts rows into the outbox in their order, for a WITH term
 // of a caller's statement: "WITH o AS (" + outbox_insert_sql(7) + ") ...", with
 // outbox_row_arrays(rows) bound as $7..$12 (six text arrays; no rows = nothing inserted).
-std::string outbox_insert_sql(int first_param);
+// `condition` (SQL over the row's columns o.id, o.type and o.k, its partition key) keeps only
+// the rows it holds for, e.g. the events of the orders the same statement inserted.
+std::string outbox_insert_sql(int first_param, std::string_view condition = {});
 std::array<std::string, 6> outbox_row_arrays(const std::vector<OutboxRow>& rows);
 
 // A UUID v4 in canonical lower-case form.

@@ -55,6 +55,11 @@ void DispatchServiceImpl::apply_event(pqxx::work& tx, const aftercare::v1::Event
   workflows_.apply(tx, event, now_micros());
 }
 
+void DispatchServiceImpl::apply_events(pqxx::work& tx,
+                                       const std::vector<kit::FetchedEvent>& events) {
+  workflows_.apply_all(tx, events, now_micros());
+}
+
 app::SweepRound DispatchServiceImpl::sweep_once(absl::Time now, std::chrono::seconds longest) {
   app::SweepRound round = app::sweep_late_builders(db_, workflows_, now, longest);
   workflows_.send_due_reminders(db_, now);

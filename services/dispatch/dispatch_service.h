@@ -7,6 +7,7 @@
 #include <stop_token>
 
 #include "aftercare/v1/dispatch.grpc.pb.h"
+#include "common/consumer.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/periodic.h"
@@ -41,6 +42,9 @@ class DispatchServiceImpl final : public aftercare::v1::DispatchService::Service
 
   // The consumer's handler (intake and callback topics), inside the inbox transaction.
   void apply_event(pqxx::work& tx, const aftercare::v1::Event& event);
+  // The consumer's batch handler: a fetched batch's fresh events in order (kit::BatchHandler),
+  // with the effects apply_event gives them one by one.
+  void apply_events(pqxx::work& tx, const std::vector<kit::FetchedEvent>& events);
   // One round of the background sweep at `now`: the late builders of each project whose
   // dispatch.sweep_interval_seconds has passed are rerouted (app/sweeper.h), due appointment
   // reminders sent, old orders' report columns filled. The round's next_round is at most

@@ -43,7 +43,10 @@ int main(int argc, char** argv) {
     host.add_outbox_relay();
     host.add_consumer(
         {"dispatch.inbound", {"aftercare.intake.v1", "aftercare.callback.v1"}},
-        [&](pqxx::work& tx, const aftercare::v1::Event& e) { service.apply_event(tx, e); });
+        [&](pqxx::work& tx, const aftercare::v1::Event& e) { service.apply_event(tx, e); },
+        [&](pqxx::work& tx, const std::vector<kit::FetchedEvent>& events) {
+          service.apply_events(tx, events);
+        });
     host.add_periodic(service.sweeper_options(sweep_interval),
                       service.sweeper_task(sweep_interval));
     dispatch::WebhookSender sender(host.db(), webhook, &host.metrics());

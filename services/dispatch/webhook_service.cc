@@ -1,6 +1,6 @@
 // Partner webhooks: registration, the delivery log and redelivery by hand. The posting itself is
-// app/webhook_sender.h; deliveries are queued with the partner feed (store::
-// append_partner_event).
+// app/webhook_sender.h; deliveries are queued with the partner feed's appends
+// (store/batch_store.h).
 #include "absl/strings/escaping.h"
 #include "dispatch/dispatch_service.h"
 #include "dispatch/domain/names.h"

@@ -1,5 +1,6 @@
 #include "support/statement_trace.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace aftercare::testing {
@@ -31,7 +32,9 @@ std::vector<std::string> StatementTrace::statements() {
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
     if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(start, nl - start);
+    // Only a line's start is read (the message, a statement's name and text's beginning):
+    // std::regex recurses per character and overflows the stack on a line of bound arrays.
+    std::string line = text.substr(start, std::min<size_t>(nl - start, 1000));
     start = nl + 1;
     std::smatch m;
     if (!std::regex_search(line, m, message)) continue;

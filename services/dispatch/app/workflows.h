@@ -13,9 +13,12 @@
 #include "absl/time/time.h"
 #include "aftercare/v1/dispatch.pb.h"
 #include "aftercare/v1/events.pb.h"
+#include "common/consumer.h"
 #include "common/outbox.h"
 #include "common/pg.h"
+#include "dispatch/app/reference_cache.h"
 #include "dispatch/app/technician_event.h"
+#include "dispatch/store/batch_store.h"
 #include "dispatch/store/dispatch_store.h"
 
 namespace aftercare::dispatch {
@@ -29,6 +32,10 @@ class EventWriter {
   std::string emit(pqxx::work& tx, const aftercare::v1::WorkOrder& order,
                    aftercare::v1::Event event, const std::vector<std::string>& feed_parties,
                    absl::Time now) const;
+  // The rows emit() writes (the outbox row in the current trace), for a caller that writes them
+  // together with others (store/batch_store.h).
+  store::EventRow row(const aftercare::v1::WorkOrder& order, aftercare::v1::Event event,
+                      const std::vector<std::string>& feed_parties, absl::Time now) const;
   // PartyUpserted (aggregate party_id; no feed).
   std::string emit_party(pqxx::work& tx, const aftercare::v1::Party& party, absl::Time now) const;
 
@@ -62,6 +69,11 @@ class Workflows {
   // signed-off order. Other types are skipped. Throws (retry, then DLQ) on events it cannot
   // apply.
   void apply(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  // The consumer's batch: the same effects as apply() of each event in order. The TicketOpened
+  // events that follow each other are routed together (app/ticket_opening.cc): their tickets,
+  // orders, events and feed appends each written by one statement, routing with the projects'
+  // reference data held in the process (ReferenceCache).
+  void apply_all(pqxx::work& tx, const std::vector<kit::FetchedEvent>& events, absl::Time now);
 
   // Inserts a new order for the ticket as routed and emits WorkOrderCreated (to the assignee's
   // feed and to routing.notify). `extra` may set links (rework_of, rerouted_from...) before the
@@ -109,7 +121,19 @@ class Workflows {
   static void save(pqxx::work& tx, aftercare::v1::WorkOrder& order, absl::Time now);
 
  private:
-  void on_ticket_opened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  // TicketOpened events (each with its traceparent; "" = the current trace): the first delivery
+  // of a ticket stores it and creates its order, a ticket known before is routed as
+  // route_known_ticket does.
+  void open_tickets(pqxx::work& tx, const std::vector<kit::FetchedEvent>& events, absl::Time now);
+  void route_known_ticket(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
+  // A new order for the ticket as routed, with its WorkOrderCreated, not yet written.
+  struct DraftOrder {
+    aftercare::v1::WorkOrder order;
+    store::EventRow created;
+  };
+  DraftOrder draft_order(const store::Ticket& ticket, const domain::Routing& routing,
+                         aftercare::v1::WorkOrderOrigin origin, absl::Time now,
+                         const std::function<void(aftercare::v1::WorkOrder&)>& extra) const;
   void on_rework_requested(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
   void on_ticket_reopened(pqxx::work& tx, const aftercare::v1::Event& event, absl::Time now);
   // Issue 23: a report unlinked from a dismissed incident is dispatched on its own; an incident
@@ -125,6 +149,7 @@ class Workflows {
                                const std::string& reason, bool only_unstarted, absl::Time now);
 
   EventWriter events_;
+  ReferenceCache references_;
 };
 
 // Sets the order's technician and the local day it counts for; a change of technician is

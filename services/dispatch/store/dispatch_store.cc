@@ -3,6 +3,7 @@
 #include "absl/strings/str_split.h"
 #include "common/pg.h"
 #include "dispatch/domain/names.h"
+#include "dispatch/store/batch_store.h"
 #include "dispatch/store/report_store.h"
 
 namespace aftercare::dispatch::store {
@@ -62,24 +63,6 @@ constexpr const char* kCancelTicket =
     "UPDATE tickets SET cancelled = true, updated_at = now() WHERE ticket_id = $1";
 
 // ---- work orders ----
-constexpr const char* kInsertWorkOrder = R"(
-  INSERT INTO work_orders (work_order_id, source_key, ticket_id, project_id, unit_id, origin,
-    assignee_kind, party_id, builder_party_id, status, in_warranty, paid, deadline, resolve_due,
-    estimate_fen, cost_fen, rework_of, rerouted_from, created_at, signed_off_at, updated_at,
-    version, doc, technician_id, technician_day, appointment, started_at, rerouted, rating_at,
-    rating_score, rating_technician, quote_confirmed_at, quote_fen, verifier_signed_at,
-    owner_signs_on_behalf, warranty_advanced, report_columns, rework_of_party, rework_of_kind)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $14::timestamptz,
-    $15::bigint, $16::bigint, $17, $18, $19::timestamptz, $20::timestamptz, $21::timestamptz,
-    $22, $23, $24, $25::date,
-    CASE WHEN $26::timestamptz IS NULL THEN NULL
-         ELSE tstzrange($26::timestamptz, $27::timestamptz, '[)') END,
-    $28::timestamptz, $29::boolean, $30::timestamptz, $31::integer, $32, $33::timestamptz,
-    $34::bigint, $35::timestamptz[], $36::integer, $37::boolean, 1,
-    (SELECT o.party_id FROM work_orders o WHERE o.work_order_id = $17),
-    (SELECT o.assignee_kind FROM work_orders o WHERE o.work_order_id = $17))
-  ON CONFLICT DO NOTHING
-  RETURNING work_order_id)";
 constexpr const char* kUpdateWorkOrder = R"(
   UPDATE work_orders
   SET assignee_kind = $2, party_id = $3, builder_party_id = $4, status = $5, paid = $6,
@@ -174,19 +157,6 @@ constexpr const char* kMarkReminded =
     "UPDATE appointments SET reminded_at = $2::timestamptz WHERE work_order_id = $1";
 
 // ---- partner feed ----
-constexpr const char* kNextFeedSeq = R"(
-  INSERT INTO partner_feed_heads (party_id, last_seq) VALUES ($1, 1)
-  ON CONFLICT (party_id) DO UPDATE SET last_seq = partner_feed_heads.last_seq + 1
-  RETURNING last_seq)";
-constexpr const char* kAppendFeed = R"(
-  INSERT INTO partner_events (party_id, seq, event_id, work_order_id, event_type, event)
-  VALUES ($1, $2, $3, $4, $5, $6))";
-// The party's active webhook (if any) gets a delivery of the event, due at once; the sender
-// keeps the party's order.
-constexpr const char* kQueueDelivery = R"(
-  INSERT INTO webhook_deliveries (party_id, seq, schedule_start, next_attempt_at, created_at,
-                                  updated_at)
-  SELECT party_id, $2, now(), now(), now(), now() FROM webhooks WHERE party_id = $1 AND active)";
 constexpr const char* kReadFeed = R"(
   SELECT seq, event FROM partner_events
   WHERE party_id = $1 AND seq > $2
@@ -388,24 +358,7 @@ void mark_ticket_cancelled(pqxx::work& tx, const std::string& ticket_id) {
 // ---- work orders ----
 
 bool insert_work_order(pqxx::work& tx, const WorkOrder& o, const std::string& source_key) {
-  MaybeText estimate = maybe_fen(o.has_estimate_fen(), o.estimate_fen());
-  MaybeText cost = maybe_fen(o.has_cost_fen(), o.cost_fen());
-  MaybeText signed_off = maybe_time(o.has_signed_off_at() ? &o.signed_off_at() : nullptr);
-  AppointmentColumns appt = appointment_columns(o);
-  ReportColumnParams c = report_column_params(o);
-  pqxx::result r = tx.exec_params(
-      kInsertWorkOrder, o.work_order_id(), source_key, o.ticket_id(), o.project_id(), o.unit_id(),
-      domain::public_name(o.origin()), domain::public_name(o.assignee_kind()), o.party_id(),
-      o.builder_party_id(), domain::public_name(o.status()), o.in_warranty(), o.paid(),
-      sql_time(from_timestamp(o.deadline())), sql_time(from_timestamp(o.resolve_due())),
-      estimate.get(), cost.get(), kit::nullable(o.rework_of()), kit::nullable(o.rerouted_from()),
-      sql_time(from_timestamp(o.created_at())), signed_off.get(),
-      sql_time(from_timestamp(o.updated_at())), o.version(), bytes(o.SerializeAsString()),
-      kit::nullable(o.technician_id()), kit::nullable(o.technician_day()), appt.start.get(),
-      appt.end.get(), c.get(c.started_at), c.rerouted, c.get(c.rating_at), c.rating_score,
-      c.get(c.rating_technician), c.get(c.quote_confirmed_at), c.quote_fen,
-      c.get(c.verifier_signed_at), c.owner_signs_on_behalf, c.warranty_advanced);
-  return !r.empty();
+  return !insert_orders_with_events(tx, {{&o, source_key}}, {}).empty();
 }
 
 std::optional<WorkOrder> load_work_order(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -531,15 +484,6 @@ void mark_reminded(pqxx::work& tx, const std::string& work_order_id, absl::Time 
 }
 
 // ---- partner feed ----
-
-int64_t append_partner_event(pqxx::work& tx, const std::string& party_id,
-                             const std::string& work_order_id, const aftercare::v1::Event& event) {
-  int64_t seq = tx.exec_params(kNextFeedSeq, party_id)[0][0].as<int64_t>();
-  tx.exec_params(kAppendFeed, party_id, seq, event.event_id(), work_order_id, event.type(),
-                 bytes(event.SerializeAsString()));
-  tx.exec_params(kQueueDelivery, party_id, seq);
-  return seq;
-}
 
 std::vector<aftercare::v1::PartnerEvent> read_partner_events(pqxx::work& tx,
                                                              const std::string& party_id,

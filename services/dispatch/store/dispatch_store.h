@@ -159,10 +159,7 @@ std::vector<std::string> claim_due_reminders(pqxx::work& tx, absl::Time now, int
 void mark_reminded(pqxx::work& tx, const std::string& work_order_id, absl::Time now);
 
 // ---- partner feed ----
-// Appends the event to the party's feed and returns its sequence number (1, 2, ...). When the
-// party has an active webhook, a delivery of the event is queued in the same transaction.
-int64_t append_partner_event(pqxx::work& tx, const std::string& party_id,
-                             const std::string& work_order_id, const aftercare::v1::Event& event);
+// Appending: store/batch_store.h (append_partner_event, write_events).
 // The party's events after `after_seq`, oldest first.
 std::vector<aftercare::v1::PartnerEvent> read_partner_events(pqxx::work& tx,
                                                              const std::string& party_id,

@@ -1,6 +1,6 @@
 // SQL of partner webhooks and their deliveries. Every function runs in the caller's transaction.
-// Deliveries are queued by append_partner_event (dispatch_store) in the transaction that
-// records the partner event.
+// Deliveries are queued with each partner-feed append (store/batch_store.h) in the transaction
+// that records the partner event.
 #pragma once
 
 #include <pqxx/pqxx>

@@ -8,11 +8,13 @@
 //
 //   intake_loadgen paced-post --url http://HOST:PORT --token JWT --rate R --seconds D
 //                  --project P --unit-prefix PFX --units N [--workers W] [--offset K]
-//                  [--max-seconds M] --out FILE
+//                  [--categories c1,c2,...] [--max-seconds M] --out FILE
 //     Open loop: POST /v1/tickets at R per second (request k is due at start + k/R) from W
 //     keep-alive connections, each ticket a distinct issue (unit x category x component, so no
 //     ticket is linked as a duplicate and each gets a work order) with its own Idempotency-Key.
-//     --offset skips the first K issues (for a second run against the same units). When the
+//     --offset skips the first K issues (for a second run against the same units); --categories
+//     limits the issues to those categories (default all four; e.g. house_quality,decoration:
+//     home repairs only, none a public report that may join an incident proposal). When the
 //     platform cannot keep up, requests not started within M seconds (default D + 15) are not
 //     sent at all: the run stays bounded and reports what it achieved.
 //     Writes "ticket_id,accepted_us,due_us,status" per request (accepted_us: wall clock when the
@@ -137,7 +139,7 @@ const char* kComponents[] = {"structure",     "roof_waterproofing", "bathroom_wa
                              "heating",       "decoration",         "door_window",
                              "elevator",      "fire_safety",        "gas",
                              "other"};
-constexpr int kIssuesPerUnit = 4 * 13;
+constexpr int kComponentsPerCategory = 13;
 
 struct Sample {
   std::string ticket_id;
@@ -154,9 +156,23 @@ int paced_post(const std::map<std::string, std::string>& f) {
   int64_t total = static_cast<int64_t>(rate * seconds);
   int64_t offset = std::stoll(flag(f, "offset", "0"));
   double max_seconds = std::stod(flag(f, "max-seconds", std::to_string(seconds + 15)));
-  if (offset + total > static_cast<int64_t>(units) * kIssuesPerUnit) {
+  std::vector<std::string> categories;
+  std::string list = flag(f, "categories", "house_quality,decoration,public_facility,other");
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) categories.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  for (const std::string& c : categories) {
+    if (std::find(std::begin(kCategories), std::end(kCategories), c) == std::end(kCategories)) {
+      std::fprintf(stderr, "paced-post: unknown category %s\n", c.c_str());
+      return 2;
+    }
+  }
+  const int issues_per_unit = static_cast<int>(categories.size()) * kComponentsPerCategory;
+  if (categories.empty() || offset + total > static_cast<int64_t>(units) * issues_per_unit) {
     std::fprintf(stderr, "paced-post: %lld tickets need more than %d units (%d issues each)\n",
-                 static_cast<long long>(total), units, kIssuesPerUnit);
+                 static_cast<long long>(total), units, issues_per_unit);
     return 2;
   }
   std::vector<Sample> samples(total);
@@ -184,8 +200,8 @@ int paced_post(const std::map<std::string, std::string>& f) {
             {"project_id", project},
             {"unit_id", prefix + std::to_string(unit)},
             {"kind", "repair"},
-            {"category", kCategories[issue / 13]},
-            {"component", kComponents[issue % 13]},
+            {"category", categories[issue / kComponentsPerCategory]},
+            {"component", kComponents[issue % kComponentsPerCategory]},
             {"urgency", "normal"},
             {"channel", "app"},
             {"description", "e2e bench " + run + " #" + std::to_string(k) + ": 卫生间天花板渗水"}};

@@ -16,6 +16,7 @@
 
 #include "common/outbox.h"
 #include "dispatch/dispatch_service.h"
+#include "dispatch/store/batch_store.h"
 #include "dispatch/store/dispatch_store.h"
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
