@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Seeds the bench projects through the public API (standard library only).
 
-  seed.py URL PROJECT:UNIT_PREFIX:UNITS ... [--ticket PROJECT:UNIT]
+  seed.py URL PROJECT:UNIT_PREFIX:UNITS[:FIRST_BUILDING] ... [--ticket PROJECT:UNIT]
 
 Each project gets a name, this and next year's calendar, a builder, a crew and a contractor for
 every trade, and units PREFIX1..PREFIXn handed over 200 days ago (in warranty). UNITS may be 0
-(the project only: bulk units are loaded with SQL). --ticket opens one ticket on a unit of its
+(the project only: bulk units are loaded with SQL). The units are spread over 30 buildings
+numbered from FIRST_BUILDING (1). --ticket opens one ticket on a unit of its
 own and prints its id. Tokens: AFTERCARE_ADMIN_TOKEN, AFTERCARE_TOKEN (an agent).
 """
 import datetime as dt
@@ -47,7 +48,8 @@ def main(argv):
     today = dt.date.today()
     handover = (today - dt.timedelta(days=200)).isoformat()
     for spec in specs:
-        project, prefix, n = spec.split(":")
+        project, prefix, n, *first = spec.split(":")
+        first_building = int(first[0]) if first else 1
         api.call("PUT", f"/v1/projects/{project}", admin,
                  {"name": f"bench {project}", "timezone": "Asia/Shanghai"})
         for year in (today.year, today.year + 1):
@@ -58,7 +60,7 @@ def main(argv):
                      {"kind": kind, "name": f"{kind} of {project}", "trades": TRADES})
         for i in range(1, int(n) + 1):
             api.call("PUT", f"/v1/projects/{project}/units/{prefix}{i}", admin,
-                     {"building": str(i % 30 + 1), "room": f"{i:04d}", "area_m2": 88.5,
+                     {"building": str(i % 30 + first_building), "room": f"{i:04d}", "area_m2": 88.5,
                       "owner_id": f"owner-{prefix}{i}", "owner_name": "张三",
                       "owner_phone": f"138{i:08d}", "handover_date": handover})
     if ticket:
