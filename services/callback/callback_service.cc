@@ -4,16 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/escaping.h"
-#include "callback/domain/attempts.h"
+#include "callback/app/callbacks.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/events.h"
 #include "callback/domain/names.h"
 #include "callback/domain/recording.h"
-#include "callback/domain/schedule.h"
 #include "callback/domain/stats.h"
 #include "callback/domain/validation.h"
 #include "callback/store/callback_store.h"
-#include "callback/store/outreach_store.h"
 #include "common/field_error.h"
 #include "common/refusal.h"
 
@@ -28,7 +26,6 @@ constexpr absl::Duration kMaxSchedulePast = absl::Hours(24);
 constexpr absl::Duration kMaxRetryAhead = absl::Hours(24 * 30);
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
-constexpr int kWorkListLimit = 500;
 constexpr size_t kMaxNoteChars = 500;
 constexpr size_t kMaxReviewNoteChars = 2000;
 constexpr size_t kMaxIdempotencyKeyChars = 128;
@@ -37,16 +34,28 @@ constexpr int64_t kMinSeconds = 946684800;
 constexpr int64_t kMaxSeconds = 253402300799;
 
 using kit::guarded;
-using StatusError = kit::Refusal;
-
-[[noreturn]] void fail(grpc::StatusCode code, const std::string& message) {
-  throw StatusError(code, message);
-}
-
-// Domain checks return "field why"; the kit convention is INVALID_ARGUMENT "field: why".
 
 grpc::Status wrong_role(const std::string& what) {
   return {grpc::StatusCode::PERMISSION_DENIED, what};
+}
+
+constexpr const char* kNotStaff = "callbacks are for agents, supervisors and admins";
+
+// The edge every call on one callback shares: may the caller (else PERMISSION_DENIED `denied`),
+// is callback_id one, what else is wrong with the input (a check's message or ""), then the use
+// case, whose refusals guarded() maps.
+template <typename UseCase>
+grpc::Status on_callback(const char* rpc, bool allowed, const char* denied,
+                         const std::string& callback_id, const std::string& input_error,
+                         v1::Callback* response, UseCase&& use_case) {
+  if (!allowed) return wrong_role(denied);
+  if (auto e = domain::check_uuid(callback_id, "callback_id"); !e.empty())
+    return kit::invalid_from_check(e);
+  if (!input_error.empty()) return kit::invalid_from_check(input_error);
+  return guarded(rpc, [&] {
+    *response = use_case();
+    return grpc::Status::OK;
+  });
 }
 
 std::string check_timestamp(const google::protobuf::Timestamp& t, const std::string& field) {
@@ -55,21 +64,6 @@ std::string check_timestamp(const google::protobuf::Timestamp& t, const std::str
     return field + " is not a valid time";
   }
   return "";
-}
-
-void decorate(v1::Callback& cb, absl::Time now) {
-  cb.set_overdue(cb.status() == v1::CALLBACK_STATUS_PENDING &&
-                 domain::from_timestamp(cb.due_at()) < now);
-}
-
-// Loads a callback the caller may see, or throws NOT_FOUND (also for other projects' ids).
-v1::Callback visible_callback(pqxx::transaction_base& tx, const kit::Caller& caller,
-                              const std::string& callback_id, bool for_update) {
-  std::optional<v1::Callback> cb = store::load_callback(tx, callback_id, for_update);
-  if (!cb || !caller.sees_project(cb->project_id())) {
-    fail(grpc::StatusCode::NOT_FOUND, "callback " + callback_id + " not found");
-  }
-  return *cb;
 }
 
 std::string metadata(const grpc::ServerContext& context, const char* key) {
@@ -105,8 +99,7 @@ grpc::Status CallbackServiceImpl::ListCallbacks(grpc::ServerContext* context,
                                                 v1::ListCallbacksResponse* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!is_callback_staff(caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
+  if (!is_callback_staff(caller)) return wrong_role(kNotStaff);
   const v1::ListCallbacksRequest& r = *request;
   if (r.project_id().empty() && r.ticket_id().empty()) {
     return kit::invalid_field("project_id", "project_id or ticket_id is required");
@@ -156,15 +149,10 @@ grpc::Status CallbackServiceImpl::ListCallbacks(grpc::ServerContext* context,
   }
 
   return guarded("ListCallbacks", [&] {
-    absl::Time now = clock_();
-    std::vector<v1::Callback> rows =
-        db_.in_transaction([&](pqxx::work& tx) { return store::list_callbacks(tx, f); });
+    std::vector<v1::Callback> rows = app::list(app_request(caller), f);
     bool more = static_cast<int>(rows.size()) > page_size;
     if (more) rows.resize(page_size);
-    for (v1::Callback& cb : rows) {
-      decorate(cb, now);
-      *response->add_callbacks() = std::move(cb);
-    }
+    for (v1::Callback& cb : rows) *response->add_callbacks() = std::move(cb);
     if (more) {
       v1::PageCursor cursor;
       const v1::Callback& last = response->callbacks(response->callbacks_size() - 1);
@@ -183,18 +171,9 @@ grpc::Status CallbackServiceImpl::GetCallback(grpc::ServerContext* context,
                                               const v1::GetCallbackRequest* request,
                                               v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!is_callback_staff(call.caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
-  std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return kit::invalid_from_check(error);
-  return guarded("GetCallback", [&] {
-    absl::Time now = clock_();
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      return visible_callback(tx, call.caller, request->callback_id(), false);
-    });
-    decorate(*response, now);
-    return grpc::Status::OK;
-  });
+  return on_callback("GetCallback", is_callback_staff(call.caller), kNotStaff,
+                     request->callback_id(), "", response,
+                     [&] { return app::get(app_request(call.caller), request->callback_id()); });
 }
 
 grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
@@ -202,8 +181,7 @@ grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
                                                    v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!is_callback_staff(caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
+  if (!is_callback_staff(caller)) return wrong_role(kNotStaff);
   const v1::ScheduleCallbackRequest& r = *request;
   std::string error;
   if (!(error = domain::check_id(r.project_id(), "project_id")).empty())
@@ -233,31 +211,10 @@ grpc::Status CallbackServiceImpl::ScheduleCallback(grpc::ServerContext* context,
     return {grpc::StatusCode::NOT_FOUND, "project " + r.project_id() + " not found"};
   }
 
+  app::ManualCallback manual{r.project_id(), r.unit_id(), r.ticket_id(), r.assigned_agent(), key,
+                             r.reason(),     due_at};
   return guarded("ScheduleCallback", [&] {
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      std::optional<store::UnitRow> unit = store::load_unit(tx, r.unit_id());
-      if (!unit || unit->project_id != r.project_id()) {
-        fail(grpc::StatusCode::NOT_FOUND, "unit " + r.unit_id() + " not found in the project");
-      }
-      store::NewCallback cb;
-      cb.callback_id = kit::new_uuid();
-      cb.source_key =
-          key.empty() ? "manual:" + cb.callback_id : "manual:" + r.project_id() + ":" + key;
-      cb.project_id = r.project_id();
-      cb.unit_id = r.unit_id();
-      cb.owner_id = unit->owner_id;
-      cb.ticket_id = r.ticket_id();
-      cb.reason = r.reason();
-      cb.due_at = due_at;
-      cb.assigned_agent = r.assigned_agent();
-      cb.now = now;
-      if (std::optional<v1::Callback> created = schedule_callback(tx, outbox_, cb)) {
-        return *created;
-      }
-      // A repeated idempotency key returns the first callback and creates nothing.
-      return *store::find_by_source_key(tx, cb.source_key);
-    });
-    decorate(*response, now);
+    *response = app::schedule({db_, outbox_, caller, now}, manual);
     return grpc::Status::OK;
   });
 }
@@ -267,179 +224,61 @@ grpc::Status CallbackServiceImpl::RecordCallback(grpc::ServerContext* context,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
   const kit::Caller& caller = call.caller;
-  if (!is_callback_staff(caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
-  std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return kit::invalid_from_check(error);
+  const std::string& id = request->callback_id();
   if (!request->reached()) {
     // The owner did not answer: an attempt, with the comment as its note.
-    if (!(error = domain::check_text(request->comment(), "comment", domain::kMaxCommentChars))
-             .empty())
-      return kit::invalid_from_check(error);
-    return attempt(caller, request->callback_id(), request->comment(), std::nullopt, response);
+    std::string error = domain::check_text(request->comment(), "comment", domain::kMaxCommentChars);
+    return on_callback(
+        "RecordAttempt", is_callback_staff(caller), kNotStaff, id, error, response, [&] {
+          return app::record_attempt(app_request(caller), id, request->comment(), std::nullopt);
+        });
   }
   v1::CallbackOutcome outcome;
-  if (!(error = domain::check_and_derive(*request, &outcome)).empty())
-    return kit::invalid_from_check(error);
-
-  return guarded("RecordCallback", [&] {
-    absl::Time now = clock_();
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      v1::Callback cb = visible_callback(tx, caller, request->callback_id(), true);
-      if (cb.status() == v1::CALLBACK_STATUS_DONE) {
-        fail(grpc::StatusCode::ALREADY_EXISTS,
-             "callback " + cb.callback_id() + " is already recorded");
-      }
-      if (cb.status() == v1::CALLBACK_STATUS_FAILED) {
-        fail(grpc::StatusCode::FAILED_PRECONDITION,
-             "callback " + cb.callback_id() + " was given up after unanswered calls");
-      }
-      store::ProjectContext project = store::load_context(tx, cb.project_id());
-      outcome.set_recorded_by(caller.sub);
-      domain::set_timestamp(outcome.mutable_recorded_at(), now);
-      bool on_time = domain::recorded_on_time(now, domain::from_timestamp(cb.due_at()));
-      if (!store::record_answer(tx, cb.callback_id(), outcome, on_time, now)) {
-        fail(grpc::StatusCode::ALREADY_EXISTS,
-             "callback " + cb.callback_id() + " is already recorded");
-      }
-      cb = *store::load_callback(tx, cb.callback_id());
-      outbox_.add(tx, domain::callback_recorded(cb, on_time, now));
-      domain::RecordEffects effects = domain::effects_of(cb.outcome(), !cb.work_order_id().empty());
-      if (effects.rework) {
-        absl::Time return_due = domain::rework_return_due(now, project.policy);
-        store::insert_rework(tx, cb, effects.rework_reason, now, return_due);
-        domain::set_timestamp(cb.mutable_rework_return_due(), return_due);
-        outbox_.add(tx, domain::rework_requested(cb, effects.rework_reason, return_due, now));
-      }
-      if (effects.survey_completed) outbox_.add(tx, domain::survey_completed(cb, now));
-      return cb;
-    });
-    decorate(*response, now);
-    return grpc::Status::OK;
-  });
+  std::string error = domain::check_and_derive(*request, &outcome);
+  return on_callback("RecordCallback", is_callback_staff(caller), kNotStaff, id, error, response,
+                     [&] { return app::record_answer(app_request(caller), id, outcome); });
 }
 
 grpc::Status CallbackServiceImpl::RecordAttempt(grpc::ServerContext* context,
                                                 const v1::RecordAttemptRequest* request,
                                                 v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  if (!is_callback_staff(call.caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
-  std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return kit::invalid_from_check(error);
-  if (!(error = domain::check_text(request->note(), "note", kMaxNoteChars)).empty())
-    return kit::invalid_from_check(error);
   std::optional<absl::Time> retry_at;
-  if (request->has_retry_at()) {
-    if (!(error = check_timestamp(request->retry_at(), "retry_at")).empty())
-      return kit::invalid_from_check(error);
+  auto check = [&]() -> std::string {
+    if (auto e = domain::check_text(request->note(), "note", kMaxNoteChars); !e.empty()) return e;
+    if (!request->has_retry_at()) return "";
+    if (auto e = check_timestamp(request->retry_at(), "retry_at"); !e.empty()) return e;
     retry_at = domain::from_timestamp(request->retry_at());
-    if (!(error = domain::check_retry_at(*retry_at, clock_(), kMaxRetryAhead)).empty())
-      return kit::invalid_from_check(error);
-  }
-  return attempt(call.caller, request->callback_id(), request->note(), retry_at, response);
-}
-
-grpc::Status CallbackServiceImpl::attempt(const kit::Caller& caller, const std::string& callback_id,
-                                          const std::string& note,
-                                          std::optional<absl::Time> retry_at,
-                                          v1::Callback* response) {
-  return guarded("RecordAttempt", [&] {
-    absl::Time now = clock_();
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      v1::Callback cb = visible_callback(tx, caller, callback_id, true);
-      if (cb.status() != v1::CALLBACK_STATUS_PENDING) {
-        fail(grpc::StatusCode::FAILED_PRECONDITION, "callback " + callback_id + " is " +
-                                                        domain::public_name(cb.status()) +
-                                                        ", not pending");
-      }
-      store::ProjectContext project = store::load_context(tx, cb.project_id());
-      domain::AttemptDecision decision =
-          domain::after_unanswered_call(cb.attempts(), now, retry_at, project.policy);
-      store::record_attempt(tx, callback_id, decision, caller.sub, note, now);
-      cb = *store::load_callback(tx, callback_id);
-      outbox_.add(tx, domain::callback_attempted(cb, decision.attempt_no, caller.sub,
-                                                 decision.gave_up, now));
-      return cb;
-    });
-    decorate(*response, now);
-    return grpc::Status::OK;
-  });
+    return domain::check_retry_at(*retry_at, clock_(), kMaxRetryAhead);
+  };
+  return on_callback("RecordAttempt", is_callback_staff(call.caller), kNotStaff,
+                     request->callback_id(), check(), response, [&] {
+                       return app::record_attempt(app_request(call.caller), request->callback_id(),
+                                                  request->note(), retry_at);
+                     });
 }
 
 grpc::Status CallbackServiceImpl::AssignCallback(grpc::ServerContext* context,
                                                  const v1::AssignCallbackRequest* request,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  const kit::Caller& caller = call.caller;
-  if (!is_callback_staff(caller))
-    return wrong_role("callbacks are for agents, supervisors and admins");
-  std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return kit::invalid_from_check(error);
   const std::string& to = request->agent_id();
-  if (!to.empty() && !(error = domain::check_id(to, "agent_id")).empty())
-    return kit::invalid_from_check(error);
-
-  return guarded("AssignCallback", [&] {
-    absl::Time now = clock_();
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      v1::Callback cb = visible_callback(tx, caller, request->callback_id(), true);
-      if (cb.status() != v1::CALLBACK_STATUS_PENDING) {
-        fail(grpc::StatusCode::FAILED_PRECONDITION, "callback " + cb.callback_id() + " is " +
-                                                        domain::public_name(cb.status()) +
-                                                        ", only pending callbacks are assigned");
-      }
-      const std::string& from = cb.assigned_agent();
-      if (caller.is(kit::Role::agent)) {
-        // Agents take work from the pool or give their own back; moving a colleague's callback
-        // is the supervisor's call.
-        bool take = to == caller.sub && (from.empty() || from == caller.sub);
-        bool give_back = to.empty() && from == caller.sub;
-        if (!take && !give_back) {
-          fail(grpc::StatusCode::PERMISSION_DENIED,
-               "agents may only take callbacks from the pool or give back their own");
-        }
-      }
-      if (from == to) return cb;
-      store::assign(tx, cb.callback_id(), from, to, caller.sub, now);
-      return *store::load_callback(tx, cb.callback_id());
-    });
-    decorate(*response, now);
-    return grpc::Status::OK;
-  });
+  std::string error = to.empty() ? "" : domain::check_id(to, "agent_id");
+  return on_callback(
+      "AssignCallback", is_callback_staff(call.caller), kNotStaff, request->callback_id(), error,
+      response, [&] { return app::assign(app_request(call.caller), request->callback_id(), to); });
 }
 
 grpc::Status CallbackServiceImpl::ReviewCallback(grpc::ServerContext* context,
                                                  const v1::ReviewCallbackRequest* request,
                                                  v1::Callback* response) {
   kit::ServerCall call = kit::begin_call(*context);
-  const kit::Caller& caller = call.caller;
-  if (!caller.is(kit::Role::supervisor)) return wrong_role("supervisors review callbacks");
-  std::string error = domain::check_uuid(request->callback_id(), "callback_id");
-  if (!error.empty()) return kit::invalid_from_check(error);
-  if (!(error = domain::check_text(request->note(), "note", kMaxReviewNoteChars)).empty())
-    return kit::invalid_from_check(error);
-
-  return guarded("ReviewCallback", [&] {
-    absl::Time now = clock_();
-    *response = db_.in_transaction([&](pqxx::work& tx) {
-      v1::Callback cb = visible_callback(tx, caller, request->callback_id(), true);
-      if (cb.status() == v1::CALLBACK_STATUS_PENDING) {
-        fail(grpc::StatusCode::FAILED_PRECONDITION,
-             "callback " + cb.callback_id() + " has no record to review yet");
-      }
-      if (!store::insert_review(tx, cb.callback_id(), caller.sub, request->approved(),
-                                request->note(), now)) {
-        fail(grpc::StatusCode::ALREADY_EXISTS,
-             "callback " + cb.callback_id() + " is already reviewed");
-      }
-      cb = *store::load_callback(tx, cb.callback_id());
-      outbox_.add(tx, domain::callback_reviewed(cb, now));
-      return cb;
-    });
-    decorate(*response, now);
-    return grpc::Status::OK;
-  });
+  std::string error = domain::check_text(request->note(), "note", kMaxReviewNoteChars);
+  return on_callback("ReviewCallback", call.caller.is(kit::Role::supervisor),
+                     "supervisors review callbacks", request->callback_id(), error, response, [&] {
+                       return app::review(app_request(call.caller), request->callback_id(),
+                                          request->approved(), request->note());
+                     });
 }
 
 grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
@@ -463,33 +302,14 @@ grpc::Status CallbackServiceImpl::WorkList(grpc::ServerContext* context,
   if (!project_id.empty() && !caller.sees_project(project_id)) {
     return {grpc::StatusCode::NOT_FOUND, "project " + project_id + " not found"};
   }
-  bool all = project_id.empty() && all_projects(caller);
-  std::vector<std::string> scope =
-      project_id.empty() ? caller.projects : std::vector<std::string>{project_id};
-
+  app::WorkListQuery q;
+  q.agent = agent;
+  q.project_id = project_id;
+  q.all_projects = project_id.empty() && all_projects(caller);
+  q.scope = project_id.empty() ? caller.projects : std::vector<std::string>{project_id};
+  if (request->has_date()) q.day = domain::to_civil_day(request->date());
   return guarded("WorkList", [&] {
-    absl::Time now = clock_();
-    db_.in_transaction([&](pqxx::work& tx) {
-      store::ProjectContext project = store::load_context(tx, project_id);
-      absl::CivilDay day = request->has_date() ? domain::to_civil_day(request->date())
-                                               : domain::local_day(now, project.zone);
-      absl::Time day_end = domain::end_of_local_day(day, project.zone);
-      int overdue = 0;
-      for (v1::Callback& cb : store::work_list(tx, all, scope, agent, day_end, kWorkListLimit)) {
-        decorate(cb, now);
-        if (cb.overdue()) ++overdue;
-        *response->add_callbacks() = std::move(cb);
-      }
-      response->set_overdue(overdue);
-      absl::CivilDay monday = domain::iso_week_start(day);
-      response->set_done_today(static_cast<int32_t>(store::count_recorded_by(
-          tx, all, scope, agent, domain::start_of_local_day(day, project.zone),
-          domain::start_of_local_day(day + 1, project.zone))));
-      response->set_done_this_week(static_cast<int32_t>(store::count_recorded_by(
-          tx, all, scope, agent, domain::start_of_local_day(monday, project.zone),
-          domain::start_of_local_day(monday + 7, project.zone))));
-      response->set_weekly_target(project.policy.agent_weekly_target);
-    });
+    *response = app::work_list(app_request(caller), q);
     return grpc::Status::OK;
   });
 }
@@ -515,49 +335,7 @@ grpc::Status CallbackServiceImpl::CallbackStats(grpc::ServerContext* context,
   }
 
   return guarded("CallbackStats", [&] {
-    db_.in_transaction([&](pqxx::work& tx) {
-      store::ProjectContext project = store::load_context(tx, request->project_id());
-      absl::Time from = domain::start_of_local_day(days.first, project.zone);
-      absl::Time to = domain::start_of_local_day(days.end, project.zone);
-      store::ProjectTotals t = store::project_totals(tx, request->project_id(), from, to);
-      v1::CallbackStatsResponse& out = *response;
-      out.set_project_id(request->project_id());
-      *out.mutable_period() = request->period();
-      out.set_due(t.due);
-      out.set_done(t.done);
-      out.set_done_on_time(t.done_on_time);
-      out.set_failed(t.failed);
-      *out.mutable_handling_rate() = domain::ratio(t.done, t.due);
-      *out.mutable_on_time_rate() = domain::ratio(t.done_on_time, t.due);
-      out.set_satisfied(t.satisfied);
-      out.set_basically_satisfied(t.basically_satisfied);
-      out.set_unsatisfied(t.unsatisfied);
-      *out.mutable_satisfaction_rate() = domain::ratio(t.satisfied + t.basically_satisfied, t.done);
-      *out.mutable_complaint_rate() = domain::ratio(t.unsatisfied, t.done);
-      out.set_reworks_requested(t.reworks_requested);
-      out.set_reworks_returned(t.reworks_returned);
-      out.set_reworks_returned_on_time(t.reworks_returned_on_time);
-      out.set_reviewed(t.reviewed);
-      out.set_agent_weekly_target(project.policy.agent_weekly_target);
-      bool weekly = request->period().granularity() == v1::REPORT_GRANULARITY_WEEK;
-      for (const store::AgentCounts& a :
-           store::agent_counts(tx, request->project_id(), from, to, request->agent_id())) {
-        v1::AgentCallbackStats* s = out.add_by_agent();
-        s->set_agent_id(a.agent_id);
-        s->set_done(a.done);
-        s->set_attempts(a.attempts);
-        s->set_met_weekly_target(weekly && domain::met_weekly_target(a.done, project.policy));
-      }
-      store::DeliveryStats m = store::delivery_stats(tx, request->project_id(), from, to);
-      v1::OwnerMessageStats* ms = out.mutable_messages();
-      ms->set_created(m.created);
-      ms->set_posted(m.posted);
-      ms->set_delivered(m.delivered);
-      ms->set_failed(m.failed);
-      ms->set_suppressed(m.suppressed);
-      ms->set_pending(m.pending);
-      *ms->mutable_delivery_rate() = domain::ratio(m.delivered, m.created - m.suppressed);
-    });
+    *response = app::stats(app_request(caller), *request, days);
     return grpc::Status::OK;
   });
 }

@@ -1,7 +1,7 @@
 // gRPC handlers of the callback service (DOMAIN §3): list and read callbacks, schedule manual
 // ones, record answers and unanswered calls, assign, review, agents' daily lists and KPIs.
-// Every handler validates, calls the domain and persists through store/; state changes and their
-// events are written in one transaction (outbox).
+// Every handler validates, authorizes and calls the use case (app/callbacks.h), which writes
+// state changes and their events in one transaction (outbox).
 //
 // Who may call (the caller travels as gRPC metadata, see common/call.h):
 // - agent, supervisor: ListCallbacks, GetCallback, ScheduleCallback, RecordCallback,
@@ -14,9 +14,10 @@
 
 #include "absl/time/time.h"
 #include "aftercare/v1/callback.grpc.pb.h"
+#include "callback/app/callbacks.h"
 #include "callback/app/targets.h"
-#include "callback/callback_events.h"
 #include "common/call.h"
+#include "common/clock.h"
 #include "common/migrations.h"
 #include "common/outbox.h"
 #include "common/pg.h"
@@ -29,8 +30,8 @@ namespace aftercare::callback {
 
 class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Service {
  public:
-  CallbackServiceImpl(
-      kit::PgPool& db, const kit::Outbox& outbox, Clock clock = [] { return absl::Now(); })
+  CallbackServiceImpl(kit::PgPool& db, const kit::Outbox& outbox,
+                      kit::Clock clock = kit::system_clock())
       : db_(db), outbox_(outbox), clock_(std::move(clock)) {}
 
   grpc::Status ListCallbacks(grpc::ServerContext* context,
@@ -110,14 +111,14 @@ class CallbackServiceImpl final : public aftercare::v1::CallbacksService::Servic
                            aftercare::v1::GroupReportResponse* response) override;
 
  private:
-  // An unanswered call (RecordAttempt, or RecordCallback with reached = false).
-  grpc::Status attempt(const kit::Caller& caller, const std::string& callback_id,
-                       const std::string& note, std::optional<absl::Time> retry_at,
-                       aftercare::v1::Callback* response);
+  // The app's view of a call: the database, the outbox, the caller and now.
+  app::Request app_request(const kit::Caller& caller) const {
+    return {db_, outbox_, caller, clock_()};
+  }
 
   kit::PgPool& db_;
   const kit::Outbox& outbox_;
-  Clock clock_;
+  kit::Clock clock_;
   app::KpiSources* kpi_sources_ = nullptr;  // issue 20
 };
 

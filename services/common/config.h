@@ -71,5 +71,9 @@ struct IntSetting {
 inline int read_setting(const IntSetting& s) {
   return env_int(s.env, s.fallback, s.min, s.max);
 }
+// A setting in seconds (its name ends in _S).
+inline std::chrono::seconds read_seconds(const IntSetting& s) {
+  return std::chrono::seconds(read_setting(s));
+}
 
 }  // namespace aftercare::kit

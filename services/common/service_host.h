@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/consumer.h"
 #include "common/metrics.h"
@@ -47,6 +48,9 @@ class ServiceHost {
   Metrics& metrics() { return metrics_; }
   PgPool& db();  // opened and migrated by migrate()
   const Outbox& outbox() const { return outbox_; }
+  // The one clock the service's handlers and workers read (common/clock.h).
+  const Clock& clock() const { return clock_; }
+  absl::Time now() const { return clock_(); }
 
   // Applies the kit's and the service's migrations (retrying while the database starts).
   void migrate(const std::vector<Migration>& service_migrations);
@@ -76,6 +80,7 @@ class ServiceHost {
   void serve_http();
   void publish_health();
   Config config_;
+  Clock clock_ = system_clock();
   Metrics metrics_;
   Outbox outbox_;
   BrokerStatus broker_status_;

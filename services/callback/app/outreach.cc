@@ -357,32 +357,36 @@ std::vector<std::pair<std::string, std::string>> recipients(
   return out;
 }
 
-// "5栋 电梯故障（多户报修）：物业已知悉，正在抢修，无需重复报修".
-void failure_notice(pqxx::transaction_base& tx, const v1::Event& e, const std::string& incident_id,
-                    const std::string& title,
-                    const google::protobuf::RepeatedPtrField<std::string>& buildings,
-                    const google::protobuf::RepeatedPtrField<v1::Recipient>& carried,
-                    absl::Time now) {
-  require(!e.project_id().empty() && !incident_id.empty(), e, "project_id or incident_id empty");
-  std::string text = title + "：" + domain::failure_notice_text();
+// One message to every owner in scope: `<kind>:<cause_id>:<owner>` keys it, so each owner is
+// told once however often the event comes (outage and failure notices, announcements).
+void notify_owners(pqxx::transaction_base& tx, const v1::Event& e, const std::string& kind,
+                   const std::string& cause_id, bool urgent, const std::string& text,
+                   const google::protobuf::RepeatedPtrField<std::string>& buildings,
+                   const google::protobuf::RepeatedPtrField<v1::Recipient>& carried,
+                   absl::Time now) {
   for (const auto& [unit_id, owner_id] : recipients(tx, e.project_id(), buildings, carried))
     enqueue(tx,
-            {"incident_notice:" + incident_id + ":" + owner_id,
+            {kind + ":" + cause_id + ":" + owner_id,
              e.project_id(),
              unit_id,
              owner_id,
-             "incident_notice",
-             true,
+             kind,
+             urgent,
              {{"text", text}}},
             now);
 }
 
 }  // namespace
 
+// "5栋 电梯故障（多户报修）：物业已知悉，正在抢修，无需重复报修".
 void on_incident_confirmed(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
   const v1::IncidentConfirmed& p = e.incident_confirmed();
   if (p.kind() != v1::INCIDENT_KIND_FAILURE) return;  // outages were announced when opened
-  failure_notice(tx, e, p.incident_id(), p.title(), p.buildings(), p.recipients(), now);
+  require(!e.project_id().empty() && !p.incident_id().empty(), e,
+          "project_id or incident_id empty");
+  notify_owners(tx, e, "incident_notice", p.incident_id(), true,
+                p.title() + "：" + domain::failure_notice_text(), p.buildings(), p.recipients(),
+                now);
 }
 
 void on_incident_opened(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
@@ -402,35 +406,16 @@ void on_incident_opened(pqxx::transaction_base& tx, const v1::Event& e, absl::Ti
   else if (is_set(p.starts_at()))
     text += "（" + domain::format_local_time(kit::from_timestamp(p.starts_at()), zone) + "起）";
   if (!p.description().empty()) text += "：" + p.description();
-  for (const auto& [unit_id, owner_id] :
-       recipients(tx, e.project_id(), p.buildings(), p.recipients()))
-    enqueue(tx,
-            {"incident_notice:" + p.incident_id() + ":" + owner_id,
-             e.project_id(),
-             unit_id,
-             owner_id,
-             "incident_notice",
-             true,
-             {{"text", text}}},
-            now);
+  notify_owners(tx, e, "incident_notice", p.incident_id(), true, text, p.buildings(),
+                p.recipients(), now);
 }
 
 void on_announcement_published(pqxx::transaction_base& tx, const v1::Event& e, absl::Time now) {
   const v1::AnnouncementPublished& p = e.announcement_published();
   require(!e.project_id().empty() && !p.announcement_id().empty(), e,
           "project_id or announcement_id empty");
-  std::string text = p.title() + "：" + p.body();
-  for (const auto& [unit_id, owner_id] :
-       recipients(tx, e.project_id(), p.buildings(), p.recipients()))
-    enqueue(tx,
-            {"announcement:" + p.announcement_id() + ":" + owner_id,
-             e.project_id(),
-             unit_id,
-             owner_id,
-             "announcement",
-             p.urgent(),
-             {{"text", text}}},
-            now);
+  notify_owners(tx, e, "announcement", p.announcement_id(), p.urgent(), p.title() + "：" + p.body(),
+                p.buildings(), p.recipients(), now);
 }
 
 void warranty_expiry(pqxx::transaction_base& tx, const std::string& project_id,
@@ -504,6 +489,9 @@ DeliveryRound deliver_due(kit::PgPool& pool, ContactDirectory& contacts, Provide
     });
     if (!any) break;
   }
+  if (round.sent + round.retried + round.failed > 0)
+    spdlog::info("message sender: {} sent, {} to retry, {} failed", round.sent, round.retried,
+                 round.failed);
   return round;
 }
 

@@ -71,7 +71,7 @@ struct NewMessage {
 bool enqueue(pqxx::transaction_base& tx, const NewMessage& message, absl::Time now);
 
 // The outreach part of callback's event table; each handles one payload case (see
-// callback_events.cc for the table) and may throw std::invalid_argument for an unusable event.
+// app/events.cc for the table) and may throw std::invalid_argument for an unusable event.
 void on_unit_upserted(pqxx::transaction_base& tx, const aftercare::v1::Event& e);
 void on_ticket_opened(pqxx::transaction_base& tx, const aftercare::v1::Event& e);
 void on_work_order_created(pqxx::transaction_base& tx, const aftercare::v1::Event& e);

@@ -303,6 +303,9 @@ CloseResult close_periods(kit::PgPool& db, const kit::Outbox& outbox, KpiSources
       });
     }
   }
+  if (result.closed + result.deferred > 0)
+    spdlog::info("period close: {} closed, {} alerts, {} deferred", result.closed, result.alerts,
+                 result.deferred);
   return result;
 }
 

@@ -11,7 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "aftercare/v1/events.pb.h"
-#include "callback/callback_events.h"
+#include "callback/app/events.h"
 #include "callback/callback_service.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/events.h"

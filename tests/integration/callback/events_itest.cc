@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "callback/generator.h"
+#include "callback/app/generator.h"
 #include "callback_fixture.h"
 #include "common/consumer.h"
 #include "common/kafka.h"
@@ -26,7 +26,7 @@ class CallbackEventsTest : public ::testing::Test {
                                                   generated::callback_migrations());
     outbox_ = std::make_unique<kit::Outbox>("aftercare.callback.v1", "callback");
     clock_.set(local(2024, 6, 14, 15, 0, 0));
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
   }
 
   // Publishes serialized events to a fresh topic the way the outbox relay does, and runs a
@@ -72,7 +72,7 @@ class CallbackEventsTest : public ::testing::Test {
   std::unique_ptr<kit::PgPool> pool_;
   std::unique_ptr<kit::Outbox> outbox_;
   TestClock clock_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
   kit::Metrics metrics_;
 };
 
@@ -148,8 +148,8 @@ TEST_F(CallbackEventsTest, UnitProjectionAndPeriodicCallbacksOncePerUnitAndMiles
             1);
 
   auto run_twice = [&](absl::Time now) {
-    GeneratorResult first = generate_outreach(*pool_, *outbox_, now);
-    GeneratorResult second = generate_outreach(*pool_, *outbox_, now);
+    app::GeneratorResult first = app::generate_outreach(*pool_, *outbox_, now);
+    app::GeneratorResult second = app::generate_outreach(*pool_, *outbox_, now);
     EXPECT_EQ(second.periodic + second.warranty, 0);
     return first;
   };
@@ -162,8 +162,9 @@ TEST_F(CallbackEventsTest, UnitProjectionAndPeriodicCallbacksOncePerUnitAndMiles
   std::vector<std::thread> replicas;
   std::atomic<int> created{0};
   for (int i = 0; i < 2; ++i) {
-    replicas.emplace_back(
-        [&] { created += generate_outreach(*pool_, *outbox_, local(2024, 11, 28, 8)).periodic; });
+    replicas.emplace_back([&] {
+      created += app::generate_outreach(*pool_, *outbox_, local(2024, 11, 28, 8)).periodic;
+    });
   }
   for (auto& t : replicas) t.join();
   EXPECT_EQ(created.load(), 1);
@@ -195,9 +196,9 @@ TEST_F(CallbackEventsTest, WarrantyExpiryRemindersOncePerUnitAndEndDate) {
     (*applier_)(tx, unit_upserted(kProject, "U-1", "owner-1", absl::CivilDay(2023, 6, 15)));
   });
   // 1-year items end 15 June 2024: reminder on 16 May 2024. 2-year items end 15 June 2025.
-  GeneratorResult r = generate_outreach(*pool_, *outbox_, local(2024, 5, 10, 8));
+  app::GeneratorResult r = app::generate_outreach(*pool_, *outbox_, local(2024, 5, 10, 8));
   EXPECT_EQ(r.warranty, 1);
-  EXPECT_EQ(generate_outreach(*pool_, *outbox_, local(2024, 5, 16, 8)).warranty, 0);
+  EXPECT_EQ(app::generate_outreach(*pool_, *outbox_, local(2024, 5, 16, 8)).warranty, 0);
   EXPECT_EQ(count(*pool_,
                   "SELECT count(*) FROM callbacks WHERE reason = 'warranty_expiry' "
                   "AND warranty_ends = '2024-06-15' AND component = 'other' "
@@ -210,8 +211,8 @@ TEST_F(CallbackEventsTest, WarrantyExpiryRemindersOncePerUnitAndEndDate) {
   EXPECT_EQ(reminders[0].warranty_expiry_reminder_due().warranty_ends().year(), 2024);
 
   // The 2-year reminder covers all eight 2-year components in one call, one event each.
-  EXPECT_EQ(generate_outreach(*pool_, *outbox_, local(2025, 5, 12, 8)).warranty, 1);
-  EXPECT_EQ(generate_outreach(*pool_, *outbox_, local(2025, 5, 12, 8)).warranty, 0);
+  EXPECT_EQ(app::generate_outreach(*pool_, *outbox_, local(2025, 5, 12, 8)).warranty, 1);
+  EXPECT_EQ(app::generate_outreach(*pool_, *outbox_, local(2025, 5, 12, 8)).warranty, 0);
   EXPECT_EQ(count(*pool_, "SELECT count(*) FROM callbacks WHERE reason = 'warranty_expiry'"), 2);
   EXPECT_EQ(outbox_count(*pool_, "callback.WarrantyExpiryReminderDue"), 1 + 8);
 }

@@ -29,7 +29,7 @@ class CallbackIncidentsTest : public ::testing::Test {
                                                   generated::callback_migrations());
     outbox_ = std::make_unique<kit::Outbox>("aftercare.callback.v1", "callback");
     clock_.set(local(2026, 12, 3, 23, 30, 0));  // in the quiet hours
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     // 5栋: three units of two owners (one owns two homes); 6栋: one.
     unit("U-51", "owner-a", "5栋");
     unit("U-52", "owner-a", "5栋");
@@ -102,7 +102,7 @@ class CallbackIncidentsTest : public ::testing::Test {
   std::unique_ptr<kit::PgPool> pool_;
   std::unique_ptr<kit::Outbox> outbox_;
   TestClock clock_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
   kit::Metrics metrics_;
 };
 

@@ -101,7 +101,7 @@ class OutreachTest : public ::testing::Test {
                                                   generated::callback_migrations());
     outbox_ = std::make_unique<kit::Outbox>("aftercare.callback.v1", "callback");
     clock_.set(local(2026, 12, 3, 10, 0, 0));
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     pool_->in_transaction([&](pqxx::work& tx) {
       store::upsert_channel(tx, {kProject, "sms", provider_.url(), kSecret, true}, clock_.now());
     });
@@ -173,7 +173,7 @@ class OutreachTest : public ::testing::Test {
   std::unique_ptr<kit::PgPool> pool_;
   std::unique_ptr<kit::Outbox> outbox_;
   TestClock clock_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
   kit::Metrics metrics_;
   FakeProvider provider_;
   FakeContacts contacts_;

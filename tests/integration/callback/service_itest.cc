@@ -38,7 +38,7 @@ class CallbackServiceTest : public ::testing::Test {
         std::make_unique<CallbackServiceImpl>(*pool_, *outbox_, [this] { return clock_.now(); });
     server_ = std::make_unique<TestServer>(impl_.get());
     stub_ = v1::CallbacksService::NewStub(server_->channel());
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     apply(unit_upserted(kProject, "U-1", "owner-U-1", absl::CivilDay(2024, 1, 10)));
     apply(unit_upserted(kOther, "U-9", "owner-U-9", absl::CivilDay(2024, 1, 10)));
   }
@@ -96,7 +96,7 @@ class CallbackServiceTest : public ::testing::Test {
   std::unique_ptr<CallbackServiceImpl> impl_;
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<v1::CallbacksService::Stub> stub_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
 };
 
 TEST_F(CallbackServiceTest, RepairCallbackIsDueByKindInCalendarDays) {

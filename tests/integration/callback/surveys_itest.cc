@@ -36,7 +36,7 @@ class SurveyCampaignTest : public ::testing::Test {
         std::make_unique<CallbackServiceImpl>(*pool_, *outbox_, [this] { return clock_.now(); });
     server_ = std::make_unique<TestServer>(impl_.get());
     stub_ = v1::CallbacksService::NewStub(server_->channel());
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     // Building 1: three units, owner-b owns two of them; building 2: one unit.
     unit("U-101", "1", "owner-a");
     unit("U-102", "1", "owner-b");
@@ -79,7 +79,7 @@ class SurveyCampaignTest : public ::testing::Test {
   std::unique_ptr<CallbackServiceImpl> impl_;
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<v1::CallbacksService::Stub> stub_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
 };
 
 TEST_F(SurveyCampaignTest, CampaignToABuildingAsksEachOwnerOnceAndAnswersEarnPointsOnce) {

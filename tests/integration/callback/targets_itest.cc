@@ -93,7 +93,7 @@ class TargetsTest : public ::testing::Test {
     impl_->set_kpi_sources(&sources_);
     server_ = std::make_unique<TestServer>(impl_.get());
     stub_ = v1::CallbacksService::NewStub(server_->channel());
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     for (const std::string& p : {kProject, kOther}) {
       v1::Event e;
       e.set_event_id(kit::new_uuid());
@@ -187,7 +187,7 @@ class TargetsTest : public ::testing::Test {
   std::unique_ptr<CallbackServiceImpl> impl_;
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<v1::CallbacksService::Stub> stub_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
 };
 
 TEST_F(TargetsTest, ScorecardShowsEveryKpiAgainstItsTargetAndTheQuotas) {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "absl/time/clock.h"
-#include "callback/callback_events.h"
+#include "callback/app/events.h"
 #include "callback/callback_service.h"
 #include "common/call.h"
 #include "common/consumer.h"
@@ -64,7 +64,7 @@ class OwnerWithoutAppTest : public ::testing::Test {
     intake_ = std::make_unique<intake::IntakeServiceImpl>(*intake_db_, *intake_outbox_);
     dispatch_ = std::make_unique<dispatch::DispatchServiceImpl>(*dispatch_db_, *dispatch_outbox_);
     callback_ = std::make_unique<callback::CallbackServiceImpl>(*callback_db_, *callback_outbox_);
-    applier_ = std::make_unique<callback::EventApplier>(*callback_outbox_);
+    applier_ = std::make_unique<callback::app::EventApplier>(*callback_outbox_);
     intake_server_ = std::make_unique<testing::TestServer>(intake_.get());
     dispatch_server_ = std::make_unique<testing::TestServer>(dispatch_.get());
     callback_server_ = std::make_unique<testing::TestServer>(callback_.get());
@@ -186,7 +186,7 @@ class OwnerWithoutAppTest : public ::testing::Test {
   std::unique_ptr<intake::IntakeServiceImpl> intake_;
   std::unique_ptr<dispatch::DispatchServiceImpl> dispatch_;
   std::unique_ptr<callback::CallbackServiceImpl> callback_;
-  std::unique_ptr<callback::EventApplier> applier_;
+  std::unique_ptr<callback::app::EventApplier> applier_;
   std::unique_ptr<testing::TestServer> intake_server_, dispatch_server_, callback_server_;
   std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
   std::unique_ptr<v1::DispatchService::Stub> dispatch_stub_;

@@ -9,7 +9,7 @@
 #include "common/outbox.h"
 #include "common/pg.h"
 
-namespace aftercare::callback {
+namespace aftercare::callback::app {
 
 struct GeneratorResult {
   int periodic = 0;  // periodic callbacks created
@@ -23,4 +23,4 @@ GeneratorResult generate_outreach(kit::PgPool& pool, const kit::Outbox& outbox, 
 GeneratorResult generate_outreach_for_project(pqxx::transaction_base& tx, const kit::Outbox& outbox,
                                               const std::string& project_id, absl::Time now);
 
-}  // namespace aftercare::callback
+}  // namespace aftercare::callback::app

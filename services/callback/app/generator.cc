@@ -1,15 +1,17 @@
-#include "callback/generator.h"
+#include "callback/app/generator.h"
+
+#include <spdlog/spdlog.h>
 
 #include <set>
 
+#include "callback/app/callbacks.h"
 #include "callback/app/outreach.h"
-#include "callback/callback_events.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/events.h"
 #include "callback/domain/schedule.h"
 #include "callback/store/callback_store.h"
 
-namespace aftercare::callback {
+namespace aftercare::callback::app {
 namespace {
 
 namespace v1 = aftercare::v1;
@@ -86,8 +88,7 @@ GeneratorResult generate_outreach_for_project(pqxx::transaction_base& tx, const 
         for (v1::Component component : r.components) {
           outbox.add(tx, domain::warranty_expiry_reminder_due(*created, component, now));
         }
-        app::warranty_expiry(tx, project_id, unit.unit_id, unit.owner_id, r.components, r.ends,
-                             now);
+        warranty_expiry(tx, project_id, unit.unit_id, unit.owner_id, r.components, r.ends, now);
       }
     }
   }
@@ -104,7 +105,10 @@ GeneratorResult generate_outreach(kit::PgPool& pool, const kit::Outbox& outbox, 
     total.periodic += r.periodic;
     total.warranty += r.warranty;
   }
+  if (total.periodic + total.warranty > 0)
+    spdlog::info("outreach generator: {} periodic, {} warranty-expiry callbacks", total.periodic,
+                 total.warranty);
   return total;
 }
 
-}  // namespace aftercare::callback
+}  // namespace aftercare::callback::app
