@@ -1,5 +1,4 @@
 #include "common/call.h"
-#include "common/config.h"
 #include "common/field_error.h"
 
 #include <algorithm>
@@ -59,11 +58,6 @@ std::shared_ptr<grpc::Channel> service_channel(const std::string& target) {
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-}
-
-std::shared_ptr<grpc::Channel> peer_channel(const char* env, const std::string& service) {
-  return service_channel(
-      env_or(env, "127.0.0.1:" + std::to_string(defaults_for(service).grpc_port)));
 }
 
 std::unique_ptr<grpc::ClientContext> client_context(const Caller& caller,

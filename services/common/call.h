@@ -52,10 +52,6 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 // the name resolves to, so a headless Kubernetes service spreads calls over its replicas, and
 // kMaxMessageBytes both ways.
 std::shared_ptr<grpc::Channel> service_channel(const std::string& target);
-// The channel to another AfterCare service: its address from `env` (AFTERCARE_<SERVICE>_ADDR,
-// named at the caller so the settings each program reads stay visible there), else the
-// service's local default port.
-std::shared_ptr<grpc::Channel> peer_channel(const char* env, const std::string& service);
 
 // INVALID_ARGUMENT naming the field, the convention for bad input.
 grpc::Status invalid_field(const std::string& field, const std::string& why);

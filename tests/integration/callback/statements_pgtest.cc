@@ -23,7 +23,7 @@ class CallbackStatementsTest : public ::testing::Test {
                                                   generated::callback_migrations());
     outbox_ = std::make_unique<kit::Outbox>("aftercare.callback.v1", "callback");
     clock_.set(local(2024, 6, 14, 15, 0, 0));
-    applier_ = std::make_unique<EventApplier>(*outbox_, [this] { return clock_.now(); });
+    applier_ = std::make_unique<app::EventApplier>(*outbox_, [this] { return clock_.now(); });
     trace_ = std::make_unique<aftercare::testing::StatementTrace>(pool_->url());
     // The registry's events, as intake sends them before any ticket.
     v1::Event project = envelope("intake.ProjectUpserted", kProject);
@@ -89,7 +89,7 @@ class CallbackStatementsTest : public ::testing::Test {
   std::unique_ptr<kit::PgPool> pool_;
   std::unique_ptr<kit::Outbox> outbox_;
   TestClock clock_;
-  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<app::EventApplier> applier_;
   std::unique_ptr<aftercare::testing::StatementTrace> trace_;
 };
 
