@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "billing/billing_service.h"
-#include "callback/callback_events.h"
+#include "callback/app/events.h"
 #include "callback/callback_service.h"
 #include "callback/domain/dates.h"
 #include "callback/domain/events.h"
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     auto pool =
         testing::migrated_database("bench_callback_cpu", generated::callback_migrations(), 1);
     kit::Outbox outbox("aftercare.callback.v1", "callback");
-    callback::EventApplier applier(outbox, [&] { return t0; });
+    callback::app::EventApplier applier(outbox, [&] { return t0; });
     measure(
         "callback", *pool, std::ref(applier), setup,
         [&](int i) {
