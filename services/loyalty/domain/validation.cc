@@ -1,5 +1,9 @@
 #include "loyalty/domain/validation.h"
 
+#include <optional>
+
+#include "common/input.h"
+
 namespace aftercare::loyalty::domain {
 
 namespace v1 = aftercare::v1;
@@ -12,42 +16,15 @@ std::string check_id(std::string_view value, size_t max_len) {
   return "";
 }
 
-std::string check_text(std::string_view value, size_t max_bytes, bool required) {
+std::string check_text(std::string_view value, size_t max_chars, bool required) {
   if (value.empty()) return required ? "is required" : "";
-  if (value.size() > max_bytes) return "must be at most " + std::to_string(max_bytes) + " bytes";
-  // UTF-8 well-formedness (no overlongs, no surrogates) and no control characters.
-  size_t i = 0;
-  while (i < value.size()) {
-    unsigned char c = value[i];
-    int extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return "must not contain control characters";
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      extra = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      extra = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return "must be valid UTF-8";
-    }
-    if (i + extra >= value.size()) return "must be valid UTF-8";
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char cc = value[i + k];
-      if ((cc & 0xc0) != 0x80) return "must be valid UTF-8";
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return "must be valid UTF-8";
-    i += extra + 1;
-  }
+  // Measured in characters by the kit (issue 24: this copy counted bytes, so 134 Chinese
+  // characters already exceeded a 400 limit).
+  std::optional<size_t> chars = kit::utf8_length(value);
+  if (!chars) return "must be valid UTF-8";
+  if (*chars > max_chars) return "must be at most " + std::to_string(max_chars) + " characters";
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) return "must not contain control characters";
   return "";
 }
 

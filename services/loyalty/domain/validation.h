@@ -15,8 +15,9 @@ namespace aftercare::loyalty::domain {
 // ASCII without spaces.
 std::string check_id(std::string_view value, size_t max_len = 128);
 // Free text (item, note, reason, names): valid UTF-8 without control characters, at most
-// max_bytes bytes; empty allowed only when !required.
-std::string check_text(std::string_view value, size_t max_bytes, bool required);
+// max_chars characters (kit::utf8_length: Chinese text is ordinary input); empty allowed only
+// when !required.
+std::string check_text(std::string_view value, size_t max_chars, bool required);
 // An amount of points: > 0 and at most kMaxPointsPerOperation.
 std::string check_points(int64_t points);
 // A staff-entered earning: known reason, the reason enabled for staff, points within its cap.

@@ -40,6 +40,17 @@ TEST(Validation, IdsAndText) {
   EXPECT_NE(check_text("\xc0\xaf", 100, true), "");      // overlong
   EXPECT_NE(check_text("\xed\xa0\x80", 100, true), "");  // surrogate
   EXPECT_TRUE(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
+}
+
+// Issue 24: lengths are characters, never bytes. A Chinese item of exactly 400 characters (1,200
+// bytes) is ordinary input; one more is refused in characters.
+TEST(Validation, ChineseTextAtTheLimitIsAccepted) {
+  std::string at_limit;
+  for (int i = 0; i < 400; ++i) at_limit += "券";
+  ASSERT_EQ(at_limit.size(), 1200u);
+  EXPECT_EQ(check_text(at_limit, 400, true), "");
+  EXPECT_EQ(check_text(at_limit + "券", 400, true), "must be at most 400 characters");
+  EXPECT_EQ(check_text("物业费", 3, true), "");
   EXPECT_FALSE(is_uuid("123e4567e89b12d3a456426614174000"));
   EXPECT_FALSE(is_uuid("123e4567-e89b-12d3-a456-42661417400g"));
 }
